@@ -1,0 +1,28 @@
+"""What a running node may know about its run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NewType
+
+__all__ = ["NodeId", "RunContext", "RunId"]
+
+NodeId = NewType("NodeId", str)
+"""A node's id, unique within its graph."""
+
+RunId = NewType("RunId", str)
+"""A run's id, unique within a store."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """Handed to a node that declares a parameter annotated ``RunContext``.
+
+    It is not an input: no edge feeds it, and the graph never sees it.
+    """
+
+    run_id: RunId
+    node: str
+    """The node's path: its id, or ``outer/inner/node`` inside subgraphs."""
+    attempt: int
+    """1 for the first attempt, 2 for the first retry, and so on."""

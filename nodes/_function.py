@@ -1,0 +1,292 @@
+"""Function nodes: a typed sync or async callable as a unit of work."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+from plait.nodes._context import RunContext
+from plait.nodes._errors import DefinitionError, Problem
+from plait.nodes._policy import RetryPolicy
+
+__all__ = ["FunctionNode", "Input", "Node", "node", "to_node"]
+
+OutputT = TypeVar("OutputT")
+OutputT_co = TypeVar("OutputT_co", covariant=True)
+
+_EMPTY = inspect.Parameter.empty
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One named, typed input of a node."""
+
+    name: str
+    annotation: object
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node(Generic[OutputT_co]):
+    """A unit of work with typed inputs and one typed output. Immutable."""
+
+    id: str
+    inputs: tuple[Input, ...]
+    output: object
+    """The output's type annotation."""
+    retry: RetryPolicy | None = None
+    """``None`` means: use the graph's default policy."""
+    timeout: float | None = None
+    """Seconds one attempt may take; ``None`` means: use the graph's default."""
+    pool: str | None = None
+    """The graph-level concurrency pool this node draws a slot from."""
+    description: str = ""
+    problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    """Definition problems found while building the node, reported at compile time."""
+
+    @property
+    def kind(self) -> str:
+        """The node kind's name, as diagrams and specs spell it."""
+        return "node"
+
+    def input(self, name: str) -> Input | None:
+        """The input called ``name``, if the node has one."""
+        for item in self.inputs:
+            if item.name == name:
+                return item
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionNode(Node[OutputT_co]):
+    """A node that calls a Python function, sync or async."""
+
+    fn: Callable[..., object]
+    is_async: bool
+    blocking: bool = True
+    """Sync functions run in a worker thread unless marked ``blocking=False``."""
+    context_parameter: str | None = None
+    """The parameter that receives the ``RunContext``, if any."""
+
+    @property
+    def kind(self) -> str:
+        """Always ``"function"``."""
+        return "function"
+
+    def with_options(
+        self,
+        *,
+        id: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+        pool: str | None = None,
+    ) -> FunctionNode[OutputT_co]:
+        """A copy with the given options replaced (``None`` keeps the current value)."""
+        return replace(
+            self,
+            id=self.id if id is None else id,
+            retry=self.retry if retry is None else retry,
+            timeout=self.timeout if timeout is None else timeout,
+            pool=self.pool if pool is None else pool,
+        )
+
+
+def _is_async_callable(fn: Callable[..., object]) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(type(fn), "__call__", None)  # noqa: B004 - an instance with async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _annotated(fn: Callable[..., object]) -> object:
+    """The object whose annotations describe ``fn``'s parameters."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.isroutine(fn) or isinstance(fn, type):
+        return fn
+    call = getattr(type(fn), "__call__", None)  # noqa: B004 - a callable instance
+    return call if call is not None else fn
+
+
+def _default_id(fn: Callable[..., object]) -> str:
+    return str(getattr(fn, "__name__", type(fn).__name__))
+
+
+def to_node(
+    fn: Callable[..., object],
+    *,
+    id: str | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    pool: str | None = None,
+    blocking: bool = True,
+    description: str | None = None,
+) -> FunctionNode[object]:
+    """Build a function node from ``fn``'s signature; problems are kept, not raised."""
+    node_id = id if id is not None else _default_id(fn)
+    problems: list[Problem] = []
+    where = f"node `{node_id}`"
+    if id is None and node_id == "<lambda>":
+        problems.append(
+            Problem("missing-id", where, "a lambda has no usable name", "pass id=... for it")
+        )
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError) as error:
+        problems.append(Problem("bad-signature", where, f"cannot read its signature: {error}"))
+        signature = inspect.Signature()
+    unresolved = False
+    try:
+        hints = typing.get_type_hints(_annotated(fn), include_extras=True)
+    except Exception as error:  # any failure to resolve annotations is the user's to fix
+        hints = {}
+        unresolved = True
+        problems.append(
+            Problem(
+                "unresolved-annotation",
+                where,
+                f"its annotations cannot be resolved: {type(error).__name__}: {error}",
+                "import every name used in the annotations at module level",
+            )
+        )
+    inputs: list[Input] = []
+    context_parameter: str | None = None
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            problems.append(
+                Problem(
+                    "variadic-parameter",
+                    f"{where} input `{parameter.name}`",
+                    "*args and **kwargs cannot be wired to edges",
+                    "declare each input as a named parameter",
+                )
+            )
+            continue
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            problems.append(
+                Problem(
+                    "positional-only-parameter",
+                    f"{where} input `{parameter.name}`",
+                    "inputs are passed by name",
+                    "remove the `/` from the signature",
+                )
+            )
+            continue
+        annotation = hints.get(parameter.name, _EMPTY)
+        if annotation is RunContext:
+            context_parameter = parameter.name
+            continue
+        if annotation is _EMPTY:
+            if not unresolved:
+                problems.append(
+                    Problem(
+                        "missing-annotation",
+                        f"{where} input `{parameter.name}`",
+                        "the parameter has no type annotation",
+                        "annotate it (use `object` to accept anything)",
+                    )
+                )
+            annotation = object
+        inputs.append(Input(parameter.name, annotation, parameter.default is _EMPTY))
+    output: object = hints.get("return", _EMPTY)
+    if output is _EMPTY:
+        if not unresolved:
+            problems.append(
+                Problem(
+                    "missing-annotation",
+                    f"{where} output",
+                    "the function has no return annotation",
+                    "annotate the return type (`-> None` for a side-effect-only node)",
+                )
+            )
+        output = object
+    if output is None:
+        output = type(None)
+    if description is None:
+        description = inspect.getdoc(fn) or ""
+        description = description.split("\n\n", 1)[0].strip()
+    return FunctionNode(
+        id=node_id,
+        inputs=tuple(inputs),
+        output=output,
+        retry=retry,
+        timeout=timeout,
+        pool=pool,
+        description=description,
+        problems=tuple(problems),
+        fn=fn,
+        is_async=_is_async_callable(fn),
+        blocking=blocking,
+        context_parameter=context_parameter,
+    )
+
+
+class _NodeDecorator(Protocol):
+    @overload
+    def __call__(
+        self, fn: Callable[..., Coroutine[Any, Any, OutputT]], /
+    ) -> FunctionNode[OutputT]: ...
+    @overload
+    def __call__(self, fn: Callable[..., Awaitable[OutputT]], /) -> FunctionNode[OutputT]: ...
+    @overload
+    def __call__(self, fn: Callable[..., OutputT], /) -> FunctionNode[OutputT]: ...
+
+
+@overload
+def node(fn: Callable[..., Coroutine[Any, Any, OutputT]], /) -> FunctionNode[OutputT]: ...
+@overload
+def node(fn: Callable[..., Awaitable[OutputT]], /) -> FunctionNode[OutputT]: ...
+@overload
+def node(fn: Callable[..., OutputT], /) -> FunctionNode[OutputT]: ...
+@overload
+def node(
+    *,
+    id: str | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    pool: str | None = None,
+    blocking: bool = True,
+    description: str | None = None,
+) -> _NodeDecorator: ...
+def node(
+    fn: Callable[..., object] | None = None,
+    /,
+    *,
+    id: str | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    pool: str | None = None,
+    blocking: bool = True,
+    description: str | None = None,
+) -> FunctionNode[Any] | _NodeDecorator:
+    """Turn a typed function into a node; usable bare (``@node``) or with options.
+
+    Its parameters are the node's inputs and its return annotation the output type. A
+    parameter annotated ``RunContext`` receives the run context instead of an input.
+
+    Raises:
+        DefinitionError: at decoration time, when the signature cannot be used (missing
+            annotations, ``*args``, unresolved names), with every problem listed.
+    """
+
+    def decorate(function: Callable[..., object]) -> FunctionNode[Any]:
+        built = to_node(
+            function,
+            id=id,
+            retry=retry,
+            timeout=timeout,
+            pool=pool,
+            blocking=blocking,
+            description=description,
+        )
+        if built.problems:
+            raise DefinitionError(built.problems, subject=f"node `{built.id}`")
+        return built
+
+    if fn is not None:
+        return decorate(fn)
+    return typing.cast(_NodeDecorator, decorate)
