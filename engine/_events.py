@@ -1,0 +1,126 @@
+"""The typed events every run emits, in one ordered stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "Event",
+    "EventListener",
+    "NodeCancelled",
+    "NodeFailed",
+    "NodeFinished",
+    "NodeRetrying",
+    "NodeSkipped",
+    "NodeStarted",
+    "RunFinished",
+    "RunStarted",
+    "RunStatus",
+]
+
+
+class RunStatus(StrEnum):
+    """How a run ended (or where it is)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Event:
+    seq: int
+    """Position in the run's event stream, from 0."""
+    run_id: str
+    time: float
+    """The run clock's ``now()`` when the event happened."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(_Event):
+    """The run began; its inputs passed validation."""
+
+    graph: str
+    content_hash: str
+    inputs: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeStarted(_Event):
+    """An attempt of a node began."""
+
+    node: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeFinished(_Event):
+    """A node succeeded; ``output`` is its value."""
+
+    node: str
+    attempt: int
+    duration: float
+    output: object
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeRetrying(_Event):
+    """An attempt failed with a retryable error; the next starts after ``delay``."""
+
+    node: str
+    attempt: int
+    delay: float
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeFailed(_Event):
+    """A node gave up after ``attempt`` attempts; ``error`` is the last one."""
+
+    node: str
+    attempt: int
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeCancelled(_Event):
+    """A running node was cancelled (a sibling failed, a deadline passed, or a cancel)."""
+
+    node: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeSkipped(_Event):
+    """A node will not run in this run, and why."""
+
+    node: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(_Event):
+    """The run ended with ``status``; ``error`` says why when it did not succeed."""
+
+    status: RunStatus
+    duration: float
+    error: BaseException | None = None
+
+
+Event = (
+    RunStarted
+    | NodeStarted
+    | NodeFinished
+    | NodeRetrying
+    | NodeFailed
+    | NodeCancelled
+    | NodeSkipped
+    | RunFinished
+)
+"""Any run event."""
+
+EventListener = Callable[[Event], None]
+"""Called synchronously, in order, with every event of a run; it must not block."""

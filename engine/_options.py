@@ -1,0 +1,49 @@
+"""Run options: small frozen values handed to a run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from plait.engine._clock import Clock, SystemClock
+
+__all__ = ["RunOptions", "new_run_id"]
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+
+
+def new_run_id() -> str:
+    """A 26-character id that sorts by start time (48-bit ms time + 80 random bits)."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        value, digit = divmod(value, 32)
+        chars.append(_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How one run behaves, beyond what the graph itself declares."""
+
+    max_concurrency: int | None = None
+    """At most this many node attempts run at once across the whole run."""
+    timeout: float | None = None
+    """Seconds the whole run may take; past it the run fails with ``RunTimeoutError``."""
+    clock: Clock = field(default_factory=SystemClock)
+    """Where retry waits sleep and event times come from (``ManualClock`` in tests)."""
+    seed: int | None = None
+    """Seeds the retry jitter, for reproducible schedules."""
+    run_id: str | None = None
+    """Use this id instead of a new one."""
+    id_factory: Callable[[], str] = new_run_id
+    validate_inputs: bool = True
+    """Check graph inputs against their declared types before anything runs."""
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency is not None and self.max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1, got {self.max_concurrency}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {self.timeout}")
