@@ -1,0 +1,113 @@
+"""The folder tree is the architecture: one-way imports, curated fronts, a light import."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBPACKAGES = ("nodes", "graphs", "engine", "visual")
+FRONTS = ("plait", "plait.nodes", "plait.graphs", "plait.engine", "plait.visual")
+
+# What each layer may import at load time (besides itself): nodes <- graphs <- engine,
+# visual reads graphs; nothing imports the front.
+ALLOWED = {
+    "nodes": set(),
+    "graphs": {"nodes"},
+    "engine": {"nodes", "graphs"},
+    "visual": {"nodes", "graphs"},
+}
+# The one sanctioned call-time import against the direction: Graph.run and friends are
+# convenience delegates to the engine (docs/adr-001-layout-and-import-direction.md).
+CALL_TIME_EXCEPTIONS = {("graphs/_graph.py", "engine")}
+
+
+def _modules() -> list[Path]:
+    found = [path for name in SUBPACKAGES for path in sorted((ROOT / name).glob("*.py"))]
+    found.extend(sorted((ROOT / "plait").glob("*.py")))
+    return found
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, bool]]:
+    """(imported module, at load time?) for every import, skipping TYPE_CHECKING blocks."""
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, load_time: bool) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child, load_time)
+            return
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, load_time) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.module, load_time))
+        inner = load_time and not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, True)
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_imports_flow_one_way(path: Path) -> None:
+    relative = str(path.relative_to(ROOT))
+    layer = relative.split("/")[0]
+    for module, load_time in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        top, _, rest = module.partition(".")
+        assert top not in SUBPACKAGES, (
+            f"{relative} imports `{module}`: import `plait.{module}`, never the root copy"
+        )
+        if top != "plait" or layer == "plait":
+            continue
+        target = rest.split(".")[0]
+        assert target in SUBPACKAGES, f"{relative} imports the front `{module}`"
+        if target == layer:
+            continue
+        if not load_time and (relative, target) in CALL_TIME_EXCEPTIONS:
+            continue
+        assert target in ALLOWED[layer], f"{relative} ({layer}) must not import `{module}`"
+        assert rest == target, (
+            f"{relative} imports `{module}`: other subpackages go through the front "
+            f"`plait.{target}`"
+        )
+
+
+def _front_order(name: str) -> tuple[int, str]:
+    if name.isupper() or (name.upper() == name and "_" in name):
+        return (0, name)
+    return (1 if name[:1].isupper() else 2, name)
+
+
+@pytest.mark.parametrize("front", FRONTS)
+def test_front_all_is_sorted_and_complete(front: str) -> None:
+    module = importlib.import_module(front)
+    exported = list(module.__all__)
+    assert exported == sorted(exported, key=_front_order), f"{front}.__all__ is not sorted"
+    public = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    public.discard("annotations")
+    assert set(exported) - {"__version__"} == public, f"{front}.__all__ is not complete"
+    for name in exported:
+        assert hasattr(module, name), f"{front}.__all__ names missing `{name}`"
+
+
+def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
+    code = (
+        "import sys, plait\n"
+        "heavy = ['networkx', 'pydantic', 'rich', 'trio']\n"
+        "print(','.join(name for name in heavy if name in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == ""
