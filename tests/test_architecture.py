@@ -40,8 +40,8 @@ def _imports(tree: ast.Module) -> list[tuple[str, bool]]:
 
     def visit(node: ast.AST, load_time: bool) -> None:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for child in node.orelse:
-                visit(child, load_time)
+            for statement in node.orelse:
+                visit(statement, load_time)
             return
         if isinstance(node, ast.Import):
             found.extend((alias.name, load_time) for alias in node.names)

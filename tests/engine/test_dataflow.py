@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import anyio
+import anyio.lowlevel
 import pytest
 from pydantic import BaseModel
 
@@ -245,7 +246,7 @@ async def test_parameterless_nodes_and_defaults() -> None:
 def test_run_sync_on_both_backends() -> None:
     @node
     async def double(x: int) -> int:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         return 2 * x
 
     b = GraphBuilder("sync", inputs={"x": int})

@@ -39,9 +39,9 @@ def test_builder_refs_type_the_graph() -> None:
 def test_graph_is_immutable() -> None:
     graph = hashed_graph.graph
     with pytest.raises(AttributeError, match="immutable"):
-        graph.name = "other"  # type: ignore[misc]
+        graph.name = "other"
     with pytest.raises(TypeError):
-        graph.nodes["x"] = graph.nodes["fetch"]  # type: ignore[index]
+        graph.nodes["x"] = graph.nodes["fetch"]
     assert isinstance(graph.edges, tuple)
 
 

@@ -57,9 +57,7 @@ def test_type_mismatch_names_both_ends_and_suggests_a_field() -> None:
     problem = _one(_problems(b, "summarise"), "type-mismatch")
 
     assert problem.location == "edge `fetch` -> `summarise.text`"
-    assert problem.message == (
-        "`fetch` is `Page`, `summarise.text` expects `str`"
-    )
+    assert problem.message == ("`fetch` is `Page`, `summarise.text` expects `str`")
     assert problem.hint == "select a field: `fetch.title` or `fetch.body`"
     assert str(problem) == (
         "[type-mismatch] edge `fetch` -> `summarise.text`: `fetch` is `Page`, "
@@ -220,7 +218,10 @@ def test_unused_graph_input_and_unknown_output() -> None:
     unused = _one(problems, "unused-input")
     assert unused.location == "graph input `extra`"
     output = _one(problems, "unknown-output")
-    assert (output.message, output.hint) == ("`sumarise` is not a node", "did you mean `summarise`?")
+    assert (output.message, output.hint) == (
+        "`sumarise` is not a node",
+        "did you mean `summarise`?",
+    )
 
 
 def test_node_definition_problems_are_reported_at_build() -> None:

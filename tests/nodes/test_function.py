@@ -40,7 +40,8 @@ def test_bare_decorator_reads_the_signature() -> None:
     assert fetch.is_async
     assert fetch.inputs == (Input("url", str, True), Input("limit", int, False))
     assert fetch.output == list[Doc]
-    assert fetch.retry is None and fetch.timeout is None
+    assert fetch.retry is None
+    assert fetch.timeout is None
 
 
 def test_decorator_with_options_and_sync_functions() -> None:

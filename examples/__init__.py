@@ -1,0 +1,1 @@
+"""Example graphs, runnable offline: ``plait run examples.digest:graph --input ...``."""
