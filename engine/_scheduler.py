@@ -178,7 +178,10 @@ class Scheduler:
             raise
         if self.listener_error is not None:
             raise self.listener_error
-        return self.finish(scope, timeout, started)
+        result = self.finish(scope, timeout, started)
+        if self.listener_error is not None:  # a listener broke on RunFinished itself
+            raise self.listener_error
+        return result
 
     def cancelled(self) -> list[str]:
         steps = self.plan.steps

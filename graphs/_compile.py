@@ -267,10 +267,13 @@ def _compile(
     resolved: list[Edge] = []
     getters: dict[Edge, Getter | None] = {}
     fed: dict[tuple[str, str], Edge] = {}
+    attempted: set[tuple[str, str]] = set()
     for raw in edges:
         location = f"edge `{raw.source}` -> `{raw.target}`"
         source = compiler.resolve_source(raw.source, location)
         target = compiler.resolve_target(raw.target, location)
+        if target is not None and source is None:
+            attempted.add(target)  # its edge is already reported; not "missing" as well
         if source is None or target is None:
             continue
         edge = Edge(source[0], source[1], target[0], target[1])
@@ -299,7 +302,8 @@ def _compile(
 
     for node in nodes.values():
         for item in node.inputs:
-            if item.required and (node.id, item.name) not in fed:
+            wired = (node.id, item.name) in fed or (node.id, item.name) in attempted
+            if item.required and not wired:
                 candidates = [n for n in inputs if n == item.name]
                 hint = (
                     f"wire it: edge('inputs.{item.name}', '{node.id}.{item.name}')"

@@ -154,3 +154,19 @@ async def test_a_raising_listener_stops_the_run_with_its_error() -> None:
 
     with pytest.raises(LookupError, match="listener bug"):
         await graph.run({"x": 1}, listeners=(bad_listener,))
+
+
+async def test_a_listener_raising_on_the_last_event_is_not_lost() -> None:
+    @node
+    async def one(x: int) -> int:
+        return x
+
+    def bad_listener(event: Event) -> None:
+        if isinstance(event, RunFinished):
+            raise LookupError("late listener bug")
+
+    b = GraphBuilder("late-listener", inputs={"x": int})
+    graph = b.build(b.add(one, inputs={"x": "inputs.x"}))
+
+    with pytest.raises(LookupError, match="late listener bug"):
+        await graph.run({"x": 1}, listeners=(bad_listener,))

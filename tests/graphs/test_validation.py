@@ -305,3 +305,13 @@ def test_literal_and_optional_edges_are_checked() -> None:
         "edge `maybe` -> `summarise.text`",
         "edge `summarise` -> `shout.times`",
     ]
+
+
+def test_a_broken_edge_is_reported_once() -> None:
+    b = GraphBuilder("once", inputs={"text": str})
+    b.add(count, inputs={"text": "inputs.text"})
+    b.add(shout, inputs={"text": "nowhere", "times": "count"})
+
+    problems = _problems(b, "shout")
+
+    assert [problem.code for problem in problems] == ["unknown-node"]
