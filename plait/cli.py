@@ -1,0 +1,233 @@
+"""The ``plait`` command: run a compiled graph from the shell.
+
+    plait run examples.pipeline:graph --input '{"topic": "owls"}'
+    plait run examples.pipeline:graph --input @inputs.json --json
+
+Exit codes: 0 the run succeeded; 1 the run failed, or the graph (or a node) is defined
+wrongly, or importing the target's module raised; 2 a usage error (bad target, module or
+attribute not found, not a graph, bad ``--input``), 130 interrupted. Every error is one
+``plait: error: ...`` line on stderr (an invalid graph adds its list of problems).
+
+rich is imported only when the live display is shown (stdout and stderr are terminals and
+``--json`` is not given); otherwise progress is one plain log line per event on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from plait.engine import RunOptions, RunResult
+    from plait.graphs import Graph
+
+from plait._inputs import parse_inputs
+from plait._target import load_graph
+from plait._usage import RUN_FAILED, CliError
+
+__all__ = ["main"]
+
+PROG = "plait"
+INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one ``plait: error: ...`` line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _parser() -> _Parser:
+    from plait import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="plait: a typed graph workflow engine for LLM agents.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run a graph and print its output",
+        description=(
+            "Run the graph named by TARGET and print its output on stdout; progress goes "
+            "to stderr. Exit code 0: succeeded; 1: the run failed or the graph is invalid; "
+            "2: usage error."
+        ),
+        allow_abbrev=False,
+    )
+    run.add_argument(
+        "target",
+        metavar="TARGET",
+        help=(
+            "module:attribute naming a compiled plait.Graph, or a zero-argument callable "
+            "returning one (the current directory is searched first), e.g. "
+            "examples.pipeline:graph"
+        ),
+    )
+    run.add_argument(
+        "-i",
+        "--input",
+        metavar="JSON|@FILE",
+        default="{}",
+        help="the graph inputs as a JSON object, or @path to a file holding one (default: {})",
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON document {"run_id", "status", "output"[, "error"]} on stdout',
+    )
+    run.add_argument(
+        "--max-concurrency",
+        metavar="N",
+        type=_positive_int,
+        default=None,
+        help="at most N node attempts at once",
+    )
+    run.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=None,
+        help="fail the run when it takes longer than this",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``plait`` command with ``argv`` (default: ``sys.argv[1:]``); the exit code."""
+    parser = _parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version
+            return done.code if isinstance(done.code, int) else 0
+        if args.command is None:
+            raise CliError("missing COMMAND: use `plait run TARGET` (see `plait --help`)")
+        return _run_command(
+            target=args.target,
+            raw_input=args.input,
+            as_json=args.json,
+            max_concurrency=args.max_concurrency,
+            timeout=args.timeout,
+        )
+    except CliError as error:
+        _error(error.message)
+        return error.code
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
+
+
+def _wants_live_display(as_json: bool) -> bool:
+    """The live table needs both streams on a terminal (it redraws stderr, and would mix
+    node prints into the output otherwise); ``--json`` always gets plain lines."""
+    return not as_json and _is_terminal(sys.stdout) and _is_terminal(sys.stderr)
+
+
+def _run_command(
+    *,
+    target: str,
+    raw_input: str,
+    as_json: bool,
+    max_concurrency: int | None,
+    timeout: float | None,
+) -> int:
+    from plait.engine import RunOptions, new_run_id
+
+    graph = load_graph(target)
+    inputs = parse_inputs(raw_input, graph)
+    options = RunOptions(max_concurrency=max_concurrency, timeout=timeout, run_id=new_run_id())
+    try:
+        result = _execute(graph, inputs, options, live=_wants_live_display(as_json))
+    except KeyboardInterrupt:
+        run_id = options.run_id or ""
+        if as_json:
+            _print_document(run_id, "cancelled", None, f"run {run_id} was interrupted")
+        _error(f"run {run_id} was interrupted")
+        return INTERRUPTED
+    return _report(result, as_json=as_json)
+
+
+def _execute(
+    graph: Graph[object], inputs: Mapping[str, object], options: RunOptions, *, live: bool
+) -> RunResult[object]:
+    import anyio
+
+    from plait._progress import LogLines, live_progress
+    from plait.engine import run
+    from plait.nodes import InputError
+
+    try:
+        if live:
+            with live_progress(graph, run_id=options.run_id) as table:
+                call = functools.partial(run, graph, inputs, options=options, listeners=(table,))
+                return anyio.run(call)
+        log = LogLines(graph, sys.stderr)
+        call = functools.partial(run, graph, inputs, options=options, listeners=(log,))
+        return anyio.run(call)
+    except InputError as error:  # converted inputs that still fail the engine's check
+        raise CliError(str(error)) from None
+
+
+def _print_document(run_id: str, status: str, output: object, error: str | None) -> None:
+    document: dict[str, object] = {"run_id": run_id, "status": status, "output": output}
+    if error is not None:
+        document["error"] = error
+    print(json.dumps(document), flush=True)
+
+
+def _report(result: RunResult[object], *, as_json: bool) -> int:
+    from plait.nodes import to_jsonable
+
+    succeeded = result.error is None
+    output = result.output if succeeded else None
+    if as_json:
+        message = None if result.error is None else str(result.error)
+        _print_document(result.run_id, result.status.value, to_jsonable(output), message)
+    elif succeeded:
+        if isinstance(output, str):
+            text = output
+        else:
+            text = json.dumps(to_jsonable(output), indent=2, ensure_ascii=False)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    if result.error is not None:
+        _error(str(result.error))
+        return RUN_FAILED
+    return 0
