@@ -69,14 +69,13 @@ class RunHandle(Generic[OutputT]):
     def __init__(
         self, graph: Graph[OutputT], inputs: Mapping[str, object], options: RunOptions
     ) -> None:
-        self._scheduler = Scheduler(cast(Graph[object], graph), options, ())
-        self._inputs = inputs
-        self._result: RunResult[OutputT] | None = None
-        self._task_group: anyio.abc.TaskGroup | None = None
         send, receive = anyio.create_memory_object_stream[Event](math.inf)
         self._send: MemoryObjectSendStream[Event] = send
         self._receive: MemoryObjectReceiveStream[Event] = receive
-        self._scheduler.listeners = (send.send_nowait,)
+        self._scheduler = Scheduler(cast(Graph[object], graph), options, (send.send_nowait,))
+        self._inputs = inputs
+        self._result: RunResult[OutputT] | None = None
+        self._task_group: anyio.abc.TaskGroup | None = None
 
     @property
     def run_id(self) -> str:

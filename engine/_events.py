@@ -13,6 +13,7 @@ __all__ = [
     "NodeFailed",
     "NodeFinished",
     "NodeRetrying",
+    "NodeRouted",
     "NodeSkipped",
     "NodeStarted",
     "RunFinished",
@@ -94,6 +95,16 @@ class NodeCancelled(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NodeRouted(_Event):
+    """A router decided: ``labels`` it returned, ``taken`` and ``skipped`` node paths."""
+
+    node: str
+    labels: tuple[object, ...]
+    taken: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeSkipped(_Event):
     """A node will not run in this run, and why."""
 
@@ -115,6 +126,7 @@ Event = (
     | NodeStarted
     | NodeFinished
     | NodeRetrying
+    | NodeRouted
     | NodeFailed
     | NodeCancelled
     | NodeSkipped

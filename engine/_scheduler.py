@@ -3,20 +3,27 @@
 There is no superstep barrier. When a node finishes, each dependent whose inputs are now
 complete starts at once: the first in the same task (a chain costs no task switches), the
 rest as new tasks of the run's one task group. A node that gives up cancels the run.
+
+What does not run is *skipped*, and skipping flows downstream: a node behind an untaken
+route, or one whose required input comes from a skipped node, is skipped in turn. Joins
+decide by policy when they have enough; a ``first`` or ``k_of_n`` join cancels the
+branches it no longer needs.
 """
 
 from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
 import anyio.to_thread
 
+from plait.engine._composite import run_loop, run_map, run_subgraph
 from plait.engine._events import (
     Event,
     EventListener,
@@ -24,6 +31,8 @@ from plait.engine._events import (
     NodeFailed,
     NodeFinished,
     NodeRetrying,
+    NodeRouted,
+    NodeSkipped,
     NodeStarted,
     RunFinished,
     RunStarted,
@@ -31,12 +40,22 @@ from plait.engine._events import (
 )
 from plait.engine._options import RunOptions
 from plait.engine._result import NodeStatus, RunResult
-from plait.graphs import Graph, Step
+from plait.graphs import (
+    BranchFailure,
+    Graph,
+    JoinNode,
+    LoopNode,
+    MapNode,
+    Step,
+    SubgraphNode,
+    Target,
+)
 from plait.nodes import (
     FunctionNode,
     InputError,
     NodeFailedError,
     NodeTimeoutError,
+    PlaitError,
     RunCancelledError,
     RunContext,
     RunError,
@@ -51,6 +70,26 @@ __all__ = ["Scheduler", "check_inputs"]
 _MISSING: Any = object()
 _YIELD_EVERY = 64
 """Inline continuations between forced checkpoints, so a long chain cannot hog the loop."""
+
+
+class RouteError(PlaitError):
+    """A router returned a label it did not declare."""
+
+
+class JoinUnsatisfiedError(PlaitError):
+    """A ``k_of_n`` join could not get ``k`` values."""
+
+
+class NoOutputError(RunError):
+    """The run ended without its output: the output node was skipped."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Absent:
+    """What reaches an input whose source did not produce a value."""
+
+    reason: str
+    failure: BranchFailure | None = None
 
 
 def check_inputs(graph: Graph[object], inputs: Mapping[str, object], *, types: bool) -> None:
@@ -84,52 +123,97 @@ class _GaveUp(Exception):
 
 
 class Scheduler:
-    """Runs one graph once. Create one per run."""
+    """Runs one graph once (or one body inside a parent run). Create one per run."""
 
     def __init__(
         self,
         graph: Graph[object],
         options: RunOptions,
         listeners: Sequence[EventListener],
+        *,
+        parent: Scheduler | None = None,
+        path: str = "",
     ) -> None:
         plan = graph.plan
         self.graph = graph
         self.plan = plan
         self.options = options
-        self.run_id = RunId(options.run_id or options.id_factory())
-        self.clock = options.clock
-        self.random = random.Random(options.seed).random
-        count = len(plan.steps)
+        self.parent = parent
+        self.path = path
+        steps = plan.steps
+        count = len(steps)
+        prefix = f"{path}/" if path else ""
+        self.names = [prefix + step.node.id for step in steps]
         self.args: list[dict[str, object]] = [{} for _ in range(count)]
-        self.pending = [step.required for step in plan.steps]
+        self.pending = [step.required for step in steps]
         self.values: list[object] = [_MISSING] * count
         self.attempts = [0] * count
         self.statuses = [NodeStatus.PENDING] * count
         self.errors: dict[int, BaseException] = {}
         self.failure: tuple[int, BaseException, int] | None = None
-        self.listeners = tuple(listeners)
-        self.listener_error: BaseException | None = None
-        self.seq = 0
-        self.limiter = (
-            anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None
-        )
-        self.pools = {name: anyio.CapacityLimiter(size) for name, size in graph.pools.items()}
         self.scope: anyio.CancelScope | None = None
         self.cancel_requested = False
         self.task_group: anyio.abc.TaskGroup | None = None
         self.inline = 0
+        # Skipping, routing and joins: only graphs that use them pay for this state.
+        self.reasons: list[str | None] = [None] * count
+        self.absent_inputs: list[int] = [0] * count
+        self.present: list[int] = [0] * count
+        self.carried: dict[int, _Absent] = {}
+        self.skipping: list[tuple[int, str]] = []
+        self.joins: dict[int, dict[str, object]] = {}
+        self.fired: set[int] = set()
+        self.abandoned: set[int] = set()
+        self.scopes: dict[int, anyio.CancelScope] = {}
+        self.regions: dict[tuple[int, str], list[int]] = {}
+        for step in steps:
+            if step.region is not None:
+                self.regions.setdefault(step.region, []).append(step.index)
+            if isinstance(step.node, JoinNode):
+                self.joins[step.index] = {}
+        if parent is None:
+            self.run_id = RunId(options.run_id or options.id_factory())
+            self.clock = options.clock
+            self.rng: random.Random | None = None
+            self.listeners = tuple(listeners)
+            self.listener_error: BaseException | None = None
+            self.seq = 0
+            self.limiter = (
+                anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None
+            )
+        else:
+            self.run_id = parent.run_id
+            self.clock = parent.clock
+            self.listeners = parent.listeners
+            self.limiter = parent.limiter
+        self.pools = {name: anyio.CapacityLimiter(size) for name, size in graph.pools.items()}
+        self.plain = not self.listeners and self.limiter is None
+
+    # -- events ------------------------------------------------------------------------
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:
         """Build an event and hand it to every listener, in order."""
-        event = make(seq=self.seq, run_id=self.run_id, time=self.clock.now(), **fields)
-        self.seq += 1
-        for listener in self.listeners:
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
+        root.seq += 1
+        for listener in root.listeners:
             try:
                 listener(event)
             except Exception as error:  # a broken listener stops the run, not the process
-                if self.listener_error is None:
-                    self.listener_error = error
-                    self.cancel()
+                if root.listener_error is None:
+                    root.listener_error = error
+                    root.cancel()
+
+    def jitter(self) -> float:
+        """A draw in [0, 1) from the run's seeded generator (made on first use: it is slow)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        if root.rng is None:
+            root.rng = random.Random(root.options.seed)
+        return root.rng.random()
 
     def cancel(self) -> None:
         """Cancel the run: in-flight nodes are cancelled and the result says so."""
@@ -137,34 +221,18 @@ class Scheduler:
         if self.scope is not None:
             self.scope.cancel()
 
+    # -- a whole run -------------------------------------------------------------------
+
     async def execute(self, inputs: Mapping[str, object]) -> RunResult[object]:
         """Run the graph to its end and return the result (cancellation propagates)."""
-        graph, plan = self.graph, self.plan
+        graph = self.graph
         check_inputs(graph, inputs, types=self.options.validate_inputs)
         started = self.clock.now()
         if self.listeners:
             self.emit(RunStarted, graph=graph.name, content_hash=graph.content_hash, inputs=inputs)
-        args = self.args
-        for name, targets in plan.inputs:
-            value = inputs[name]
-            for target in targets:
-                args[target.step][target.input] = (
-                    value if target.getter is None else target.getter(value)
-                )
         timeout = self.options.timeout if self.options.timeout is not None else graph.timeout
-        deadline = anyio.current_time() + timeout if timeout is not None else float("inf")
         try:
-            with anyio.CancelScope(deadline=deadline) as scope:
-                self.scope = scope
-                if self.cancel_requested:
-                    scope.cancel()
-                async with anyio.create_task_group() as task_group:
-                    self.task_group = task_group
-                    first, *rest = plan.roots or (None,)
-                    for root in rest:
-                        task_group.start_soon(self.run_step, root)
-                    if first is not None:
-                        await self.run_step(first)
+            scope = await self.drive(inputs, timeout)
         except BaseException as error:
             # Cancelled from outside (or interrupted): say so, then let it propagate.
             if self.listeners and not isinstance(error, Exception):
@@ -183,10 +251,60 @@ class Scheduler:
             raise self.listener_error
         return result
 
+    async def run_body(self, inputs: Mapping[str, object]) -> object:
+        """Run as the body of a parent's node; return the output or raise the failure."""
+        await self.drive(inputs, None)
+        if self.failure is not None:
+            index, cause, attempts = self.failure
+            error = NodeFailedError(
+                run_id=self.run_id, node=self.names[index], attempts=attempts, error=cause
+            )
+            raise error from cause
+        return self.output()
+
+    async def drive(
+        self,
+        inputs: Mapping[str, object],
+        timeout: float | None,  # noqa: ASYNC109 - the deadline is the run's own cancel scope
+    ) -> anyio.CancelScope:
+        """Deliver the inputs, start the roots, and wait until nothing is left to do."""
+        plan, args = self.plan, self.args
+        for name, targets in plan.inputs:
+            value = inputs[name]
+            for target in targets:
+                args[target.step][target.input] = (
+                    value if target.getter is None else target.getter(value)
+                )
+        deadline = anyio.current_time() + timeout if timeout is not None else float("inf")
+        with anyio.CancelScope(deadline=deadline) as scope:
+            self.scope = scope
+            if self.cancel_requested:
+                scope.cancel()
+            async with anyio.create_task_group() as task_group:
+                self.task_group = task_group
+                first, *rest = plan.roots or (None,)
+                for root in rest:
+                    task_group.start_soon(self.run_step, root)
+                if first is not None:
+                    await self.run_step(first)
+        return scope
+
+    def output(self) -> object:
+        plan = self.plan
+        value = self.values[plan.output_step]
+        if value is _MISSING:
+            name = self.names[plan.output_step]
+            reason = self.reasons[plan.output_step] or "it did not run"
+            raise NoOutputError(
+                f"run {self.run_id} produced no output: output node `{name}` was skipped "
+                f"({reason})",
+                run_id=self.run_id,
+            )
+        return value if plan.output_getter is None else plan.output_getter(value)
+
     def cancelled(self) -> list[str]:
-        steps = self.plan.steps
         return [
-            steps[index].node.id
+            self.names[index]
             for index, status in enumerate(self.statuses)
             if status is NodeStatus.CANCELLED
         ]
@@ -200,23 +318,25 @@ class Scheduler:
         if self.failure is not None:
             index, cause, attempts = self.failure
             error = NodeFailedError(
-                run_id=self.run_id, node=plan.steps[index].node.id, attempts=attempts, error=cause
+                run_id=self.run_id, node=self.names[index], attempts=attempts, error=cause
             )
             error.__cause__ = cause
             status = RunStatus.FAILED
         elif self.cancel_requested:
             error = RunCancelledError(run_id=self.run_id, in_flight=self.cancelled())
             status = RunStatus.CANCELLED
-        elif scope.cancelled_caught or self.values[plan.output_step] is _MISSING:
+        elif scope.cancelled_caught:
             error = RunTimeoutError(
                 run_id=self.run_id, timeout=timeout or 0.0, in_flight=self.cancelled()
             )
             status = RunStatus.FAILED
         else:
-            output = self.values[plan.output_step]
-            if plan.output_getter is not None:
-                output = plan.output_getter(output)
-            status = RunStatus.SUCCEEDED
+            try:
+                output = self.output()
+                status = RunStatus.SUCCEEDED
+            except NoOutputError as missing:
+                error = missing
+                status = RunStatus.FAILED
         if self.listeners:
             self.emit(RunFinished, status=status, duration=self.clock.now() - started, error=error)
         return RunResult(
@@ -229,51 +349,272 @@ class Scheduler:
             per_node=(self.statuses, self.attempts, self.values, self.errors),
         )
 
+    # -- one step and what follows it ---------------------------------------------------
+
     async def run_step(self, index: int) -> None:
         """Run a step, then every dependent it completes (the first one inline)."""
-        steps, pending, args = self.plan.steps, self.pending, self.args
+        steps = self.plan.steps
         while True:
             step = steps[index]
+            if index in self.abandoned:
+                return
             try:
-                value = await self.attempts_of(step)
+                if step.direct and self.plain:
+                    value = await self.direct(step)
+                elif step.cancellable:
+                    value = await self.cancellable(step)
+                else:
+                    value = await self.attempts_of(step)
             except _GaveUp as gave_up:
-                self.statuses[index] = NodeStatus.FAILED
-                self.errors[index] = gave_up.error
-                if self.listeners:
-                    self.emit(
-                        NodeFailed, node=step.node.id, attempt=gave_up.attempts, error=gave_up.error
-                    )
-                if self.failure is None:
-                    self.failure = (index, gave_up.error, gave_up.attempts)
-                    assert self.scope is not None
-                    self.scope.cancel()
+                ready = self.gave_up(step, gave_up)
+            else:
+                ready = self.completed(step, value)
+            if not ready:
                 return
-            self.values[index] = value
-            self.statuses[index] = NodeStatus.SUCCEEDED
-            following = -1
-            for target in step.targets:
-                args[target.step][target.input] = (
-                    value if target.getter is None else target.getter(value)
-                )
-                pending[target.step] -= 1
-                if pending[target.step] == 0:
-                    if following < 0:
-                        following = target.step
-                    else:
-                        assert self.task_group is not None
-                        self.task_group.start_soon(self.run_step, target.step)
-            if following < 0:
-                return
-            index = following
+            assert self.task_group is not None
+            for other in ready[1:]:
+                self.task_group.start_soon(self.run_step, other)
+            index = ready[0]
             self.inline += 1
             if self.inline >= _YIELD_EVERY:
                 self.inline = 0
                 await anyio.lowlevel.checkpoint()
 
+    async def direct(self, step: Step) -> object:
+        """The fast path: one awaited call, no events, limits, timeout or retries."""
+        index = step.index
+        self.attempts[index] = 1
+        self.statuses[index] = NodeStatus.RUNNING
+        try:
+            return await step.node.fn(**self.args[index])  # type: ignore[attr-defined]
+        except Exception as error:
+            raise _GaveUp(error, 1) from error
+        except BaseException:
+            self.statuses[index] = NodeStatus.CANCELLED
+            raise
+
+    async def cancellable(self, step: Step) -> object:
+        """Run a step a join may cancel; a cancellation here is absence, not an error."""
+        value: object = _MISSING
+        with anyio.CancelScope() as scope:
+            self.scopes[step.index] = scope
+            value = await self.attempts_of(step)
+        del self.scopes[step.index]
+        if value is _MISSING:
+            return _Absent(f"cancelled: join `{self.join_name(step)}` no longer needed it")
+        return value
+
+    def join_name(self, step: Step) -> str:
+        assert step.region is not None
+        return self.names[step.region[0]]
+
+    def gave_up(self, step: Step, gave_up: _GaveUp) -> list[int]:
+        index = step.index
+        self.statuses[index] = NodeStatus.FAILED
+        self.errors[index] = gave_up.error
+        if self.listeners:
+            self.emit(
+                NodeFailed, node=self.names[index], attempt=gave_up.attempts, error=gave_up.error
+            )
+        if step.collecting:
+            error = gave_up.error
+            failure = BranchFailure(
+                self.names[index], type(error).__name__, str(error), gave_up.attempts
+            )
+            return self.propagate(step, _Absent(f"`{self.names[index]}` failed", failure))
+        if self.failure is None:
+            self.failure = (index, gave_up.error, gave_up.attempts)
+            assert self.scope is not None
+            self.scope.cancel()
+        return []
+
+    def completed(self, step: Step, value: object) -> list[int]:
+        """Record a step's value (or absence) and return the steps that became ready."""
+        index = step.index
+        if isinstance(value, _Absent):
+            return self.propagate(step, value)
+        self.values[index] = value
+        self.statuses[index] = NodeStatus.SUCCEEDED
+        ready: list[int] = []
+        args, pending = self.args, self.pending
+        for target in step.targets:
+            if target.step in self.joins:
+                self.join_arrival(target, value, ready)
+                continue
+            args[target.step][target.input] = (
+                value if target.getter is None else target.getter(value)
+            )
+            self.present[target.step] += 1
+            pending[target.step] -= 1
+            if pending[target.step] == 0:
+                self.became_ready(target.step, ready)
+        if step.routes is not None:
+            self.routed(step, value, ready)
+        if self.skipping:
+            self.drain(ready)
+        return ready
+
+    def became_ready(self, index: int, ready: list[int]) -> None:
+        reason = self.reasons[index]
+        if reason is None and self.absent_inputs[index] and not self.present[index]:
+            reason = "every input it waits for was skipped"
+        if reason is None:
+            ready.append(index)
+        else:
+            self.skipping.append((index, reason))
+
+    def propagate(self, step: Step, absent: _Absent, ready: list[int] | None = None) -> list[int]:
+        """Tell a step's dependents that its value will never come."""
+        ready = [] if ready is None else ready
+        name = self.names[step.index]
+        for target in step.targets:
+            if target.step in self.joins:
+                self.join_arrival(target, absent, ready)
+                continue
+            index = target.step
+            self.absent_inputs[index] += 1
+            if absent.failure is not None and index not in self.carried:
+                self.carried[index] = absent
+            if target.input not in self.plan.steps[index].optional and self.reasons[index] is None:
+                self.reasons[index] = f"input `{target.input}` has no value: {absent.reason}"
+            self.pending[index] -= 1
+            if self.pending[index] == 0:
+                self.became_ready(index, ready)
+        for routed in step.route_targets:
+            if self.reasons[routed] is None:
+                self.reasons[routed] = f"its router `{name}` did not run"
+            self.pending[routed] -= 1
+            if self.pending[routed] == 0:
+                self.became_ready(routed, ready)
+        self.drain(ready)
+        return ready
+
+    def drain(self, ready: list[int]) -> None:
+        """Skip every step waiting to be skipped, and whatever that skips in turn."""
+        while self.skipping:
+            index, why = self.skipping.pop()
+            if self.statuses[index] is not NodeStatus.PENDING:
+                continue
+            self.statuses[index] = NodeStatus.SKIPPED
+            self.reasons[index] = why
+            if self.listeners:
+                self.emit(NodeSkipped, node=self.names[index], reason=why)
+            absent = self.carried.get(index) or _Absent(f"`{self.names[index]}` was skipped")
+            self.propagate(self.plan.steps[index], absent, ready)
+
+    def routed(self, step: Step, value: object, ready: list[int]) -> None:
+        assert step.routes is not None
+        labels = self.labels(step, value)
+        chosen: set[int] = set()
+        for label in labels:
+            chosen.update(step.routes[label])
+        name = self.names[step.index]
+        if self.listeners:
+            self.emit(
+                NodeRouted,
+                node=name,
+                labels=labels,
+                taken=tuple(self.names[t] for t in step.route_targets if t in chosen),
+                skipped=tuple(self.names[t] for t in step.route_targets if t not in chosen),
+            )
+        shown = ", ".join(repr(label) for label in labels) or "no label"
+        for target in step.route_targets:
+            if target in chosen:
+                self.pending[target] -= 1
+                if self.pending[target] == 0:
+                    self.became_ready(target, ready)
+            else:
+                if self.reasons[target] is None:
+                    self.reasons[target] = f"route not taken: `{name}` chose {shown}"
+                self.pending[target] -= 1
+                if self.pending[target] == 0:
+                    self.became_ready(target, ready)
+
+    def labels(self, step: Step, value: object) -> tuple[object, ...]:
+        """The labels a router returned.
+
+        Raises:
+            RouteError: when one is not among its declared labels.
+        """
+        assert step.routes is not None
+        labels = tuple(cast(Iterable[object], value)) if step.multi_route else (value,)
+        for label in labels:
+            if label not in step.routes:
+                raise RouteError(
+                    f"router `{self.names[step.index]}` returned {label!r}, which is not one "
+                    f"of its labels: {', '.join(repr(known) for known in step.routes)}"
+                )
+        return labels
+
+    # -- joins -------------------------------------------------------------------------
+
+    def join_arrival(self, target: Target, value: object, ready: list[int]) -> None:
+        index = target.step
+        self.pending[index] -= 1
+        if index in self.fired:
+            return
+        arrived = self.joins[index]
+        if isinstance(value, _Absent):
+            if value.failure is not None:
+                arrived[target.input] = value.failure
+        else:
+            arrived[target.input] = value if target.getter is None else target.getter(value)
+        step = self.plan.steps[index]
+        node = step.node
+        assert isinstance(node, JoinNode)
+        values = sum(1 for item in arrived.values() if not isinstance(item, BranchFailure))
+        if node.policy in ("first", "k_of_n") and values >= step.join_need:
+            self.fire(index, ready)
+        elif self.pending[index] == 0:
+            if not arrived:
+                self.skipping.append((index, "every branch it joins was skipped"))
+            else:
+                self.fire(index, ready)
+
+    def fire(self, index: int, ready: list[int]) -> None:
+        self.fired.add(index)
+        ready.append(index)
+        arrived = self.joins[index]
+        for item in self.plan.steps[index].node.inputs:
+            if item.name in arrived:
+                continue
+            for member in self.regions.get((index, item.name), ()):
+                scope = self.scopes.get(member)
+                if scope is not None:
+                    scope.cancel()
+                elif self.statuses[member] is NodeStatus.PENDING:
+                    self.abandoned.add(member)
+                    self.statuses[member] = NodeStatus.SKIPPED
+                    self.reasons[member] = f"cancelled: join `{self.names[index]}` decided"
+                    if self.listeners:
+                        self.emit(NodeSkipped, node=self.names[member], reason=self.reasons[member])
+
+    def join_value(self, step: Step) -> object:
+        node = step.node
+        assert isinstance(node, JoinNode)
+        arrived = self.joins[step.index]
+        ordered = {item.name: arrived[item.name] for item in node.inputs if item.name in arrived}
+        if node.policy == "first":
+            for item in ordered.values():
+                if not isinstance(item, BranchFailure):
+                    return item
+        if node.policy == "k_of_n":
+            values = [item for item in ordered.values() if not isinstance(item, BranchFailure)]
+            if len(values) < step.join_need:
+                raise JoinUnsatisfiedError(
+                    f"join `{self.names[step.index]}` needs {step.join_need} values, "
+                    f"got {len(values)}"
+                )
+            kept = [name for name, item in ordered.items() if not isinstance(item, BranchFailure)]
+            return {name: ordered[name] for name in kept[: step.join_need]}
+        return ordered
+
+    # -- attempts ----------------------------------------------------------------------
+
     async def attempts_of(self, step: Step) -> object:
         """Try a step until it succeeds or its retry policy gives up."""
-        node = step.node
         index = step.index
+        name = self.names[index]
         policy = step.retry
         attempt = 0
         while True:
@@ -283,15 +624,18 @@ class Scheduler:
             listeners = self.listeners
             if listeners:
                 began = self.clock.now()
-                self.emit(NodeStarted, node=node.id, attempt=attempt)
+                self.emit(NodeStarted, node=name, attempt=attempt)
             try:
                 value = await self.attempt(step, attempt)
+                if step.routes is not None:
+                    self.labels(step, value)
             except Exception as error:
-                if attempt < policy.max_attempts and policy.retries(error):
-                    delay = policy.delay(attempt, error, self.random())
+                final = isinstance(error, RouteError | JoinUnsatisfiedError)
+                if not final and attempt < policy.max_attempts and policy.retries(error):
+                    delay = policy.delay(attempt, error, self.jitter())
                     if listeners:
                         self.emit(
-                            NodeRetrying, node=node.id, attempt=attempt, delay=delay, error=error
+                            NodeRetrying, node=name, attempt=attempt, delay=delay, error=error
                         )
                     try:
                         await self.clock.sleep(delay)
@@ -306,7 +650,7 @@ class Scheduler:
             if listeners:
                 self.emit(
                     NodeFinished,
-                    node=node.id,
+                    node=name,
                     attempt=attempt,
                     duration=self.clock.now() - began,
                     output=value,
@@ -316,7 +660,7 @@ class Scheduler:
     def node_cancelled(self, step: Step, attempt: int) -> None:
         self.statuses[step.index] = NodeStatus.CANCELLED
         if self.listeners:
-            self.emit(NodeCancelled, node=step.node.id, attempt=attempt)
+            self.emit(NodeCancelled, node=self.names[step.index], attempt=attempt)
 
     async def attempt(self, step: Step, attempt: int) -> object:
         """One attempt of a step, under its limits and timeout."""
@@ -332,25 +676,43 @@ class Scheduler:
         with anyio.CancelScope(deadline=anyio.current_time() + step.timeout) as scope:
             return await self.invoke(step, attempt)
         if scope.cancelled_caught:
-            raise NodeTimeoutError(step.node.id, step.timeout)
+            raise NodeTimeoutError(self.names[step.index], step.timeout)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def invoke(self, step: Step, attempt: int) -> object:
         node = step.node
-        if not isinstance(node, FunctionNode):
-            raise TypeError(f"node `{node.id}` of kind {node.kind!r} cannot run yet")
         kwargs = self.args[step.index]
-        if node.context_parameter is not None:
-            kwargs = dict(kwargs)
-            kwargs[node.context_parameter] = RunContext(self.run_id, node.id, attempt)
-        if node.is_async:
-            result: object = await node.fn(**kwargs)  # type: ignore[misc]
-            return result
-        if not node.blocking:
-            return node.fn(**kwargs)
-        return await anyio.to_thread.run_sync(
-            functools.partial(node.fn, **kwargs), abandon_on_cancel=True
-        )
+        if isinstance(node, FunctionNode):
+            if node.context_parameter is not None:
+                kwargs = dict(kwargs)
+                kwargs[node.context_parameter] = RunContext(
+                    self.run_id, self.names[step.index], attempt
+                )
+            if node.is_async:
+                result: object = await node.fn(**kwargs)  # type: ignore[misc]
+                return result
+            if not node.blocking:
+                return node.fn(**kwargs)
+            return await anyio.to_thread.run_sync(
+                functools.partial(node.fn, **kwargs), abandon_on_cancel=True
+            )
+        path = self.names[step.index]
+        if isinstance(node, JoinNode):
+            return self.join_value(step)
+        if isinstance(node, SubgraphNode):
+            return await run_subgraph(node, path, kwargs, self.run_nested)
+        if isinstance(node, MapNode):
+            return await run_map(node, path, kwargs, self.run_nested)
+        if isinstance(node, LoopNode):
+            return await run_loop(node, path, kwargs, self.run_nested)
+        raise TypeError(f"node `{node.id}` of kind {node.kind!r} cannot run yet")
+
+    async def run_nested(
+        self, body: Graph[object], path: str, inputs: Mapping[str, object]
+    ) -> object:
+        """Run ``body`` as part of this run, its events under ``path``."""
+        inner = Scheduler(body, self.options, (), parent=self, path=path)
+        return await inner.run_body(inputs)
 
 
 class _Slots:

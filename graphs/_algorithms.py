@@ -36,9 +36,12 @@ class Topology:
         found.sort(key=lambda path: order[path[0]])
         return found
 
-    def topological_order(self) -> list[str]:
-        """Node ids so that every edge points forward (deterministic for a given definition)."""
-        return list(self._nx.topological_sort(self._graph))
+    def topological_order(self) -> list[str] | None:
+        """Node ids so that every edge points forward, or None when there is a cycle."""
+        try:
+            return list(self._nx.topological_sort(self._graph))
+        except self._nx.NetworkXUnfeasible:
+            return None
 
     def ancestors(self, of: str) -> set[str]:
         """Every node with a path to ``of``."""

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar, overload
 
-from plait.graphs._compile import RawEdge, compile_graph
+from plait.graphs._compile import RawEdge, RawRoute, compile_graph
 from plait.graphs._graph import INPUTS, Graph
-from plait.nodes import NO_RETRY, FunctionNode, Node, Problem, RetryPolicy, to_node
+from plait.graphs._kinds import (
+    BranchFailure,
+    JoinNode,
+    JoinPolicy,
+    LoopNode,
+    LoopResult,
+    MapNode,
+    SubgraphNode,
+)
+from plait.nodes import NO_RETRY, FunctionNode, Input, Node, Problem, RetryPolicy, to_node
 
 __all__ = ["GraphBuilder", "NodeRef"]
 
@@ -59,8 +68,21 @@ class GraphBuilder:
         self._description = description
         self._nodes: dict[str, Node[object]] = {}
         self._edges: list[RawEdge] = []
+        self._routes: list[RawRoute] = []
         self._problems: list[Problem] = []
 
+    @overload
+    def add(
+        self,
+        node: Graph[OutputT],
+        /,
+        *,
+        id: str | None = None,
+        inputs: Mapping[str, Source] | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+        pool: str | None = None,
+    ) -> NodeRef[OutputT]: ...
     @overload
     def add(
         self,
@@ -111,7 +133,7 @@ class GraphBuilder:
     ) -> NodeRef[OutputT]: ...
     def add(
         self,
-        node: Node[Any] | Callable[..., Any],
+        node: Graph[Any] | Node[Any] | Callable[..., Any],
         /,
         *,
         id: str | None = None,
@@ -125,13 +147,29 @@ class GraphBuilder:
         ``inputs`` maps each input name to its source, so
         ``add(summarise, inputs={"text": "fetch.body"})`` is ``add(summarise)`` plus
         ``edge("fetch.body", "summarise.text")``. Options given here override the node's.
+        A compiled ``Graph`` becomes a subgraph node with the graph's inputs and output.
         """
+        if isinstance(node, Graph):
+            built: Node[object] = SubgraphNode(
+                id=id or node.name,
+                inputs=tuple(Input(name, tp) for name, tp in node.inputs.items()),
+                output=node.output_type,
+                retry=retry,
+                timeout=timeout,
+                pool=pool,
+                description=node.description,
+                graph=node,
+            )
+            return self._place(built, inputs)
         if isinstance(node, FunctionNode):
-            built: Node[object] = node.with_options(id=id, retry=retry, timeout=timeout, pool=pool)
+            built = node.with_options(id=id, retry=retry, timeout=timeout, pool=pool)
         elif isinstance(node, Node):
-            built = node
+            built = node if id is None else replace(node, id=id)
         else:
             built = to_node(node, id=id, retry=retry, timeout=timeout, pool=pool)
+        return self._place(built, inputs)
+
+    def _place(self, built: Node[Any], inputs: Mapping[str, Source] | None) -> NodeRef[Any]:
         if built.id in self._nodes:
             self._problems.append(
                 Problem(
@@ -146,6 +184,119 @@ class GraphBuilder:
         for input_name, source in (inputs or {}).items():
             self.edge(source, f"{built.id}.{input_name}")
         return NodeRef(built.id)
+
+    def route(
+        self,
+        router: Source,
+        table: Mapping[object, str | NodeRef[object] | Sequence[str | NodeRef[object]]],
+    ) -> GraphBuilder:
+        """Make ``router`` choose branches: each label it can return leads to node(s).
+
+        The router's output type declares its labels (a ``Literal`` or ``Enum``, or a
+        list/set of one for multi-route). A node behind an untaken label is skipped, and
+        so is everything that needs its output. Map a label to ``[]`` to do nothing.
+        """
+        targets: dict[object, tuple[str, ...]] = {}
+        for label, where in table.items():
+            many = [where] if isinstance(where, str | NodeRef) else list(where)
+            targets[label] = tuple(str(target) for target in many)
+        self._routes.append(RawRoute(str(router), targets))
+        return self
+
+    def map(
+        self,
+        body: Graph[OutputT] | Node[OutputT] | Callable[..., Awaitable[OutputT]],
+        /,
+        *,
+        over: str,
+        id: str | None = None,
+        inputs: Mapping[str, Source] | None = None,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        collect_failures: bool = False,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> NodeRef[list[OutputT]]:
+        """Run ``body`` once per item of the list fed to input ``over``, concurrently.
+
+        The other inputs go to every item unchanged. The output is the list of results in
+        item order. ``max_items`` bounds the list (and the graph's static bound);
+        ``collect_failures`` puts a ``BranchFailure`` where an item failed for good.
+        """
+        graph = _as_graph(body)
+        item = graph.inputs.get(over, object)
+        node_inputs = tuple(
+            Input(name, list[tp] if name == over else tp)  # type: ignore[valid-type]
+            for name, tp in graph.inputs.items()
+        )
+        output: object = graph.output_type
+        if collect_failures:
+            output = output | BranchFailure
+        built = MapNode(
+            id=id or f"map_{graph.name}",
+            inputs=node_inputs if over in graph.inputs else (*node_inputs, Input(over, item)),
+            output=list[output],  # type: ignore[valid-type]
+            retry=retry,
+            timeout=timeout,
+            body=graph,
+            over=over,
+            concurrency=concurrency,
+            max_items=max_items,
+            collect_failures=collect_failures,
+        )
+        return self._place(built, inputs)
+
+    def loop(
+        self,
+        body: Graph[OutputT],
+        /,
+        *,
+        carry: str,
+        max_iterations: int,
+        until: Callable[[OutputT], bool] | None = None,
+        id: str | None = None,
+        inputs: Mapping[str, Source] | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> NodeRef[LoopResult[OutputT]]:
+        """Run ``body`` repeatedly, feeding its output back into its input ``carry``.
+
+        Stops when ``until(output)`` holds or after ``max_iterations`` (required: every
+        run terminates); the output is a ``LoopResult`` saying which ended it.
+        """
+        built = LoopNode(
+            id=id or f"loop_{body.name}",
+            inputs=tuple(Input(name, tp) for name, tp in body.inputs.items()),
+            output=LoopResult[body.output_type],  # type: ignore[name-defined]
+            retry=retry,
+            timeout=timeout,
+            body=body,
+            carry=carry,
+            until=until,  # type: ignore[arg-type]
+            max_iterations=max_iterations,
+        )
+        return self._place(built, inputs)
+
+    def join(
+        self,
+        id: str,
+        *,
+        inputs: Mapping[str, Source],
+        policy: JoinPolicy = "all",
+        k: int | None = None,
+    ) -> NodeRef[object]:
+        """Combine parallel branches under ``policy`` (see ``JoinNode``).
+
+        Its input and output types follow from what is wired into it, at compile time.
+        """
+        built = JoinNode(
+            id=id,
+            inputs=tuple(Input(name, object) for name in inputs),
+            output=object,
+            policy=policy,
+            k=k,
+        )
+        return self._place(built, inputs)
 
     def edge(self, source: Source, target: str) -> GraphBuilder:
         """Carry ``source`` (``node``, ``node.field``, ``inputs.name``) into ``node.input``.
@@ -176,6 +327,7 @@ class GraphBuilder:
             name=self.name,
             nodes=dict(self._nodes),
             edges=list(self._edges),
+            routes=list(self._routes),
             inputs=dict(self._inputs),
             output=str(output),
             retry=self._retry,
@@ -184,3 +336,13 @@ class GraphBuilder:
             description=self._description,
             problems=list(self._problems),
         )
+
+
+def _as_graph(body: Graph[Any] | Node[Any] | Callable[..., Any]) -> Graph[Any]:
+    """A map body as a graph: a node becomes a one-node graph with the node's inputs."""
+    if isinstance(body, Graph):
+        return body
+    built = body if isinstance(body, Node) else to_node(body)
+    wrapper = GraphBuilder(built.id, inputs={item.name: item.annotation for item in built.inputs})
+    wrapper.add(built, inputs={item.name: f"{INPUTS}.{item.name}" for item in built.inputs})
+    return wrapper.build(built.id)

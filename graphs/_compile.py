@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from plait.graphs._algorithms import Topology
+from plait.graphs._control import (
+    RawRoute,
+    check_bodies,
+    check_joins,
+    check_route,
+    exclusive_regions,
+    route_labels,
+    static_bound,
+    typed_join,
+)
 from plait.graphs._graph import INPUTS, Edge, Getter, Graph, Plan, Step, Target
+from plait.graphs._kinds import JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.nodes import (
     FunctionNode,
     GraphDefinitionError,
@@ -25,7 +36,7 @@ from plait.nodes import (
     type_name,
 )
 
-__all__ = ["RawEdge", "compile_graph"]
+__all__ = ["RawEdge", "RawRoute", "compile_graph"]
 
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
@@ -186,6 +197,7 @@ def compile_graph(
     name: str,
     nodes: dict[str, Node[object]],
     edges: list[RawEdge],
+    routes: list[RawRoute],
     inputs: dict[str, object],
     output: str,
     retry: RetryPolicy,
@@ -208,6 +220,7 @@ def compile_graph(
             name=name,
             nodes=nodes,
             edges=edges,
+            routes=routes,
             inputs=inputs,
             output=output,
             retry=retry,
@@ -226,6 +239,7 @@ def _compile(
     name: str,
     nodes: dict[str, Node[object]],
     edges: list[RawEdge],
+    routes: list[RawRoute],
     inputs: dict[str, object],
     output: str,
     retry: RetryPolicy,
@@ -263,6 +277,8 @@ def _compile(
             problem("invalid-pool", f"pool `{pool}`", f"size must be a positive int, got {size}")
     if timeout is not None and timeout <= 0:
         problem("invalid-timeout", f"graph `{name}`", f"timeout must be positive, got {timeout}")
+
+    _type_joins(name, nodes, inputs, edges)
 
     resolved: list[Edge] = []
     getters: dict[Edge, Getter | None] = {}
@@ -329,11 +345,26 @@ def _compile(
                 f"wire it to a node (`inputs.{input_name}` -> `node.input`) or remove it",
             )
 
+    check_bodies(nodes, problem)
+    decided: dict[str, dict[object, tuple[str, ...]]] = {}
+    for route in routes:
+        if route.router in decided:
+            problem("duplicate-route", f"route of `{route.router}`", "routed twice", "")
+            continue
+        table = check_route(route, nodes, problem)
+        if table is not None:
+            decided[route.router] = table
+    control = sorted(
+        {(router, t) for router, table in decided.items() for ts in table.values() for t in ts}
+    )
+
     node_edges = [(edge.source, edge.target) for edge in resolved if edge.source != INPUTS]
+    node_edges += control
     ids = list(nodes)
     topology = Topology(ids, node_edges)
+    sorted_ids = topology.topological_order()
     in_cycle: set[str] = set()
-    for loop in topology.cycles():
+    for loop in topology.cycles() if sorted_ids is None else ():
         in_cycle.update(loop)
         problem(
             "cycle",
@@ -361,28 +392,25 @@ def _compile(
         output_type = output_node.output
 
     # Reachability and dead ends are only meaningful on an acyclic graph.
-    if not in_cycle:
-        order = topology.topological_order()
+    if sorted_ids is not None:
+        order = sorted_ids
         runnable: set[str] = set()
         incoming: dict[str, list[Edge]] = {node_id: [] for node_id in ids}
+        deciders: dict[str, list[str]] = {}
+        for router, routed in control:
+            deciders.setdefault(routed, []).append(router)
         for edge in resolved:
             incoming[edge.target].append(edge)
         for node_id in order:
             node = nodes[node_id]
             complete = all((node_id, item.name) in fed for item in node.inputs if item.required)
-            blocked = any(
-                edge.source != INPUTS and edge.source not in runnable for edge in incoming[node_id]
+            waits_for = {edge.source for edge in incoming[node_id] if edge.source != INPUTS} | set(
+                deciders.get(node_id, ())
             )
-            if complete and not blocked:
+            blockers = sorted(waits_for - runnable)
+            if complete and not blockers:
                 runnable.add(node_id)
-            elif blocked:
-                blockers = sorted(
-                    {
-                        edge.source
-                        for edge in incoming[node_id]
-                        if edge.source != INPUTS and edge.source not in runnable
-                    }
-                )
+            elif blockers:
                 problem(
                     "unreachable",
                     f"node `{node_id}`",
@@ -393,7 +421,7 @@ def _compile(
                 )
         if output_node is not None:
             feeds_output = topology.ancestors(out_head) | {out_head}
-            consumers = {edge.source for edge in resolved}
+            consumers = {edge.source for edge in resolved} | set(decided)
             for node_id in ids:
                 node = nodes[node_id]
                 if node_id in feeds_output or node.output is type(None):
@@ -405,16 +433,30 @@ def _compile(
                         "its output reaches neither another node nor the graph output",
                         "connect it, make it the output, or return None for a side-effect node",
                     )
+        check_joins(nodes, resolved, topology.ancestors, problem)
     else:
         order = ids
 
     if problems:
         raise GraphDefinitionError(problems, subject=f"graph `{name}`")
 
+    successors: dict[str, set[str]] = {}
+    for before, after in node_edges:
+        successors.setdefault(before, set()).add(after)
+    regions: dict[str, tuple[str, str]] = {}
+    for node in nodes.values():
+        if isinstance(node, JoinNode) and node.policy != "all":
+            incoming_edges = [edge for edge in resolved if edge.target == node.id]
+            found = exclusive_regions(node.id, incoming_edges, successors, order)
+            for member, input_name in found.items():
+                regions[member] = (node.id, input_name)
+
     return _assemble(
         name=name,
         nodes=nodes,
         order=order,
+        routes=decided,
+        regions=regions,
         edges=resolved,
         getters=getters,
         inputs=inputs,
@@ -433,6 +475,8 @@ def _assemble(
     name: str,
     nodes: dict[str, Node[object]],
     order: list[str],
+    routes: dict[str, dict[object, tuple[str, ...]]],
+    regions: dict[str, tuple[str, str]],
     edges: list[Edge],
     getters: Mapping[Edge, Getter | None],
     inputs: dict[str, object],
@@ -456,15 +500,11 @@ def _assemble(
         else:
             targets[edge.source].append(target)
             required[edge.target] += 1
+    for table in routes.values():
+        for routed in {routed for ids in table.values() for routed in ids}:
+            required[routed] += 1
     steps = tuple(
-        Step(
-            index=index[node_id],
-            node=nodes[node_id],
-            required=required[node_id],
-            targets=tuple(targets[node_id]),
-            retry=nodes[node_id].retry or retry,
-            timeout=nodes[node_id].timeout if nodes[node_id].timeout is not None else timeout,
-        )
+        _step(nodes[node_id], index, required, targets, routes, regions, nodes, retry, timeout)
         for node_id in order
     )
     plan = Plan(
@@ -474,7 +514,7 @@ def _assemble(
         output_step=index[output.partition(".")[0]],
         output_getter=output_getter,
     )
-    canonical = _canonical(name, nodes, edges, inputs, output, retry, timeout, pools)
+    canonical = _canonical(name, nodes, edges, routes, inputs, output, retry, timeout, pools)
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
@@ -488,6 +528,10 @@ def _assemble(
         retry=retry,
         timeout=timeout,
         pools=MappingProxyType(dict(pools)),
+        routes=MappingProxyType(
+            {router: MappingProxyType(dict(table)) for router, table in routes.items()}
+        ),
+        bound=static_bound(nodes, retry.max_attempts),
         description=description,
         plan=plan,
         content_hash=digest,
@@ -495,10 +539,111 @@ def _assemble(
     )
 
 
+def _step(
+    node: Node[object],
+    index: Mapping[str, int],
+    required: Mapping[str, int],
+    targets: Mapping[str, list[Target]],
+    routes: Mapping[str, Mapping[object, tuple[str, ...]]],
+    regions: Mapping[str, tuple[str, str]],
+    nodes: Mapping[str, Node[object]],
+    retry: RetryPolicy,
+    timeout: float | None,
+) -> Step:
+    table = routes.get(node.id)
+    region = regions.get(node.id)
+    policy = None if region is None else getattr(nodes[region[0]], "policy", None)
+    need = 0
+    if isinstance(node, JoinNode):
+        count = len(node.inputs)
+        need = {"first": 1, "k_of_n": node.k or count}.get(node.policy, count)
+    labels = route_labels(node.output) if table is not None else None
+    return Step(
+        index=index[node.id],
+        node=node,
+        required=required[node.id],
+        targets=tuple(targets[node.id]),
+        retry=node.retry or retry,
+        timeout=node.timeout if node.timeout is not None else timeout,
+        routes=None
+        if table is None
+        else {label: tuple(index[t] for t in ts) for label, ts in table.items()},
+        route_targets=()
+        if table is None
+        else tuple(sorted({index[t] for ts in table.values() for t in ts})),
+        multi_route=table is not None and labels is not None and labels[1],
+        region=None if region is None else (index[region[0]], region[1]),
+        cancellable=policy in ("first", "k_of_n"),
+        collecting=policy == "collect",
+        join_need=need,
+        optional=frozenset(item.name for item in node.inputs if not item.required),
+        direct=isinstance(node, FunctionNode)
+        and node.is_async
+        and node.context_parameter is None
+        and (node.retry or retry).max_attempts == 1
+        and (node.timeout if node.timeout is not None else timeout) is None
+        and node.pool is None
+        and table is None
+        and region is None,
+    )
+
+
+def _type_joins(
+    name: str, nodes: dict[str, Node[object]], inputs: dict[str, object], edges: list[RawEdge]
+) -> None:
+    """Give each join the types of what is wired into it (joins may feed joins)."""
+    joins = [node_id for node_id, node in nodes.items() if isinstance(node, JoinNode)]
+    silent = _Compiler(name, nodes, inputs, [])
+    for _ in range(len(joins)):
+        changed = False
+        for join_id in joins:
+            join = nodes[join_id]
+            assert isinstance(join, JoinNode)
+            types: dict[str, object] = {}
+            for raw in edges:
+                head, _, input_name = raw.target.partition(".")
+                if head != join_id or not input_name:
+                    continue
+                source = silent.resolve_source(raw.source, "")
+                if source is not None:
+                    types[input_name] = source[2]
+            typed = typed_join(join, types)
+            if typed != join:
+                nodes[join_id] = typed
+                changed = True
+        if not changed:
+            return
+
+
 def _callable_name(fn: Callable[..., object]) -> str:
     module = getattr(fn, "__module__", None) or type(fn).__module__
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     return f"{module}.{qualname}"
+
+
+def _kind_facts(node: Node[object]) -> dict[str, object]:
+    """What a non-function node adds to its description (bodies by content hash)."""
+    if isinstance(node, SubgraphNode):
+        return {"graph": node.graph.content_hash}
+    if isinstance(node, MapNode):
+        return {
+            "body": node.body.content_hash,
+            "over": node.over,
+            "concurrency": node.concurrency,
+            "max_items": node.max_items,
+            "collect_failures": node.collect_failures,
+        }
+    if isinstance(node, LoopNode):
+        until = None if node.until is None else _callable_name(node.until)
+        return {
+            "body": node.body.content_hash,
+            "carry": node.carry,
+            "max_iterations": node.max_iterations,
+            "until": until,
+        }
+    if isinstance(node, JoinNode):
+        return {"policy": node.policy, "k": node.k}
+    return {}
 
 
 def _policy(policy: RetryPolicy) -> dict[str, object]:
@@ -517,6 +662,7 @@ def _canonical(
     name: str,
     nodes: Mapping[str, Node[object]],
     edges: list[Edge],
+    routes: Mapping[str, Mapping[object, tuple[str, ...]]],
     inputs: Mapping[str, object],
     output: str,
     retry: RetryPolicy,
@@ -539,7 +685,7 @@ def _canonical(
         node = nodes[node_id]
         fn = node.fn if isinstance(node, FunctionNode) else None
         key = (type(node), fn, node.inputs, node.output, node.retry, node.timeout, node.pool)
-        shape = shapes.get(key)
+        shape = shapes.get(key) if fn is not None else None
         if shape is None:
             shape = {
                 "kind": node.kind,
@@ -554,7 +700,9 @@ def _canonical(
             if isinstance(node, FunctionNode):
                 shape["callable"] = _callable_name(node.fn)
                 shape["blocking"] = node.blocking
-            shapes[key] = shape
+                shapes[key] = shape
+            else:
+                shape.update(_kind_facts(node))
         described.append({"id": node_id, **shape})
     return {
         "name": name,
@@ -562,6 +710,10 @@ def _canonical(
         "output": output,
         "nodes": described,
         "edges": sorted(str(edge) for edge in edges),
+        "routes": {
+            router: {repr(label): list(targets) for label, targets in table.items()}
+            for router, table in sorted(routes.items())
+        },
         "retry": _policy(retry),
         "timeout": timeout,
         "pools": dict(sorted(pools.items())),

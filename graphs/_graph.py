@@ -11,7 +11,7 @@ from plait.nodes import Node, RetryPolicy
 if TYPE_CHECKING:
     from plait.engine import EventListener, RunHandle, RunOptions, RunResult
 
-__all__ = ["INPUTS", "Edge", "Graph", "Plan", "Step", "Target"]
+__all__ = ["INPUTS", "Bound", "Edge", "Graph", "Plan", "Step", "Target"]
 
 OutputT_co = TypeVar("OutputT_co", covariant=True)
 
@@ -63,10 +63,28 @@ class Step:
     index: int
     node: Node[object]
     required: int
-    """How many inputs must arrive from other nodes before the node can start."""
+    """How many arrivals (inputs from nodes, route decisions) the node waits for."""
     targets: tuple[Target, ...]
     retry: RetryPolicy
     timeout: float | None
+    routes: Mapping[object, tuple[int, ...]] | None = None
+    """For a router: the steps each label leads to."""
+    route_targets: tuple[int, ...] = ()
+    """For a router: every step it decides about (each waits for the decision)."""
+    multi_route: bool = False
+    """The router returns a collection of labels rather than one."""
+    region: tuple[int, str] | None = None
+    """The (join step, input) whose branch this step exclusively feeds, if any."""
+    cancellable: bool = False
+    """In the branch of a ``first``/``k_of_n`` join: cancelled when the join is decided."""
+    collecting: bool = False
+    """In the branch of a ``collect`` join: its failure becomes a value, not a run failure."""
+    join_need: int = 0
+    """For a join: how many values it needs before it fires."""
+    optional: frozenset[str] = frozenset()
+    """The inputs that have defaults (a skipped source leaves the default)."""
+    direct: bool = False
+    """An async function with one attempt and nothing around it: awaited directly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +99,22 @@ class Plan:
     output_getter: Getter | None
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """The most work one run of a graph can do, proved at compile time."""
+
+    executions: int | None
+    """Node executions (functions, routers, joins, and every body run by maps and loops);
+    ``None`` when a map without ``max_items`` makes it unbounded."""
+    attempts: int | None
+    """The same, counting every retry each node's policy allows."""
+
+    def __str__(self) -> str:
+        if self.executions is None:
+            return "unbounded (a map has no max_items)"
+        return f"at most {self.executions} node executions ({self.attempts} attempts)"
+
+
 class Graph(Generic[OutputT_co]):
     """A compiled graph. Immutable; equal graphs have equal content hashes.
 
@@ -89,6 +123,7 @@ class Graph(Generic[OutputT_co]):
 
     __slots__ = (
         "_description",
+        "bound",
         "content_hash",
         "description",
         "edges",
@@ -100,6 +135,7 @@ class Graph(Generic[OutputT_co]):
         "plan",
         "pools",
         "retry",
+        "routes",
         "timeout",
     )
 
@@ -114,6 +150,10 @@ class Graph(Generic[OutputT_co]):
     timeout: float | None
     """The per-attempt timeout of nodes that set none."""
     pools: Mapping[str, int]
+    routes: Mapping[str, Mapping[object, tuple[str, ...]]]
+    """Router id -> label -> the node ids that label leads to."""
+    bound: Bound
+    """The static bound on a run's work."""
     description: str
     plan: Plan
     content_hash: str
@@ -131,6 +171,8 @@ class Graph(Generic[OutputT_co]):
         retry: RetryPolicy,
         timeout: float | None,
         pools: Mapping[str, int],
+        routes: Mapping[str, Mapping[object, tuple[str, ...]]],
+        bound: Bound,
         description: str,
         plan: Plan,
         content_hash: str,
@@ -146,6 +188,8 @@ class Graph(Generic[OutputT_co]):
             ("retry", retry),
             ("timeout", timeout),
             ("pools", pools),
+            ("routes", routes),
+            ("bound", bound),
             ("description", description),
             ("plan", plan),
             ("content_hash", content_hash),

@@ -19,6 +19,7 @@ from plait.engine import (
     NodeFailed,
     NodeFinished,
     NodeRetrying,
+    NodeRouted,
     NodeSkipped,
     NodeStarted,
     RunFinished,
@@ -83,6 +84,10 @@ class LogLines:
                 text = f"node {event.node} cancelled (attempt {event.attempt})"
             case NodeSkipped():
                 text = f"node {event.node} skipped: {event.reason}"
+            case NodeRouted():
+                labels = ", ".join(repr(label) for label in event.labels) or "no label"
+                taken = ", ".join(event.taken) or "nothing"
+                text = f"node {event.node} chose {labels}: runs {taken}"
             case RunFinished():
                 text = f"run {event.run_id} {event.status.value} in {event.duration:.3f} s"
             case _:
@@ -185,6 +190,9 @@ class ProgressTable:
             case NodeSkipped():
                 row = self._row(event.node)
                 row.state, row.ended, row.detail = "skipped", event.time, event.reason
+            case NodeRouted():
+                row = self._row(event.node)
+                row.detail = "chose " + ", ".join(repr(label) for label in event.labels)
             case RunFinished():
                 self.run_id = event.run_id
                 self.status = event.status.value
