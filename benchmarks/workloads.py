@@ -1,0 +1,96 @@
+"""The workloads: one function each, turning a size into every engine's case.
+
+A new workload (W4 checkpoints, W5 loops) is one more function here plus one ``Spec``
+in ``SPECS``; trial-specific record fields (``db_bytes``) come from ``Trial.extra``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import CodeType
+
+import floor
+import workloads_plait
+from bodies import JOIN_CODE, Join, nap, nap_asyncio, noop
+from harness import Case, Target, Trial, Workload
+
+__all__ = ["SPECS", "Spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A workload's name, default size, and how to make it at a size."""
+
+    name: str
+    n: int
+    make: Callable[[int, bool], Workload]
+    """``make(n, with_langgraph)``; graphs are built here, outside any timing."""
+
+
+def _cases(
+    trials: Mapping[str, Trial], expected: int, calls: Mapping[str, Mapping[CodeType, int]]
+) -> list[Case]:
+    return [Case(engine, trial, expected, calls[engine]) for engine, trial in trials.items()]
+
+
+def chain(n: int, langgraph: bool) -> Workload:
+    """W1: a chain of ``n`` no-op nodes; the output must be the input."""
+    x = 7
+    trials = {"floor": floor.chain(n, x), "plait": workloads_plait.chain(n, x)}
+    if langgraph:
+        import workloads_langgraph
+
+        trials["langgraph"] = workloads_langgraph.chain(n, x)
+    calls = {engine: {noop.__code__: n} for engine in trials}
+    return Workload("W1", "chain", n, Target.per_node_us(10), _cases(trials, x, calls))
+
+
+def _fan_out(
+    name: str, n: int, target: Target, branch: Join, langgraph_branch: Join | None
+) -> Workload:
+    x = 3
+    trials = {"floor": floor.fan_out(n, x, branch), "plait": workloads_plait.fan_out(n, x, branch)}
+    if langgraph_branch is not None:
+        import workloads_langgraph
+
+        trials["langgraph"] = workloads_langgraph.fan_out(n, x, langgraph_branch)
+
+    def calls(body: Join) -> Counter[CodeType]:
+        return Counter({noop.__code__: 1, JOIN_CODE: 1}) + Counter({body.__code__: n})
+
+    per_engine = {engine: calls(branch) for engine in trials}
+    if langgraph_branch is not None:
+        per_engine["langgraph"] = calls(langgraph_branch)
+    return Workload(name, "fan-out", n, target, _cases(trials, n * x, per_engine))
+
+
+def fan_out(n: int, langgraph: bool) -> Workload:
+    """W2: a source, ``n`` parallel no-op branches, one join summing them all."""
+    return _fan_out("W2", n, Target.floor_ratio(1.5), noop, noop if langgraph else None)
+
+
+def sleepy_fan_out(n: int, langgraph: bool) -> Workload:
+    """W3: like W2, but each branch sleeps 50 ms (asyncio.sleep under LangGraph)."""
+    return _fan_out("W3", n, Target.floor_ratio(1.1), nap, nap_asyncio if langgraph else None)
+
+
+def compile_chain(n: int, langgraph: bool) -> Workload:
+    """W6: compile a chain of ``n`` nodes; every engine must return them in chain order."""
+    trials = {"floor": floor.compile_chain(n), "plait": workloads_plait.compile_chain(n)}
+    if langgraph:
+        import workloads_langgraph
+
+        trials["langgraph"] = workloads_langgraph.compile_chain(n)
+    calls: dict[str, Mapping[CodeType, int]] = {engine: {} for engine in trials}
+    return Workload("W6", "compile", n, Target.seconds(0.5), _cases(trials, n, calls))
+
+
+SPECS = (
+    Spec("W1", 1000, chain),
+    Spec("W2", 1000, fan_out),
+    Spec("W3", 100, sleepy_fan_out),
+    Spec("W6", 10_000, compile_chain),
+)
+"""Every workload, in the order they run."""
