@@ -12,6 +12,7 @@ __all__ = [
     "NodeCancelled",
     "NodeFailed",
     "NodeFinished",
+    "NodeReported",
     "NodeRetrying",
     "NodeRouted",
     "NodeSkipped",
@@ -105,6 +106,15 @@ class NodeRouted(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NodeReported(_Event):
+    """Something a running node reported: a streamed LLM token, a tool call, ..."""
+
+    node: str
+    kind: str
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeSkipped(_Event):
     """A node will not run in this run, and why."""
 
@@ -127,6 +137,7 @@ Event = (
     | NodeFinished
     | NodeRetrying
     | NodeRouted
+    | NodeReported
     | NodeFailed
     | NodeCancelled
     | NodeSkipped

@@ -30,6 +30,7 @@ from plait.engine._events import (
     NodeCancelled,
     NodeFailed,
     NodeFinished,
+    NodeReported,
     NodeRetrying,
     NodeRouted,
     NodeSkipped,
@@ -685,9 +686,7 @@ class Scheduler:
         if isinstance(node, FunctionNode):
             if node.context_parameter is not None:
                 kwargs = dict(kwargs)
-                kwargs[node.context_parameter] = RunContext(
-                    self.run_id, self.names[step.index], attempt
-                )
+                kwargs[node.context_parameter] = self.context(step, attempt)
             if node.is_async:
                 result: object = await node.fn(**kwargs)  # type: ignore[misc]
                 return result
@@ -705,7 +704,18 @@ class Scheduler:
             return await run_map(node, path, kwargs, self.run_nested)
         if isinstance(node, LoopNode):
             return await run_loop(node, path, kwargs, self.run_nested)
-        raise TypeError(f"node `{node.id}` of kind {node.kind!r} cannot run yet")
+        return await node.execute(kwargs, self.context(step, attempt))
+
+    def context(self, step: Step, attempt: int) -> RunContext:
+        """The run context handed to a node's attempt."""
+        name = self.names[step.index]
+        report = None
+        if self.listeners:
+
+            def report(kind: str, data: Mapping[str, object]) -> None:
+                self.emit(NodeReported, node=name, kind=kind, data=data)
+
+        return RunContext(self.run_id, name, attempt, report)
 
     async def run_nested(
         self, body: Graph[object], path: str, inputs: Mapping[str, object]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import NewType
 
 __all__ = ["NodeId", "RunContext", "RunId"]
@@ -26,3 +27,13 @@ class RunContext:
     """The node's path: its id, or ``outer/inner/node`` inside subgraphs."""
     attempt: int
     """1 for the first attempt, 2 for the first retry, and so on."""
+    report: Callable[[str, Mapping[str, object]], None] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """Emit a node-level event (``kind``, ``data``) into the run's stream, e.g. a streamed
+    LLM token or a tool call; ``None`` when nobody listens."""
+
+    def emit(self, kind: str, data: Mapping[str, object]) -> None:
+        """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""
+        if self.report is not None:
+            self.report(kind, data)

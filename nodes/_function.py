@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar, overload
 
@@ -52,6 +52,14 @@ class Node(Generic[OutputT_co]):
     def kind(self) -> str:
         """The node kind's name, as diagrams and specs spell it."""
         return "node"
+
+    async def execute(self, inputs: Mapping[str, object], context: RunContext) -> object:
+        """Do the node's work on its ``inputs``; node kinds beyond functions override this.
+
+        Raises:
+            TypeError: for a kind the engine does not know how to run.
+        """
+        raise TypeError(f"node `{self.id}` of kind {self.kind!r} has no execute()")
 
     def input(self, name: str) -> Input | None:
         """The input called ``name``, if the node has one."""

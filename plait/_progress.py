@@ -18,6 +18,7 @@ from plait.engine import (
     NodeCancelled,
     NodeFailed,
     NodeFinished,
+    NodeReported,
     NodeRetrying,
     NodeRouted,
     NodeSkipped,
@@ -84,6 +85,8 @@ class LogLines:
                 text = f"node {event.node} cancelled (attempt {event.attempt})"
             case NodeSkipped():
                 text = f"node {event.node} skipped: {event.reason}"
+            case NodeReported():
+                text = f"node {event.node} reported {event.kind}"
             case NodeRouted():
                 labels = ", ".join(repr(label) for label in event.labels) or "no label"
                 taken = ", ".join(event.taken) or "nothing"
@@ -190,6 +193,8 @@ class ProgressTable:
             case NodeSkipped():
                 row = self._row(event.node)
                 row.state, row.ended, row.detail = "skipped", event.time, event.reason
+            case NodeReported():
+                pass
             case NodeRouted():
                 row = self._row(event.node)
                 row.detail = "chose " + ", ".join(repr(label) for label in event.labels)

@@ -170,3 +170,30 @@ async def test_a_listener_raising_on_the_last_event_is_not_lost() -> None:
 
     with pytest.raises(LookupError, match="late listener bug"):
         await graph.run({"x": 1}, listeners=(bad_listener,))
+
+
+async def test_custom_node_kinds_execute_and_report_events() -> None:
+    from collections.abc import Mapping
+    from dataclasses import dataclass
+
+    from plait.engine import NodeReported
+    from plait.nodes import Input, Node
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Echo(Node[str]):
+        async def execute(self, inputs: Mapping[str, object], context: RunContext) -> str:
+            text = str(inputs["text"])
+            for word in text.split():
+                context.emit("token", {"text": word})
+            return text.upper()
+
+    b = GraphBuilder("custom", inputs={"text": str})
+    b.add(Echo(id="echo", inputs=(Input("text", str),), output=str), inputs={"text": "inputs.text"})
+    graph = b.build("echo")
+    events: list[Event] = []
+
+    result = await graph.run({"text": "hi there"}, listeners=(events.append,))
+
+    assert result.output == "HI THERE"
+    reported = [(e.node, e.kind, dict(e.data)) for e in events if isinstance(e, NodeReported)]
+    assert reported == [("echo", "token", {"text": "hi"}), ("echo", "token", {"text": "there"})]
