@@ -9,6 +9,9 @@
         ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
         └── RunCancelledError        the run was cancelled before it finished
 
+    RenderError                  a diagram could not be drawn (plait.visual)
+    └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
+
     NodeTimeoutError (PlaitError, TimeoutError)
                                  one attempt of a node overran its timeout; the retry
                                  policy decides whether it is retried

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from plait.graphs import Graph
 
 from plait._inputs import parse_inputs
+from plait._render import add_render_parser, render_command
 from plait._target import load_graph
 from plait._usage import RUN_FAILED, CliError
 
@@ -118,6 +119,7 @@ def _parser() -> _Parser:
         default=None,
         help="fail the run when it takes longer than this",
     )
+    add_render_parser(commands)
     return parser
 
 
@@ -131,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return done.code if isinstance(done.code, int) else 0
         if args.command is None:
             raise CliError("missing COMMAND: use `plait run TARGET` (see `plait --help`)")
+        if args.command == "render":
+            return render_command(args)
         return _run_command(
             target=args.target,
             raw_input=args.input,
