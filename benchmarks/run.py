@@ -35,11 +35,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--scale must be positive")
     known = [spec.name for spec in SPECS]
     if options.only is not None:
-        wanted = [name.strip().upper() for name in options.only.split(",") if name.strip()]
-        unknown = [name for name in wanted if name not in known]
-        if unknown or not wanted:
+        by_upper = {name.upper(): name for name in known}
+        asked = [name.strip().upper() for name in options.only.split(",") if name.strip()]
+        unknown = [name for name in asked if name not in by_upper]
+        if unknown or not asked:
             parser.error(f"--only takes some of {','.join(known)}, got {options.only!r}")
-        options.only = wanted
+        options.only = [by_upper[name] for name in asked]
     return options
 
 

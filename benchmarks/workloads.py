@@ -76,6 +76,30 @@ def sleepy_fan_out(n: int, langgraph: bool) -> Workload:
     return _fan_out("W3", n, Target.floor_ratio(1.1), nap, nap_asyncio if langgraph else None)
 
 
+def map_fan_out(n: int, langgraph: bool) -> Workload:
+    """W2 with the map node: a source, a map of ``n`` no-op items, one join summing them."""
+    x = 3
+    trials = {"floor": floor.fan_out(n, x, noop), "plait": workloads_plait.map_fan_out(n, x)}
+    if langgraph:
+        import workloads_langgraph
+
+        trials["langgraph"] = workloads_langgraph.map_fan_out(n, x)
+    calls = {engine: {noop.__code__: n + 1, JOIN_CODE: 1} for engine in trials}
+    return Workload("W2m", "map fan-out", n, Target.floor_ratio(1.5), _cases(trials, n * x, calls))
+
+
+def loop(n: int, langgraph: bool) -> Workload:
+    """W5: a loop of ``n`` iterations of a one-node body (floor: ``n`` awaits in a row)."""
+    x = 5
+    trials = {"floor": floor.chain(n, x), "plait": workloads_plait.loop(n, x)}
+    if langgraph:
+        import workloads_langgraph
+
+        trials["langgraph"] = workloads_langgraph.loop(n, x)
+    calls = {engine: {noop.__code__: n} for engine in trials}
+    return Workload("W5", "loop", n, Target.per_node_us(50), _cases(trials, x, calls))
+
+
 def compile_chain(n: int, langgraph: bool) -> Workload:
     """W6: compile a chain of ``n`` nodes; every engine must return them in chain order."""
     trials = {"floor": floor.compile_chain(n), "plait": workloads_plait.compile_chain(n)}
@@ -90,7 +114,9 @@ def compile_chain(n: int, langgraph: bool) -> Workload:
 SPECS = (
     Spec("W1", 1000, chain),
     Spec("W2", 1000, fan_out),
+    Spec("W2m", 1000, map_fan_out),
     Spec("W3", 100, sleepy_fan_out),
+    Spec("W5", 10_000, loop),
     Spec("W6", 10_000, compile_chain),
 )
 """Every workload, in the order they run."""

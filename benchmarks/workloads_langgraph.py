@@ -11,8 +11,9 @@ from answers import as_int, in_chain_order
 from bodies import branch_names, make_join, noop
 from harness import Trial
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
 
-__all__ = ["chain", "compile_chain", "fan_out"]
+__all__ = ["chain", "compile_chain", "fan_out", "loop", "map_fan_out"]
 
 Body = Callable[[int], Awaitable[int]]
 
@@ -88,6 +89,70 @@ def fan_out(n: int, x: int, branch: Body) -> Trial:
     async def run() -> int:
         state = await compiled.ainvoke(FanState(x=x, values=[]))
         return int(state["total"])
+
+    return Trial(run=run, answer=as_int)
+
+
+class LoopState(TypedDict):
+    """The loop's state: the carried value and the iteration count."""
+
+    x: int
+    i: int
+
+
+def map_fan_out(n: int, x: int) -> Trial:
+    """``ainvoke`` ``source -> Send(branch) x n -> join``: LangGraph's dynamic map."""
+    names = branch_names(n)
+    join = make_join(names)
+
+    async def source(state: FanState) -> dict[str, int]:
+        return {"x": await noop(state["x"])}
+
+    def spread(state: FanState) -> list[Send]:
+        return [Send("each", {"x": state["x"], "values": []}) for _ in range(n)]
+
+    async def each(state: FanState) -> dict[str, list[int]]:
+        return {"values": [await noop(state["x"])]}
+
+    async def gather(state: FanState) -> dict[str, int]:
+        return {"total": await join(**dict(zip(names, state["values"], strict=True)))}
+
+    graph = StateGraph(FanState)
+    graph.add_node("source", source)
+    graph.add_node("each", each)
+    graph.add_node("join", gather)
+    graph.add_edge(START, "source")
+    graph.add_conditional_edges("source", spread, ["each"])
+    graph.add_edge("each", "join")
+    graph.add_edge("join", END)
+    compiled = graph.compile()
+
+    async def run() -> int:
+        state = await compiled.ainvoke(FanState(x=x, values=[]))
+        return int(state["total"])
+
+    return Trial(run=run, answer=as_int)
+
+
+def loop(n: int, x: int) -> Trial:
+    """``ainvoke`` one no-op node that routes back to itself ``n`` times."""
+
+    async def body(state: LoopState) -> LoopState:
+        return {"x": await noop(state["x"]), "i": state["i"] + 1}
+
+    def again(state: LoopState) -> str:
+        return "body" if state["i"] < n else END
+
+    graph = StateGraph(LoopState)
+    graph.add_node("body", body)
+    graph.add_edge(START, "body")
+    graph.add_conditional_edges("body", again, ["body", END])
+    compiled = graph.compile()
+    config = {"recursion_limit": n + 10}
+
+    async def run() -> int:
+        state = await compiled.ainvoke(LoopState(x=x, i=0), config)
+        return int(state["x"])
 
     return Trial(run=run, answer=as_int)
 

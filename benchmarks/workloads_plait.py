@@ -11,7 +11,7 @@ from harness import Trial
 import plait
 from plait import Graph, GraphBuilder, NodeRef
 
-__all__ = ["chain", "compile_chain", "fan_out"]
+__all__ = ["chain", "compile_chain", "fan_out", "loop", "map_fan_out"]
 
 NOOP = plait.node(noop)
 
@@ -50,6 +50,45 @@ def fan_out(n: int, x: int, branch: Body) -> Trial:
 
     async def run() -> int:
         return (await plait.run(graph, {"x": x})).output
+
+    return Trial(run=run, answer=as_int)
+
+
+def map_fan_out(n: int, x: int) -> Trial:
+    """Run ``source -> map(noop) over n copies -> join``: W2 with the real map node."""
+    names = branch_names(n)
+    join = make_join(names)
+
+    @plait.node(blocking=False)
+    def spread(x: int) -> list[int]:
+        return [x] * n
+
+    @plait.node
+    async def total(values: list[int]) -> int:
+        return await join(**dict(zip(names, values, strict=True)))
+
+    builder = GraphBuilder("map_fan_out", inputs={"x": int})
+    source = builder.add(NOOP, id="source", inputs={"x": "inputs.x"})
+    copies = builder.add(spread, inputs={"x": source})
+    each = builder.map(NOOP, id="each", over="x", max_items=n, inputs={"x": copies})
+    graph = builder.build(builder.add(total, inputs={"values": each}))
+
+    async def run() -> int:
+        return (await plait.run(graph, {"x": x})).output
+
+    return Trial(run=run, answer=as_int)
+
+
+def loop(n: int, x: int) -> Trial:
+    """Run a loop node of ``n`` iterations whose body is one no-op node."""
+    body_builder = GraphBuilder("body", inputs={"x": int})
+    body = body_builder.build(body_builder.add(NOOP, id="step", inputs={"x": "inputs.x"}))
+    builder = GraphBuilder("loop", inputs={"x": int})
+    looped = builder.loop(body, id="again", carry="x", max_iterations=n, inputs={"x": "inputs.x"})
+    graph = builder.build(looped)
+
+    async def run() -> int:
+        return (await plait.run(graph, {"x": x})).output.value
 
     return Trial(run=run, answer=as_int)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
+import anyio.lowlevel
 
 from plait.graphs import BranchFailure, Graph, LoopNode, LoopResult, MapNode, SubgraphNode
 from plait.nodes import PlaitError
@@ -37,6 +38,8 @@ async def run_loop(
         if node.until is not None and node.until(output):
             return LoopResult(output, iteration + 1, "condition")
         values[node.carry] = output
+        if iteration % 64 == 63:  # a loop of instant bodies must still let others run
+            await anyio.lowlevel.checkpoint()
     return LoopResult(output, node.max_iterations, "max_iterations")
 
 

@@ -162,16 +162,11 @@ class Scheduler:
         self.present: list[int] = [0] * count
         self.carried: dict[int, _Absent] = {}
         self.skipping: list[tuple[int, str]] = []
-        self.joins: dict[int, dict[str, object]] = {}
+        self.joins: dict[int, dict[str, object]] = {index: {} for index in plan.joins}
         self.fired: set[int] = set()
         self.abandoned: set[int] = set()
         self.scopes: dict[int, anyio.CancelScope] = {}
-        self.regions: dict[tuple[int, str], list[int]] = {}
-        for step in steps:
-            if step.region is not None:
-                self.regions.setdefault(step.region, []).append(step.index)
-            if isinstance(step.node, JoinNode):
-                self.joins[step.index] = {}
+        self.regions = plan.regions
         if parent is None:
             self.run_id = RunId(options.run_id or options.id_factory())
             self.clock = options.clock
@@ -267,7 +262,7 @@ class Scheduler:
         self,
         inputs: Mapping[str, object],
         timeout: float | None,  # noqa: ASYNC109 - the deadline is the run's own cancel scope
-    ) -> anyio.CancelScope:
+    ) -> anyio.CancelScope | None:
         """Deliver the inputs, start the roots, and wait until nothing is left to do."""
         plan, args = self.plan, self.args
         for name, targets in plan.inputs:
@@ -276,6 +271,12 @@ class Scheduler:
                 args[target.step][target.input] = (
                     value if target.getter is None else target.getter(value)
                 )
+        if plan.sequential and self.parent is not None:
+            # A body where one step at a time is ready needs no task group of its own, and
+            # a failure has nothing to cancel: the parent's scope still covers it.
+            if plan.roots:
+                await self.run_step(plan.roots[0])
+            return None
         deadline = anyio.current_time() + timeout if timeout is not None else float("inf")
         with anyio.CancelScope(deadline=deadline) as scope:
             self.scope = scope
@@ -311,7 +312,7 @@ class Scheduler:
         ]
 
     def finish(
-        self, scope: anyio.CancelScope, timeout: float | None, started: float
+        self, scope: anyio.CancelScope | None, timeout: float | None, started: float
     ) -> RunResult[object]:
         plan = self.plan
         error: RunError | None = None
@@ -326,7 +327,7 @@ class Scheduler:
         elif self.cancel_requested:
             error = RunCancelledError(run_id=self.run_id, in_flight=self.cancelled())
             status = RunStatus.CANCELLED
-        elif scope.cancelled_caught:
+        elif scope is not None and scope.cancelled_caught:
             error = RunTimeoutError(
                 run_id=self.run_id, timeout=timeout or 0.0, in_flight=self.cancelled()
             )
@@ -372,9 +373,10 @@ class Scheduler:
                 ready = self.completed(step, value)
             if not ready:
                 return
-            assert self.task_group is not None
-            for other in ready[1:]:
-                self.task_group.start_soon(self.run_step, other)
+            if len(ready) > 1:
+                assert self.task_group is not None, "a sequential plan made two steps ready"
+                for other in ready[1:]:
+                    self.task_group.start_soon(self.run_step, other)
             index = ready[0]
             self.inline += 1
             if self.inline >= _YIELD_EVERY:
@@ -425,8 +427,8 @@ class Scheduler:
             return self.propagate(step, _Absent(f"`{self.names[index]}` failed", failure))
         if self.failure is None:
             self.failure = (index, gave_up.error, gave_up.attempts)
-            assert self.scope is not None
-            self.scope.cancel()
+            if self.scope is not None:
+                self.scope.cancel()
         return []
 
     def completed(self, step: Step, value: object) -> list[int]:

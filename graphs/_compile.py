@@ -507,12 +507,24 @@ def _assemble(
         _step(nodes[node_id], index, required, targets, routes, regions, nodes, retry, timeout)
         for node_id in order
     )
+    members: dict[tuple[int, str], list[int]] = {}
+    for step in steps:
+        if step.region is not None:
+            members.setdefault(step.region, []).append(step.index)
+    roots = tuple(step.index for step in steps if step.required == 0)
     plan = Plan(
         steps=steps,
-        roots=tuple(step.index for step in steps if step.required == 0),
+        roots=roots,
         inputs=tuple((input_name, tuple(found)) for input_name, found in input_targets.items()),
         output_step=index[output.partition(".")[0]],
         output_getter=output_getter,
+        joins=tuple(step.index for step in steps if isinstance(step.node, JoinNode)),
+        regions={region: tuple(found) for region, found in members.items()},
+        sequential=len(roots) <= 1
+        and all(
+            len({target.step for target in step.targets}) <= 1 and not step.route_targets
+            for step in steps
+        ),
     )
     canonical = _canonical(name, nodes, edges, routes, inputs, output, retry, timeout, pools)
     digest = hashlib.sha256(

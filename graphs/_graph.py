@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from plait.nodes import Node, RetryPolicy
@@ -97,6 +97,12 @@ class Plan:
     inputs: tuple[tuple[str, tuple[Target, ...]], ...]
     output_step: int
     output_getter: Getter | None
+    joins: tuple[int, ...] = ()
+    """The steps that are joins."""
+    regions: Mapping[tuple[int, str], tuple[int, ...]] = field(default_factory=dict)
+    """(join step, input) -> the steps that only feed that input (cancelled together)."""
+    sequential: bool = False
+    """At most one step is ever ready at a time: it can run without a task group."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-WORKLOADS = {"W1", "W2", "W3", "W6"}
+WORKLOADS = {"W1", "W2", "W2m", "W3", "W5", "W6"}
 KEYS = {"workload", "engine", "n", "median_s", "per_node_us", "peak_rss_mb"}
 
 
