@@ -147,7 +147,7 @@ def loop(n: int, x: int) -> Trial:
     graph.add_node("body", body)
     graph.add_edge(START, "body")
     graph.add_conditional_edges("body", again, ["body", END])
-    compiled = graph.compile()
+    compiled: Any = graph.compile()
     config = {"recursion_limit": n + 10}
 
     async def run() -> int:
