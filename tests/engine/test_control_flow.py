@@ -346,3 +346,22 @@ async def test_subgraph_in_map_in_loop_has_nested_paths() -> None:
     # loop: 4 iterations x 3 items x 1 node; first_letter, the subgraph's node, the join
     assert (bound.executions, bound.attempts) == (4 * 3 * 1 + 1 + 1 + 1, 15)
     assert str(bound) == "at most 15 node executions (15 attempts)"
+
+
+async def test_map_items_retry_under_the_body_policy() -> None:
+    calls: dict[int, int] = {}
+
+    @node(retry=RetryPolicy(max_attempts=3, initial_delay=0, jitter=0))
+    async def flaky_double(x: int) -> int:
+        calls[x] = calls.get(x, 0) + 1
+        if x % 2 and calls[x] < 3:
+            raise ConnectionError(f"item {x} flaked")
+        return 2 * x
+
+    b = GraphBuilder("retrying-map", inputs={"xs": list[int]})
+    graph = b.build(b.map(flaky_double, id="each", over="x", inputs={"x": "inputs.xs"}))
+
+    result = await graph.run({"xs": [1, 2, 3]})
+
+    assert result.output == [2, 4, 6]
+    assert calls == {1: 3, 2: 1, 3: 3}
