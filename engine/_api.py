@@ -41,7 +41,12 @@ async def run(
     Raises:
         InputError: when ``inputs`` do not fit the graph; nothing has run.
     """
-    scheduler = Scheduler(cast(Graph[object], graph), options or _DEFAULT_OPTIONS, listeners)
+    settings = options or _DEFAULT_OPTIONS
+    if settings.store is not None:
+        from plait.engine._resume import run_durably
+
+        return await run_durably(graph, inputs or {}, settings, listeners)
+    scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
     result = await scheduler.execute(inputs or {})
     return cast(RunResult[OutputT], result)
 

@@ -6,8 +6,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from plait.engine._clock import Clock, SystemClock
+from plait.engine._store import Store
 
 __all__ = ["RunOptions", "new_run_id"]
 
@@ -41,6 +43,15 @@ class RunOptions:
     id_factory: Callable[[], str] = new_run_id
     validate_inputs: bool = True
     """Check graph inputs against their declared types before anything runs."""
+    store: Store | None = None
+    """Checkpoint every node output here (an opened store), so the run can resume."""
+    durability: Literal["sync", "async", "exit"] = "sync"
+    """When outputs are committed: before dependents start (``sync``), in the background
+    (``async``: a crash may lose the last few), or at the end (``exit``)."""
+    lease: float = 30.0
+    """Seconds a crashed process keeps the run locked before another may resume it."""
+    wall: Callable[[], float] = time.time
+    """Wall-clock time for stored timestamps and leases."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

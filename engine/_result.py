@@ -24,6 +24,7 @@ class NodeStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from plait.engine._composite import run_loop, run_map, run_subgraph
+from plait.engine._durable import Checkpointer, Question, RunWaitingError, idempotency_key
 from plait.engine._events import (
     Event,
     EventListener,
@@ -41,9 +42,11 @@ from plait.engine._events import (
 )
 from plait.engine._options import RunOptions
 from plait.engine._result import NodeStatus, RunResult
+from plait.engine._store import StoredStatus
 from plait.graphs import (
     BranchFailure,
     Graph,
+    HumanNode,
     JoinNode,
     LoopNode,
     MapNode,
@@ -69,6 +72,7 @@ from plait.nodes import (
 __all__ = ["Scheduler", "check_inputs"]
 
 _MISSING: Any = object()
+_WAITING: Any = object()
 _YIELD_EVERY = 64
 """Inline continuations between forced checkpoints, so a long chain cannot hog the loop."""
 
@@ -183,6 +187,9 @@ class Scheduler:
             self.listeners = parent.listeners
             self.limiter = parent.limiter
         self.pools = {name: anyio.CapacityLimiter(size) for name, size in graph.pools.items()}
+        self.checkpoint: Checkpointer | None = None
+        self.restored: dict[str, object] = {}
+        self.questions: list[Question] = []
         self.plain = not self.listeners and self.limiter is None
 
     # -- events ------------------------------------------------------------------------
@@ -219,8 +226,37 @@ class Scheduler:
 
     # -- a whole run -------------------------------------------------------------------
 
-    async def execute(self, inputs: Mapping[str, object]) -> RunResult[object]:
-        """Run the graph to its end and return the result (cancellation propagates)."""
+    async def execute(
+        self,
+        inputs: Mapping[str, object],
+        checkpoint: Checkpointer | None = None,
+        restored: Mapping[str, object] | None = None,
+    ) -> RunResult[object]:
+        """Run the graph to its end and return the result (cancellation propagates).
+
+        With ``checkpoint``, every output is committed to its store; ``restored`` holds
+        outputs committed earlier (a resume or fork), which are not run again.
+        """
+        self.checkpoint = checkpoint
+        self.restored = dict(restored or {})
+        self.plain = self.plain and checkpoint is None  # failures must be recorded
+        if checkpoint is None:
+            return await self.execute_here(inputs)
+        async with anyio.create_task_group() as lease:
+            lease.start_soon(checkpoint.renew)
+            try:
+                result = await self.execute_here(inputs)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await checkpoint.finish(StoredStatus.CANCELLED, "interrupted")
+                raise
+            status = StoredStatus(result.status.value)
+            error = None if result.error is None else str(result.error)
+            await checkpoint.finish(status, error)
+            lease.cancel_scope.cancel()
+        return result
+
+    async def execute_here(self, inputs: Mapping[str, object]) -> RunResult[object]:
         graph = self.graph
         check_inputs(graph, inputs, types=self.options.validate_inputs)
         started = self.clock.now()
@@ -284,12 +320,28 @@ class Scheduler:
                 scope.cancel()
             async with anyio.create_task_group() as task_group:
                 self.task_group = task_group
-                first, *rest = plan.roots or (None,)
+                starts: list[int] = self.replay() if self.restored else list(plan.roots)
+                first: int | None = starts[0] if starts else None
+                rest = starts[1:]
                 for root in rest:
                     task_group.start_soon(self.run_step, root)
                 if first is not None:
                     await self.run_step(first)
         return scope
+
+    def replay(self) -> list[int]:
+        """Complete the restored steps without running them; return the steps to start."""
+        steps = self.plan.steps
+        work = list(self.plan.roots)
+        start: list[int] = []
+        while work:
+            index = work.pop()
+            name = self.names[index]
+            if name in self.restored:
+                work.extend(self.completed(steps[index], self.restored[name]))
+            else:
+                start.append(index)
+        return sorted(start)
 
     def output(self) -> object:
         plan = self.plan
@@ -327,6 +379,9 @@ class Scheduler:
         elif self.cancel_requested:
             error = RunCancelledError(run_id=self.run_id, in_flight=self.cancelled())
             status = RunStatus.CANCELLED
+        elif self.questions:
+            error = RunWaitingError(run_id=self.run_id, questions=self.questions)
+            status = RunStatus.WAITING
         elif scope is not None and scope.cancelled_caught:
             error = RunTimeoutError(
                 run_id=self.run_id, timeout=timeout or 0.0, in_flight=self.cancelled()
@@ -370,6 +425,11 @@ class Scheduler:
             except _GaveUp as gave_up:
                 ready = self.gave_up(step, gave_up)
             else:
+                if value is _WAITING:
+                    self.statuses[index] = NodeStatus.WAITING
+                    return
+                if self.checkpoint is not None and not isinstance(value, _Absent):
+                    await self.checkpoint.commit(self.names[index], self.attempts[index], value)
                 ready = self.completed(step, value)
             if not ready:
                 return
@@ -633,6 +693,8 @@ class Scheduler:
                 if step.routes is not None:
                     self.labels(step, value)
             except Exception as error:
+                if self.checkpoint is not None:
+                    await self.checkpoint.failed(name, attempt, error)
                 final = isinstance(error, RouteError | JoinUnsatisfiedError)
                 if not final and attempt < policy.max_attempts and policy.retries(error):
                     delay = policy.delay(attempt, error, self.jitter())
@@ -700,6 +762,8 @@ class Scheduler:
         path = self.names[step.index]
         if isinstance(node, JoinNode):
             return self.join_value(step)
+        if isinstance(node, HumanNode):
+            return await self.ask(node, kwargs)
         if isinstance(node, SubgraphNode):
             return await run_subgraph(node, path, kwargs, self.run_nested)
         if isinstance(node, MapNode):
@@ -707,6 +771,19 @@ class Scheduler:
         if isinstance(node, LoopNode):
             return await run_loop(node, path, kwargs, self.run_nested)
         return await node.execute(kwargs, self.context(step, attempt))
+
+    async def ask(self, node: HumanNode, inputs: Mapping[str, object]) -> object:
+        """The answer to a human node, or ``_WAITING`` after recording its question."""
+        if self.parent is not None:
+            raise TypeError(f"human node `{node.id}` can only be a top-level node for now")
+        if self.checkpoint is not None:
+            found = await self.checkpoint.ask(node, inputs)
+            if found is not None:
+                return found
+            self.questions.extend(self.checkpoint.questions[-1:])
+            return _WAITING
+        self.questions.append(Question(node.id, node.question.format_map(dict(inputs)), {}))
+        return _WAITING
 
     def context(self, step: Step, attempt: int) -> RunContext:
         """The run context handed to a node's attempt."""
@@ -717,7 +794,8 @@ class Scheduler:
             def report(kind: str, data: Mapping[str, object]) -> None:
                 self.emit(NodeReported, node=name, kind=kind, data=data)
 
-        return RunContext(self.run_id, name, attempt, report)
+        key = idempotency_key(self.run_id, name, self.args[step.index])
+        return RunContext(self.run_id, name, attempt, report, key)
 
     async def run_nested(
         self, body: Graph[object], path: str, inputs: Mapping[str, object]

@@ -4,6 +4,7 @@ from plait.graphs._builder import GraphBuilder, NodeRef, Source
 from plait.graphs._graph import INPUTS, Bound, Edge, Graph, Plan, Step, Target
 from plait.graphs._kinds import (
     BranchFailure,
+    HumanNode,
     JoinNode,
     JoinPolicy,
     LoopNode,
@@ -19,6 +20,7 @@ __all__ = [
     "Edge",
     "Graph",
     "GraphBuilder",
+    "HumanNode",
     "JoinNode",
     "JoinPolicy",
     "LoopNode",

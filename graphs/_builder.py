@@ -10,6 +10,7 @@ from plait.graphs._compile import RawEdge, RawRoute, compile_graph
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs._kinds import (
     BranchFailure,
+    HumanNode,
     JoinNode,
     JoinPolicy,
     LoopNode,
@@ -295,6 +296,28 @@ class GraphBuilder:
             output=object,
             policy=policy,
             k=k,
+        )
+        return self._place(built, inputs)
+
+    def ask(
+        self,
+        id: str,
+        *,
+        question: str,
+        answer: type[OutputT],
+        inputs: Mapping[str, Source] | None = None,
+        timeout: float | None = None,
+    ) -> NodeRef[OutputT]:
+        """A human-input node: the run waits for an answer of type ``answer``.
+
+        ``question`` may name the node's inputs as ``{input}`` placeholders.
+        """
+        built = HumanNode(
+            id=id,
+            inputs=tuple(Input(name, object) for name in inputs or {}),
+            output=answer,
+            timeout=timeout,
+            question=question,
         )
         return self._place(built, inputs)
 

@@ -22,7 +22,7 @@ from plait.graphs._control import (
     typed_join,
 )
 from plait.graphs._graph import INPUTS, Edge, Getter, Graph, Plan, Step, Target
-from plait.graphs._kinds import JoinNode, LoopNode, MapNode, SubgraphNode
+from plait.graphs._kinds import HumanNode, JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.nodes import (
     FunctionNode,
     GraphDefinitionError,
@@ -655,6 +655,8 @@ def _kind_facts(node: Node[object]) -> dict[str, object]:
         }
     if isinstance(node, JoinNode):
         return {"policy": node.policy, "k": node.k}
+    if isinstance(node, HumanNode):
+        return {"question": node.question}
     return {}
 
 

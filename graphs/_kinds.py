@@ -11,6 +11,7 @@ from plait.nodes import Node
 
 __all__ = [
     "BranchFailure",
+    "HumanNode",
     "JoinNode",
     "JoinPolicy",
     "LoopNode",
@@ -90,6 +91,23 @@ class LoopNode(Node[object]):
     def kind(self) -> str:
         """Always ``"loop"``."""
         return "loop"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumanNode(Node[object]):
+    """Pauses the run until a person answers ``question``; the answer is the output.
+
+    The question is a ``str.format`` template over the node's inputs. With a checkpoint
+    store the run ends with status ``waiting``; ``resume(..., answers={id: value})``
+    continues it, and nothing committed runs again.
+    """
+
+    question: str
+
+    @property
+    def kind(self) -> str:
+        """Always ``"human"``."""
+        return "human"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,6 +32,9 @@ class RunContext:
     )
     """Emit a node-level event (``kind``, ``data``) into the run's stream, e.g. a streamed
     LLM token or a tool call; ``None`` when nobody listens."""
+    idempotency_key: str = ""
+    """The same for every attempt of this node execution, across retries and resumes
+    (from the run id, node path and inputs): use it to de-duplicate side effects."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

@@ -225,7 +225,9 @@ async def test_nodes_can_ask_for_their_run_context() -> None:
 
     result = await graph.run({"x": 3}, options=RunOptions(run_id="run-1"))
     assert result.run_id == "run-1"
-    assert seen == [RunContext(run_id="run-1", node="look", attempt=1)]  # type: ignore[arg-type]
+    (context,) = seen
+    assert (context.run_id, context.node, context.attempt) == ("run-1", "look", 1)
+    assert len(context.idempotency_key) == 64
 
 
 async def test_parameterless_nodes_and_defaults() -> None:

@@ -1,0 +1,289 @@
+"""Checkpointing a run into a store: commits, failures, questions, leases, restores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import anyio
+
+from plait.engine._codec import DecodeError, decode, encode
+from plait.engine._store import (
+    CorruptRecordError,
+    FailureRecord,
+    InterruptRecord,
+    OutputRecord,
+    RunRecord,
+    Store,
+    StoredStatus,
+)
+from plait.graphs import Graph, HumanNode
+from plait.nodes import PlaitError, RunError
+
+__all__ = [
+    "Checkpointer",
+    "Durability",
+    "GraphChangedError",
+    "Question",
+    "RunWaitingError",
+    "describe_change",
+]
+
+Durability = Literal["sync", "async", "exit"]
+"""``sync``: a node's output is committed before its dependents start. ``async``:
+commits run in the background (a crash can lose the last few). ``exit``: outputs are
+committed when the run ends, fails or waits (a crash loses them all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a waiting run asks: the node, the question, the JSON Schema of the answer."""
+
+    node: str
+    question: str
+    schema: Mapping[str, object]
+
+
+class RunWaitingError(RunError):
+    """The run is waiting for answers; ``questions`` says what it asks."""
+
+    def __init__(self, *, run_id: str, questions: Sequence[Question]) -> None:
+        self.questions = tuple(questions)
+        asked = "; ".join(f"`{item.node}`: {item.question}" for item in self.questions)
+        super().__init__(f"run {run_id} is waiting for input: {asked}", run_id=run_id)
+
+
+class GraphChangedError(PlaitError):
+    """Resuming under a graph that is not the one the run started with."""
+
+
+def describe_change(old: Mapping[str, object], new: Mapping[str, object]) -> str:
+    """What differs between two canonical graph descriptions, in a few words."""
+    changes: list[str] = []
+    old_nodes = {str(n["id"]): n for n in _nodes(old)}
+    new_nodes = {str(n["id"]): n for n in _nodes(new)}
+    for name in sorted(old_nodes.keys() - new_nodes.keys()):
+        changes.append(f"node `{name}` removed")
+    for name in sorted(new_nodes.keys() - old_nodes.keys()):
+        changes.append(f"node `{name}` added")
+    for name in sorted(old_nodes.keys() & new_nodes.keys()):
+        if old_nodes[name] != new_nodes[name]:
+            fields = sorted(
+                key
+                for key in old_nodes[name].keys() | new_nodes[name].keys()
+                if old_nodes[name].get(key) != new_nodes[name].get(key)
+            )
+            changes.append(f"node `{name}` changed ({', '.join(fields)})")
+    for key in ("edges", "routes", "inputs", "output", "retry", "timeout", "pools", "name"):
+        if old.get(key) != new.get(key):
+            changes.append(f"{key} changed")
+    return "; ".join(changes) or "the content hash differs"
+
+
+def _nodes(canonical: Mapping[str, object]) -> list[Mapping[str, object]]:
+    nodes = canonical.get("nodes", [])
+    return [node for node in nodes if isinstance(node, Mapping)] if isinstance(nodes, list) else []
+
+
+def _schema(kind: object) -> Mapping[str, object]:
+    from pydantic import TypeAdapter
+
+    try:
+        schema: Mapping[str, object] = TypeAdapter(kind).json_schema()
+    except Exception:  # an annotation pydantic cannot describe: accept any JSON
+        return {}
+    return schema
+
+
+def idempotency_key(run_id: str, node: str, inputs: Mapping[str, object]) -> str:
+    """Stable for one node execution across retries and resumes: run, path, inputs."""
+    try:
+        payload = encode(dict(inputs))
+    except TypeError:
+        payload = repr(sorted(inputs.items())).encode()
+    digest = hashlib.sha256()
+    for part in (run_id.encode(), b"\0", node.encode(), b"\0", payload):
+        digest.update(part)
+    return digest.hexdigest()
+
+
+class Checkpointer:
+    """One run's link to its store; the scheduler calls it at each commit point."""
+
+    def __init__(
+        self,
+        store: Store,
+        graph: Graph[object],
+        run_id: str,
+        mode: Durability,
+        wall: Callable[[], float],
+        lease: float,
+    ) -> None:
+        self.store = store
+        self.graph = graph
+        self.run_id = run_id
+        self.mode = mode
+        self.wall = wall
+        self.lease = lease
+        self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self.buffer: list[OutputRecord] = []
+        self.answers: dict[str, bytes] = {}
+        self.asked: set[str] = set()
+        self.questions: list[Question] = []
+
+    async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
+        """Record a new run and take its lease."""
+        now = self.wall()
+        await self.store.create_run(
+            RunRecord(
+                run_id=self.run_id,
+                graph=self.graph.name,
+                content_hash=self.graph.content_hash,
+                canonical=json.dumps(dict(self.graph.canonical()), sort_keys=True),
+                inputs=encode(dict(inputs)),
+                status=StoredStatus.RUNNING,
+                created_at=now,
+                updated_at=now,
+                parent_run=parent,
+            )
+        )
+        await self.store.acquire(self.run_id, self.owner, self.lease, now)
+
+    async def reopen(self, force: bool) -> tuple[dict[str, object], dict[str, object]]:
+        """Take the lease of an existing run; return its inputs and restored outputs.
+
+        Raises:
+            RunError: when there is no such run.
+            GraphChangedError: when the graph changed and ``force`` is not set.
+            RunLockedError: when another process holds the run.
+            CorruptRecordError: when a stored output fails its checksum or decoding.
+        """
+        record = await self.store.get_run(self.run_id)
+        if record is None:
+            raise RunError(f"run {self.run_id} is not in the store", run_id=self.run_id)
+        if record.content_hash != self.graph.content_hash and not force:
+            change = describe_change(json.loads(record.canonical), self.graph.canonical())
+            raise GraphChangedError(
+                f"run {self.run_id} started under another version of graph "
+                f"`{record.graph}`: {change}. Resume with the original graph, or force it "
+                "(force=True / --force) to reuse the committed outputs anyway"
+            )
+        await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
+        await self.store.set_status(self.run_id, StoredStatus.RUNNING, self.wall())
+        inputs = self.decode_inputs(record.inputs)
+        for item in await self.store.interrupts(self.run_id):
+            if item.answer is not None:
+                self.answers[item.node] = item.answer
+            self.asked.add(item.node)
+        return inputs, await self.restore()
+
+    def decode_inputs(self, data: bytes) -> dict[str, object]:
+        raw = json.loads(data)
+        return {
+            name: decode(json.dumps(raw[name]).encode(), kind)
+            for name, kind in self.graph.inputs.items()
+            if name in raw
+        }
+
+    async def restore(self) -> dict[str, object]:
+        """The committed outputs of top-level nodes, decoded against their types."""
+        restored: dict[str, object] = {}
+        for name, record in (await self.store.outputs(self.run_id)).items():
+            node = self.graph.nodes.get(name)
+            if node is None:
+                continue
+            try:
+                restored[name] = decode(record.data, node.output)
+            except DecodeError as error:
+                raise CorruptRecordError(self.run_id, name, str(error)) from None
+        return restored
+
+    async def renew(self) -> None:
+        """Keep the lease while the run goes (a dead process stops renewing)."""
+        while True:
+            await anyio.sleep(self.lease / 3)
+            await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
+
+    async def commit(self, node: str, attempt: int, value: object) -> None:
+        """Store one node output as the mode says."""
+        data = encode(value)
+        if self.mode == "sync":
+            await self.store.put_output(self.run_id, node, attempt, data, self.wall())
+            return
+        record = OutputRecord(
+            self.run_id, node, attempt, data, hashlib.sha256(data).hexdigest(), self.wall()
+        )
+        if self.mode == "exit":
+            self.buffer.append(record)
+        else:
+            await self.store.put_outputs([record])
+
+    async def failed(self, node: str, attempt: int, error: BaseException) -> None:
+        await self.store.put_failure(
+            FailureRecord(self.run_id, node, attempt, type(error).__name__, str(error), self.wall())
+        )
+
+    async def ask(self, node: HumanNode, inputs: Mapping[str, object]) -> object | None:
+        """The stored answer for a human node, or None after recording its question."""
+        data = self.answers.get(node.id)
+        if data is not None:
+            try:
+                return decode(data, node.output)
+            except DecodeError as error:
+                raise CorruptRecordError(self.run_id, node.id, str(error)) from None
+        text = node.question.format_map(dict(inputs))
+        schema = _schema(node.output)
+        self.questions.append(Question(node.id, text, schema))
+        if node.id not in self.asked:
+            await self.store.put_interrupt(
+                InterruptRecord(
+                    self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
+                )
+            )
+        return None
+
+    async def finish(self, status: StoredStatus, error: str | None) -> None:
+        """Flush buffered outputs, record the end state, release the lease."""
+        if self.buffer:
+            await self.store.put_outputs(self.buffer)
+            self.buffer.clear()
+        await self.store.set_status(self.run_id, status, self.wall(), error)
+        await self.store.release(self.run_id, self.owner)
+
+
+async def answer(
+    store: Store, graph: Graph[object], run_id: str, answers: Mapping[str, object], wall: float
+) -> None:
+    """Store answers for a waiting run's questions, each checked against its node's type.
+
+    Raises:
+        RunError: when a node is not a human node of the graph, or is not waiting.
+        ValueError: when an answer does not fit the node's answer type.
+    """
+    from plait.nodes import from_jsonable
+
+    waiting = {item.node: item for item in await store.interrupts(run_id)}
+    for name, value in answers.items():
+        node = graph.nodes.get(name)
+        if not isinstance(node, HumanNode) or name not in waiting:
+            known = ", ".join(f"`{key}`" for key in waiting) or "none"
+            raise RunError(
+                f"run {run_id}: `{name}` is not a question this run asked (asked: {known})",
+                run_id=run_id,
+            )
+        try:
+            typed = from_jsonable(node.output, value)
+        except ValueError as error:
+            raise ValueError(
+                f"the answer for `{name}` does not fit `{node.output}`: {error}"
+            ) from None
+        asked = waiting[name]
+        await store.put_interrupt(
+            InterruptRecord(
+                run_id, name, asked.key, asked.question, asked.schema, encode(typed), wall
+            )
+        )

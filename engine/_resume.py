@@ -1,0 +1,153 @@
+"""Durable entry points: run with checkpoints, resume, answer questions, fork."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TypeVar, cast
+
+from plait.engine._durable import Checkpointer, answer
+from plait.engine._events import EventListener
+from plait.engine._options import RunOptions
+from plait.engine._result import RunResult
+from plait.engine._scheduler import Scheduler, check_inputs
+from plait.engine._store import OutputRecord, Store
+from plait.graphs import Graph
+from plait.nodes import RunError
+
+__all__ = ["fork", "resume", "run_durably"]
+
+OutputT = TypeVar("OutputT")
+
+
+async def run_durably(
+    graph: Graph[OutputT],
+    inputs: Mapping[str, object],
+    options: RunOptions,
+    listeners: tuple[EventListener, ...],
+) -> RunResult[OutputT]:
+    """A new run whose outputs are committed to ``options.store``."""
+    assert options.store is not None
+    scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
+    check_inputs(scheduler.graph, inputs, types=options.validate_inputs)
+    checkpoint = _checkpointer(options.store, scheduler, options)
+    await checkpoint.start(inputs)
+    return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint))
+
+
+def _checkpointer(store: Store, scheduler: Scheduler, options: RunOptions) -> Checkpointer:
+    return Checkpointer(
+        store, scheduler.graph, scheduler.run_id, options.durability, options.wall, options.lease
+    )
+
+
+async def resume(
+    graph: Graph[OutputT],
+    run_id: str,
+    /,
+    *,
+    store: Store,
+    answers: Mapping[str, object] | None = None,
+    force: bool = False,
+    options: RunOptions | None = None,
+    listeners: tuple[EventListener, ...] = (),
+) -> RunResult[OutputT]:
+    """Continue a failed, cancelled, crashed or waiting run; committed nodes never rerun.
+
+    ``answers`` maps human nodes to their answers (checked against their types).
+
+    Raises:
+        RunError: when the run is not in the store, or an answer names no question.
+        GraphChangedError: when ``graph`` is not the graph the run started with (unless
+            ``force``), saying what changed.
+        RunLockedError: when another process is running it.
+        CorruptRecordError: when a committed output fails its checksum or decoding.
+    """
+    base = options or RunOptions()
+    settings = replace(base, store=store, run_id=run_id, validate_inputs=False)
+    scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
+    checkpoint = _checkpointer(store, scheduler, settings)
+    if answers:
+        await answer(store, scheduler.graph, run_id, answers, settings.wall())
+    inputs, restored = await checkpoint.reopen(force)
+    return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, restored))
+
+
+async def fork(
+    graph: Graph[OutputT],
+    run_id: str,
+    /,
+    *,
+    store: Store,
+    at: str | None = None,
+    outputs: Mapping[str, object] | None = None,
+    options: RunOptions | None = None,
+    listeners: tuple[EventListener, ...] = (),
+) -> RunResult[OutputT]:
+    """A new run that starts from an old run's committed outputs.
+
+    Everything downstream of ``at`` (and of each node in ``outputs``) runs again; the
+    nodes in ``outputs`` take the given values instead of running. The old run is
+    untouched; the new one records it as its parent.
+
+    Raises:
+        RunError: when the run is not in the store or a named node is not in the graph.
+    """
+    from plait.nodes import from_jsonable
+
+    base = options or RunOptions()
+    settings = replace(base, store=store, run_id=None)
+    scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
+    old = Checkpointer(store, scheduler.graph, run_id, "sync", settings.wall, settings.lease)
+    record = await store.get_run(run_id)
+    if record is None:
+        raise RunError(f"run {run_id} is not in the store", run_id=run_id)
+    inputs = old.decode_inputs(record.inputs)
+    committed = await old.restore()
+    replaced = dict(outputs or {})
+    for name in [*replaced, *([at] if at is not None else [])]:
+        if name not in graph.nodes:
+            raise RunError(f"fork of run {run_id}: graph has no node `{name}`", run_id=run_id)
+    redo = _downstream(scheduler, [at] if at is not None else [])
+    redo |= _downstream(scheduler, list(replaced)) - set(replaced)
+    kept = {name: value for name, value in committed.items() if name not in redo}
+    for name, value in replaced.items():
+        kept[name] = from_jsonable(graph.nodes[name].output, value)
+    checkpoint = _checkpointer(store, scheduler, settings)
+    await checkpoint.start(inputs, parent=run_id)
+    await store.put_outputs(
+        [
+            OutputRecord(scheduler.run_id, name, 0, data, digest, settings.wall())
+            for name, (data, digest) in _encoded(kept).items()
+        ]
+    )
+    return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, kept))
+
+
+def _encoded(values: Mapping[str, object]) -> dict[str, tuple[bytes, str]]:
+    import hashlib
+
+    from plait.engine._codec import encode
+
+    found: dict[str, tuple[bytes, str]] = {}
+    for name, value in values.items():
+        data = encode(value)
+        found[name] = (data, hashlib.sha256(data).hexdigest())
+    return found
+
+
+def _downstream(scheduler: Scheduler, names: list[str]) -> set[str]:
+    """The named nodes and every node that depends on them."""
+    steps = scheduler.plan.steps
+    index = {name: position for position, name in enumerate(scheduler.names)}
+    work = [index[name] for name in names]
+    found: set[int] = set()
+    while work:
+        current = work.pop()
+        if current in found:
+            continue
+        found.add(current)
+        step = steps[current]
+        work.extend(target.step for target in step.targets)
+        work.extend(step.route_targets)
+    return {scheduler.names[position] for position in found}
