@@ -12,6 +12,22 @@
     RenderError                  a diagram could not be drawn (plait.visual)
     └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
 
+    ├── ConfigError              configuration files, environment or a model string are wrong
+    ├── AgentError               an agent could not produce its output (carries the node id)
+    │   ├── OutputValidationError    the reply did not fit the output type, even after repair
+    │   └── ToolLoopLimitError       the model still called tools after ``max_iterations``
+    └── ProviderError            a model provider refused or failed a request (never a key)
+        ├── TransientProviderError   worth another attempt: ``AGENT_RETRY`` retries these
+        │   ├── RateLimitedError         429 and its kin; ``retry_after`` in seconds
+        │   ├── OverloadedError          529/503 overloaded; ``retry_after`` when given
+        │   ├── ProviderTimeoutError     no answer in time (also a ``TimeoutError``)
+        │   ├── ProviderConnectionError  the connection failed or dropped
+        │   ├── ProviderServerError      any other 5xx
+        │   └── StreamInterruptedError   the provider reported an error mid-stream
+        ├── AuthenticationError      the key is missing, wrong, or lacks permission
+        └── BadRequestError          the provider rejected the request as malformed
+            └── ContextTooLongError      the conversation does not fit the model's window
+
     NodeTimeoutError (PlaitError, TimeoutError)
                                  one attempt of a node overran its timeout; the retry
                                  policy decides whether it is retried
@@ -26,16 +42,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AgentError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ContextTooLongError",
     "DefinitionError",
     "GraphDefinitionError",
     "InputError",
     "NodeFailedError",
     "NodeTimeoutError",
+    "OutputValidationError",
+    "OverloadedError",
     "PlaitError",
     "Problem",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderServerError",
+    "ProviderTimeoutError",
+    "RateLimitedError",
     "RunCancelledError",
     "RunError",
     "RunTimeoutError",
+    "StreamInterruptedError",
+    "ToolLoopLimitError",
+    "TransientProviderError",
 ]
 
 
@@ -144,3 +175,144 @@ class NodeTimeoutError(PlaitError, TimeoutError):
         self.node = node
         self.timeout = timeout
         super().__init__(f"node `{node}` timed out after {timeout:g} s")
+
+
+class ConfigError(PlaitError):
+    """Configuration is wrong: a file, an environment variable, or a model string.
+
+    ``problems`` lists every problem found, each naming where it is and how to fix it.
+    """
+
+    def __init__(self, problems: Sequence[str] | str) -> None:
+        self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
+        if len(self.problems) == 1:
+            super().__init__(self.problems[0])
+        else:
+            lines = [f"configuration has {len(self.problems)} problems:"]
+            lines.extend(f"  - {problem}" for problem in self.problems)
+            super().__init__("\n".join(lines))
+
+
+class AgentError(PlaitError):
+    """An agent node could not produce its output."""
+
+    def __init__(self, message: str, *, node: str) -> None:
+        self.node = node
+        super().__init__(f"agent `{node}`: {message}")
+
+
+class OutputValidationError(AgentError):
+    """The model's reply did not fit the agent's output type, even after one repair round."""
+
+    def __init__(self, *, node: str, expected: str, reason: str, reply: str) -> None:
+        self.expected = expected
+        self.reason = reason
+        self.reply = reply
+        shown = reply if len(reply) <= 200 else reply[:200] + "..."
+        super().__init__(
+            f"the reply does not fit `{expected}` after one repair round: {reason} "
+            f"(reply: {shown!r}; simplify the output type or use a stronger model)",
+            node=node,
+        )
+
+
+class ToolLoopLimitError(AgentError):
+    """The model kept calling tools past the agent's ``max_iterations``."""
+
+    def __init__(self, *, node: str, max_iterations: int) -> None:
+        self.max_iterations = max_iterations
+        super().__init__(
+            f"the model still called tools after {max_iterations} rounds "
+            "(raise max_iterations or give clearer instructions)",
+            node=node,
+        )
+
+
+class ProviderError(PlaitError):
+    """A model provider refused or failed a request.
+
+    Messages carry the provider's own words, the status and the request id: never a key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.status = status
+        self.error_type = error_type
+        self.request_id = request_id
+        facts = [f"status {status}" if status is not None else "", error_type or ""]
+        if request_id:
+            facts.append(f"request {request_id}")
+        detail = ", ".join(fact for fact in facts if fact)
+        suffix = f" ({detail})" if detail else ""
+        super().__init__(f"{provider}: {message}{suffix}")
+
+
+class TransientProviderError(ProviderError):
+    """A provider failure worth another attempt.
+
+    ``retry_after`` is the wait in seconds the provider asked for (``RetryPolicy`` waits at
+    least that long), or ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            status=status,
+            error_type=error_type,
+            request_id=request_id,
+        )
+        self.retry_after = retry_after
+
+
+class RateLimitedError(TransientProviderError):
+    """Too many requests or tokens for the key; wait ``retry_after`` seconds."""
+
+
+class OverloadedError(TransientProviderError):
+    """The provider is overloaded (Anthropic's 529, or a 503 that says so)."""
+
+
+class ProviderTimeoutError(TransientProviderError, TimeoutError):
+    """The provider did not answer in time."""
+
+
+class ProviderConnectionError(TransientProviderError):
+    """The connection to the provider failed or dropped."""
+
+
+class ProviderServerError(TransientProviderError):
+    """The provider failed with a server error (5xx) other than overloaded."""
+
+
+class StreamInterruptedError(TransientProviderError):
+    """The provider reported an error after a streamed reply had started."""
+
+
+class AuthenticationError(ProviderError):
+    """The API key is missing, wrong, or not allowed to do this."""
+
+
+class BadRequestError(ProviderError):
+    """The provider rejected the request itself (a bad parameter, unknown model, ...)."""
+
+
+class ContextTooLongError(BadRequestError):
+    """The conversation is longer than the model's context window."""
