@@ -165,7 +165,13 @@ class GraphBuilder:
         if isinstance(node, FunctionNode):
             built = node.with_options(id=id, retry=retry, timeout=timeout, pool=pool)
         elif isinstance(node, Node):
-            built = node if id is None else replace(node, id=id)
+            built = replace(
+                node,
+                id=node.id if id is None else id,
+                retry=node.retry if retry is None else retry,
+                timeout=node.timeout if timeout is None else timeout,
+                pool=node.pool if pool is None else pool,
+            )
         else:
             built = to_node(node, id=id, retry=retry, timeout=timeout, pool=pool)
         return self._place(built, inputs)

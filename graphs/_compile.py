@@ -657,7 +657,7 @@ def _kind_facts(node: Node[object]) -> dict[str, object]:
         return {"policy": node.policy, "k": node.k}
     if isinstance(node, HumanNode):
         return {"question": node.question}
-    return {}
+    return dict(node.facts())
 
 
 def _policy(policy: RetryPolicy) -> dict[str, object]:

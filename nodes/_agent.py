@@ -92,6 +92,21 @@ class AgentNode(Node[OutputT_co]):
         """Always ``"agent"``."""
         return "agent"
 
+    def facts(self) -> Mapping[str, object]:
+        """Model, instructions, prompt and tools: what the content hash must see."""
+        model = self.model if isinstance(self.model, str) else type(self.model).__qualname__
+        return {
+            "model": model,
+            "instructions": self.instructions,
+            "prompt": self.prompt,
+            "tools": [item.name for item in self.tools],
+            "max_iterations": self.max_iterations,
+            "parallel_tool_calls": self.parallel_tool_calls,
+            "thread_input": self.thread_input,
+            "max_tokens": self.max_tokens,
+            "reasoning": self.reasoning,
+        }
+
     def with_model(
         self, model: str | ModelClient | None = None, *, models: ModelCatalog | None = None
     ) -> AgentNode[OutputT_co]:

@@ -53,6 +53,14 @@ class Node(Generic[OutputT_co]):
         """The node kind's name, as diagrams and specs spell it."""
         return "node"
 
+    def facts(self) -> Mapping[str, object]:
+        """What defines this node beyond its inputs and output, as JSON-ready data.
+
+        It goes into the graph's canonical description and content hash, so changing an
+        agent's model or instructions changes the hash. Kinds override it.
+        """
+        return {}
+
     async def execute(self, inputs: Mapping[str, object], context: RunContext) -> object:
         """Do the node's work on its ``inputs``; node kinds beyond functions override this.
 

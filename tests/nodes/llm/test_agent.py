@@ -357,3 +357,25 @@ async def test_with_model_overrides_the_model_for_any_agent() -> None:
     assert (await swapped.run({"message": "echo"})).output == "echo"
     catalog = ModelCatalog(PlaitConfig(default_model="passthrough"))
     assert swapped.with_model(models=catalog).models is catalog
+
+
+def test_agent_settings_are_part_of_the_content_hash() -> None:
+    from plait import GraphBuilder, RetryPolicy
+    from plait.nodes import agent
+
+    def graph_of(instructions: str, model: str = "passthrough") -> str:
+        built = agent("helper", model=model, inputs={"q": str}, instructions=instructions)
+        builder = GraphBuilder("hashing", inputs={"q": str})
+        builder.add(built, inputs={"q": "inputs.q"})
+        return builder.build("helper").content_hash
+
+    assert graph_of("Be brief.") == graph_of("Be brief.")
+    assert graph_of("Be brief.") != graph_of("Be thorough.")
+    assert graph_of("Be brief.") != graph_of("Be brief.", model="playback")
+
+    builder = GraphBuilder("options", inputs={"q": str})
+    helper = agent("helper", model="passthrough", inputs={"q": str})
+    builder.add(helper, retry=RetryPolicy(max_attempts=5), timeout=3, inputs={"q": "inputs.q"})
+    compiled = builder.build("helper").nodes["helper"]
+    assert compiled.retry == RetryPolicy(max_attempts=5)
+    assert compiled.timeout == 3
