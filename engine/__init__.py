@@ -2,6 +2,7 @@
 
 from plait.engine._api import RunHandle, run, run_sync, stream
 from plait.engine._clock import Clock, ManualClock, SystemClock
+from plait.engine._durable import Durability, GraphChangedError, Question, RunWaitingError
 from plait.engine._events import (
     Event,
     EventListener,
@@ -17,14 +18,39 @@ from plait.engine._events import (
     RunStarted,
     RunStatus,
 )
+from plait.engine._memory_store import MemoryStore
 from plait.engine._options import RunOptions, new_run_id
+from plait.engine._postgres_store import PostgresStore
 from plait.engine._result import NodeOutcome, NodeStatus, RunResult
+from plait.engine._resume import fork, resume
+from plait.engine._sqlite_store import SQLiteStore
+from plait.engine._store import (
+    SCHEMA_VERSION,
+    CorruptRecordError,
+    FailureRecord,
+    InterruptRecord,
+    OutputRecord,
+    RunLockedError,
+    RunRecord,
+    Store,
+    StoredStatus,
+    StoreError,
+)
+from plait.engine._store_url import STORE_URL_FORMS, open_store
 
 __all__ = [
+    "SCHEMA_VERSION",
+    "STORE_URL_FORMS",
     "Clock",
+    "CorruptRecordError",
+    "Durability",
     "Event",
     "EventListener",
+    "FailureRecord",
+    "GraphChangedError",
+    "InterruptRecord",
     "ManualClock",
+    "MemoryStore",
     "NodeCancelled",
     "NodeFailed",
     "NodeFinished",
@@ -35,14 +61,27 @@ __all__ = [
     "NodeSkipped",
     "NodeStarted",
     "NodeStatus",
+    "OutputRecord",
+    "PostgresStore",
+    "Question",
     "RunFinished",
     "RunHandle",
+    "RunLockedError",
     "RunOptions",
+    "RunRecord",
     "RunResult",
     "RunStarted",
     "RunStatus",
+    "RunWaitingError",
+    "SQLiteStore",
+    "Store",
+    "StoreError",
+    "StoredStatus",
     "SystemClock",
+    "fork",
     "new_run_id",
+    "open_store",
+    "resume",
     "run",
     "run_sync",
     "stream",

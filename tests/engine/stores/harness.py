@@ -1,0 +1,126 @@
+"""One handle per store kind: make stores on one database, and tamper with it behind
+their back (corrupt bytes, rewrite the schema version) as a disk or a person might."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from plait.engine._memory_store import MemoryStore
+from plait.engine._postgres_store import PostgresStore
+from plait.engine._sqlite_store import SQLiteStore
+
+__all__ = ["AnyStore", "Harness", "MemoryHarness", "PostgresHarness", "SQLiteHarness"]
+
+AnyStore = MemoryStore | SQLiteStore | PostgresStore
+
+
+class Harness(ABC):
+    """A database shared by every store ``make()`` returns."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def make(self) -> AnyStore:
+        """A new, unopened store on the harness's database."""
+
+    @abstractmethod
+    async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
+        """Flip one bit of the stored output ``data`` of ``node``; ``store`` stays usable."""
+
+    @abstractmethod
+    def set_schema_version(self, version: int) -> None:
+        """Overwrite the stored schema version."""
+
+
+class MemoryHarness(Harness):
+    """One ``MemoryStore``: its memory is its database."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+
+    def make(self) -> AnyStore:
+        return self.store
+
+    async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
+        assert isinstance(store, MemoryStore)
+        stored = store._outputs[run_id][node]
+        assert stored.data == data
+        flipped = bytes([data[0] ^ 1]) + data[1:]
+        store._outputs[run_id][node] = dataclasses.replace(stored, data=flipped)
+
+    def set_schema_version(self, version: int) -> None:
+        raise NotImplementedError("a memory store has no schema")
+
+
+class SQLiteHarness(Harness):
+    """A file; corruption flips a bit in the file itself, as a bad disk would."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def make(self) -> AnyStore:
+        return SQLiteStore(self.path)
+
+    async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
+        await store.close()  # the last connection to close moves the WAL into the file
+        self._flip_bit(data)
+        await store.open()
+
+    def _flip_bit(self, data: bytes) -> None:
+        assert not Path(f"{self.path}-wal").exists()
+        content = bytearray(self.path.read_bytes())
+        where = content.find(data)
+        assert where >= 0, "the output's bytes are not in the file"
+        assert content.find(data, where + 1) < 0, "the output's bytes are in the file twice"
+        content[where] ^= 1
+        self.path.write_bytes(bytes(content))
+
+    def set_schema_version(self, version: int) -> None:
+        with sqlite3.connect(self.path) as connection:
+            connection.execute("UPDATE plait_schema SET version = ?", (version,))
+        connection.close()
+
+
+class PostgresHarness(Harness):
+    """A schema of its own in the test database, dropped afterwards."""
+
+    kind = "postgres"
+
+    def __init__(self, admin_url: str, schema: str) -> None:
+        self.admin_url = admin_url
+        self.schema = schema
+        separator = "&" if "?" in admin_url else "?"
+        self.url = f"{admin_url}{separator}options=-csearch_path%3D{schema}"
+
+    def create(self) -> None:
+        self._execute(f'CREATE SCHEMA "{self.schema}"')
+
+    def drop(self) -> None:
+        self._execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+    def make(self) -> AnyStore:
+        return PostgresStore(self.url, max_size=8)
+
+    async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
+        self._execute(
+            "UPDATE plait_outputs SET data = set_byte(data, 0, get_byte(data, 0) # 1) "
+            "WHERE run_id = %s AND node = %s",
+            (run_id, node),
+        )
+
+    def set_schema_version(self, version: int) -> None:
+        self._execute("UPDATE plait_schema SET version = %s", (version,))
+
+    def _execute(self, statement: str, values: tuple[object, ...] = ()) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(statement, values)
