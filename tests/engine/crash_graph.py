@@ -61,4 +61,5 @@ async def main(command: str, database: str, log: str, run_id: str) -> None:
 
 
 if __name__ == "__main__":
-    anyio.run(main, *sys.argv[1:5])
+    command, database, log, run_id = sys.argv[1:5]
+    anyio.run(main, command, database, log, run_id)
