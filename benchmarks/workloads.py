@@ -100,6 +100,20 @@ def loop(n: int, langgraph: bool) -> Workload:
     return Workload("W5", "loop", n, Target.per_node_us(50), _cases(trials, x, calls))
 
 
+def durable_chain(n: int, langgraph: bool) -> Workload:
+    """W4: the chain, each output committed to SQLite (sync, and async) vs raw commits."""
+    import workloads_durable
+
+    x = 7
+    trials = {
+        "floor": workloads_durable.floor_chain(n, x),
+        "plait": workloads_durable.plait_chain(n, x, "sync"),
+        "plait_async": workloads_durable.plait_chain(n, x, "async"),
+    }
+    calls = {engine: {noop.__code__: n} for engine in trials}
+    return Workload("W4", "durable chain", n, Target.floor_ratio(1.3), _cases(trials, x, calls))
+
+
 def compile_chain(n: int, langgraph: bool) -> Workload:
     """W6: compile a chain of ``n`` nodes; every engine must return them in chain order."""
     trials = {"floor": floor.compile_chain(n), "plait": workloads_plait.compile_chain(n)}
@@ -116,6 +130,7 @@ SPECS = (
     Spec("W2", 1000, fan_out),
     Spec("W2m", 1000, map_fan_out),
     Spec("W3", 100, sleepy_fan_out),
+    Spec("W4", 1000, durable_chain),
     Spec("W5", 10_000, loop),
     Spec("W6", 10_000, compile_chain),
 )
