@@ -14,6 +14,7 @@ from plait.engine._events import (
     NodeRouted,
     NodeSkipped,
     NodeStarted,
+    NodeWaiting,
     RunFinished,
     RunStarted,
     RunStatus,
@@ -37,15 +38,30 @@ from plait.engine._store import (
     StoreError,
 )
 from plait.engine._store_url import STORE_URL_FORMS, open_store
+from plait.engine._trace import (
+    TRACE_VERSION,
+    FailedAttempt,
+    NodeTrace,
+    RouteDecision,
+    Trace,
+    TracedCall,
+    TracedError,
+)
+from plait.engine._trace_diff import TraceChange, TraceDiff, diff
+from plait.engine._trace_recorder import TraceRecorder, trace, trace_sync
+from plait.engine._trace_values import DEFAULT_REDACTED_KEYS, Redaction
 
 __all__ = [
+    "DEFAULT_REDACTED_KEYS",
     "SCHEMA_VERSION",
     "STORE_URL_FORMS",
+    "TRACE_VERSION",
     "Clock",
     "CorruptRecordError",
     "Durability",
     "Event",
     "EventListener",
+    "FailedAttempt",
     "FailureRecord",
     "GraphChangedError",
     "InterruptRecord",
@@ -61,9 +77,13 @@ __all__ = [
     "NodeSkipped",
     "NodeStarted",
     "NodeStatus",
+    "NodeTrace",
+    "NodeWaiting",
     "OutputRecord",
     "PostgresStore",
     "Question",
+    "Redaction",
+    "RouteDecision",
     "RunFinished",
     "RunHandle",
     "RunLockedError",
@@ -78,6 +98,13 @@ __all__ = [
     "StoreError",
     "StoredStatus",
     "SystemClock",
+    "Trace",
+    "TraceChange",
+    "TraceDiff",
+    "TraceRecorder",
+    "TracedCall",
+    "TracedError",
+    "diff",
     "fork",
     "new_run_id",
     "open_store",
@@ -85,4 +112,6 @@ __all__ = [
     "run",
     "run_sync",
     "stream",
+    "trace",
+    "trace_sync",
 ]

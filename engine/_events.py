@@ -17,6 +17,7 @@ __all__ = [
     "NodeRouted",
     "NodeSkipped",
     "NodeStarted",
+    "NodeWaiting",
     "RunFinished",
     "RunStarted",
     "RunStatus",
@@ -116,6 +117,14 @@ class NodeReported(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NodeWaiting(_Event):
+    """A human node asked its question; the run will wait for the answer."""
+
+    node: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeSkipped(_Event):
     """A node will not run in this run, and why."""
 
@@ -139,6 +148,7 @@ Event = (
     | NodeRetrying
     | NodeRouted
     | NodeReported
+    | NodeWaiting
     | NodeFailed
     | NodeCancelled
     | NodeSkipped

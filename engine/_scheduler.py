@@ -36,6 +36,7 @@ from plait.engine._events import (
     NodeRouted,
     NodeSkipped,
     NodeStarted,
+    NodeWaiting,
     RunFinished,
     RunStarted,
     RunStatus,
@@ -165,6 +166,7 @@ class Scheduler:
         self.absent_inputs: list[int] = [0] * count
         self.present: list[int] = [0] * count
         self.carried: dict[int, _Absent] = {}
+        self.reason_input: dict[int, str] = {}
         self.skipping: list[tuple[int, str]] = []
         self.joins: dict[int, dict[str, object]] = {index: {} for index in plan.joins}
         self.fired: set[int] = set()
@@ -538,8 +540,12 @@ class Scheduler:
             self.absent_inputs[index] += 1
             if absent.failure is not None and index not in self.carried:
                 self.carried[index] = absent
-            if target.input not in self.plan.steps[index].optional and self.reasons[index] is None:
-                self.reasons[index] = f"input `{target.input}` has no value: {absent.reason}"
+            if target.input not in self.plan.steps[index].optional:
+                # The lowest input names the reason, whichever branch happened to end first.
+                held = self.reason_input.get(index)
+                if self.reasons[index] is None or (held is not None and target.input < held):
+                    self.reasons[index] = f"input `{target.input}` has no value: {absent.reason}"
+                    self.reason_input[index] = target.input
             self.pending[index] -= 1
             if self.pending[index] == 0:
                 self.became_ready(index, ready)
@@ -712,7 +718,7 @@ class Scheduler:
             except BaseException:
                 self.node_cancelled(step, attempt)
                 raise
-            if listeners:
+            if listeners and value is not _WAITING:
                 self.emit(
                     NodeFinished,
                     node=name,
@@ -781,8 +787,10 @@ class Scheduler:
             if found is not None:
                 return found
             self.questions.extend(self.checkpoint.questions[-1:])
-            return _WAITING
-        self.questions.append(Question(node.id, node.question.format_map(dict(inputs)), {}))
+        else:
+            self.questions.append(Question(node.id, node.question.format_map(dict(inputs)), {}))
+        if self.listeners:
+            self.emit(NodeWaiting, node=node.id, question=self.questions[-1].question)
         return _WAITING
 
     def context(self, step: Step, attempt: int) -> RunContext:

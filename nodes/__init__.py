@@ -40,6 +40,7 @@ from plait.nodes._function import FunctionNode, Input, Node, node, to_node
 from plait.nodes._policy import NO_RETRY, RetryPolicy
 from plait.nodes._types import close_matches, field_getter, field_types, is_assignable, type_name
 from plait.nodes._values import check_value, from_jsonable, to_jsonable
+from plait.nodes._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
     from plait.nodes._agent import AGENT_RETRY, AgentNode, AgentResult
@@ -252,12 +253,14 @@ __all__ = [
     "agent",
     "check_value",
     "close_matches",
+    "dump_yaml",
     "field_getter",
     "field_types",
     "from_jsonable",
     "is_assignable",
     "load_config",
     "load_history",
+    "load_yaml",
     "node",
     "parse_model",
     "save_history",

@@ -23,6 +23,7 @@ from plait.engine import (
     NodeRouted,
     NodeSkipped,
     NodeStarted,
+    NodeWaiting,
     RunFinished,
     RunStarted,
     RunStatus,
@@ -87,6 +88,8 @@ class LogLines:
                 text = f"node {event.node} skipped: {event.reason}"
             case NodeReported():
                 text = f"node {event.node} reported {event.kind}"
+            case NodeWaiting():
+                text = f"node {event.node} waits for an answer: {event.question}"
             case NodeRouted():
                 labels = ", ".join(repr(label) for label in event.labels) or "no label"
                 taken = ", ".join(event.taken) or "nothing"
@@ -132,6 +135,7 @@ _STYLES = {
     "failed": "bold red",
     "cancelled": "yellow",
     "skipped": "dim",
+    "waiting": "bold yellow",
 }
 
 
@@ -195,6 +199,9 @@ class ProgressTable:
                 row.state, row.ended, row.detail = "skipped", event.time, event.reason
             case NodeReported():
                 pass
+            case NodeWaiting():
+                row = self._row(event.node)
+                row.state, row.detail = "waiting", event.question
             case NodeRouted():
                 row = self._row(event.node)
                 row.detail = "chose " + ", ".join(repr(label) for label in event.labels)

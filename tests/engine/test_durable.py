@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from plait import GraphBuilder, RunContext, RunOptions, RunStatus, node
-from plait.engine import NodeStatus
+from plait.engine import Event, NodeFinished, NodeStatus, NodeWaiting
 from plait.engine._durable import GraphChangedError, RunWaitingError
 from plait.engine._memory_store import MemoryStore
 from plait.engine._resume import fork, resume
@@ -97,7 +97,13 @@ async def test_human_input_waits_and_resumes_with_a_checked_answer() -> None:
     verdict = b.ask("approve", question="Approve '{text}'?", answer=Verdict, inputs={"text": text})
     graph = b.build(b.add(send, inputs={"text": text, "verdict": verdict}))
 
-    waiting = await graph.run({"amount": 30}, options=RunOptions(store=store, run_id="h1"))
+    events: list[Event] = []
+    waiting = await graph.run(
+        {"amount": 30}, options=RunOptions(store=store, run_id="h1"), listeners=(events.append,)
+    )
+    asked = [(e.node, e.question) for e in events if isinstance(e, NodeWaiting)]
+    assert asked == [("approve", "Approve 'refund 30'?")]
+    assert not any(isinstance(e, NodeFinished) and e.node == "approve" for e in events)
 
     assert waiting.status is RunStatus.WAITING
     assert isinstance(waiting.error, RunWaitingError)
