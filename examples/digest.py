@@ -4,6 +4,7 @@ Runs offline on a small built-in corpus. The paper index fails its first attempt
 purpose, to show a retry; both searches run at the same time.
 
     plait run examples.digest:graph --input '{"topic": "graph engines"}'
+    plait run examples/digest.json --import examples.digest --input '{"topic": "graph engines"}'
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import anyio
 from pydantic import BaseModel
 
-from plait import Graph, GraphBuilder, RetryPolicy, RunContext, node
+from plait import Graph, GraphBuilder, Registry, RetryPolicy, RunContext, node
 
 
 class Finding(BaseModel):
@@ -103,3 +104,9 @@ def wire() -> Graph[Digest]:
 
 
 graph = wire()
+
+registry = Registry(
+    functions=[plan, search_web, search_papers, rank, write], types=[Finding, Queries, Digest]
+)
+"""The names ``examples/digest.json`` uses: ``plait run examples/digest.json --import
+examples.digest`` finds this registry by its conventional attribute name."""

@@ -5,6 +5,7 @@ Runs offline: each agent replays a recorded conversation (the ``playback`` model
 an API key is configured.
 
     plait run examples.triage:graph --input '{"ticket": "I was charged twice for INV-1042"}'
+    plait run examples/triage.json --import examples.triage --input '{"ticket": "..."}'
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from plait import Graph, GraphBuilder, node
+from plait import Graph, GraphBuilder, Registry, node
 from plait.nodes import ModelCatalog, PlaitConfig, agent, tool
 
 # Offline: playback histories are read relative to this folder.
@@ -83,3 +84,6 @@ def wire() -> Graph[str]:
 
 
 graph = wire()
+
+registry = Registry(functions=[reply], agents=[triage, billing, tech])
+"""The names ``examples/triage.json`` uses (``--import examples.triage``)."""

@@ -1,4 +1,5 @@
-"""How units are wired: the builder, the immutable compiled Graph, compile-time validation."""
+"""How units are wired: the builder, the immutable compiled Graph, compile-time validation,
+and JSON specs (load, dump, the registry of names a spec may use)."""
 
 from plait.graphs._builder import GraphBuilder, NodeRef, Source
 from plait.graphs._graph import INPUTS, Bound, Edge, Graph, Plan, Step, Target
@@ -12,9 +13,14 @@ from plait.graphs._kinds import (
     MapNode,
     SubgraphNode,
 )
+from plait.graphs._registry import Registry
+from plait.graphs._spec import SPEC_VERSION, dump, load, spec_schema
+from plait.graphs._spec_errors import SpecError
+from plait.graphs._spec_limits import SpecLimits
 
 __all__ = [
     "INPUTS",
+    "SPEC_VERSION",
     "Bound",
     "BranchFailure",
     "Edge",
@@ -28,8 +34,14 @@ __all__ = [
     "MapNode",
     "NodeRef",
     "Plan",
+    "Registry",
     "Source",
+    "SpecError",
+    "SpecLimits",
     "Step",
     "SubgraphNode",
     "Target",
+    "dump",
+    "load",
+    "spec_schema",
 ]

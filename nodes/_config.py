@@ -35,7 +35,7 @@ CONFIG_FILE = "plait.yaml"
 SECRETS_FILE = "plait.secrets.yaml"
 
 _PROVIDER_SECTIONS = ("anthropic", "openai", "generic")
-_TOP_KEYS = ("default_model", "aliases", *_PROVIDER_SECTIONS)
+_TOP_KEYS = ("default_model", "aliases", "store", "imports", "graphs", *_PROVIDER_SECTIONS)
 _PROVIDER_KEYS = ("api_key", "base_url", "timeout", "max_tokens", "headers", "rate_limit")
 _LIMIT_KEYS = ("requests_per_minute", "tokens_per_minute", "concurrent_requests")
 _STANDARD_ENV = {
@@ -78,6 +78,13 @@ class PlaitConfig:
     default_model: str | None = None
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     providers: Mapping[str, ProviderConfig] = field(default_factory=lambda: MappingProxyType({}))
+    store: str | None = None
+    """The checkpoint store's URL for the CLI (``sqlite:///...``, ``postgresql://...``)."""
+    imports: tuple[str, ...] = ()
+    """Modules the CLI imports for the registries JSON specs refer to."""
+    graphs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Graph name -> ``module:attribute``: how ``plait resume`` finds a stored run's graph
+    (looked up by the name the user configured, never imported from the store)."""
     base_dir: Path = Path(".")
     """Where relative paths (a playback history) are resolved."""
     sources: tuple[str, ...] = ()
@@ -152,6 +159,18 @@ def config_from_data(
     problems: list[str] = []
     _unknown_keys(data, _TOP_KEYS, "$", problems)
     default_model = _optional_str(data.get("default_model"), "$.default_model", problems)
+    store = _optional_str(data.get("store"), "$.store", problems)
+    imports = _strings(data.get("imports") or [], "$.imports", problems)
+    graphs: dict[str, str] = {}
+    raw_graphs = data.get("graphs") or {}
+    if isinstance(raw_graphs, Mapping):
+        for name, target in raw_graphs.items():
+            if isinstance(target, str) and ":" in target:
+                graphs[str(name)] = target
+            else:
+                problems.append(f"$.graphs.{name}: expected `module:attribute`")
+    else:
+        problems.append("$.graphs: expected a mapping of graph name: module:attribute")
     aliases: dict[str, str] = {}
     raw_aliases = data.get("aliases") or {}
     if isinstance(raw_aliases, Mapping):
@@ -180,6 +199,9 @@ def config_from_data(
         default_model=default_model,
         aliases=MappingProxyType(aliases),
         providers=MappingProxyType(providers),
+        store=store,
+        imports=tuple(imports),
+        graphs=MappingProxyType(graphs),
         base_dir=base_dir,
         sources=sources,
     )
@@ -235,6 +257,13 @@ def _unknown_keys(
             near = close_matches(str(key), known)
             hint = f" (did you mean `{near[0]}`?)" if near else ""
             problems.append(f"{where}: unknown key `{key}`{hint}; known keys: {', '.join(known)}")
+
+
+def _strings(value: object, where: str, problems: list[str]) -> list[str]:
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return list(value)
+    problems.append(f"{where}: expected a list of module names")
+    return []
 
 
 def _optional_str(value: object, where: str, problems: list[str]) -> str | None:

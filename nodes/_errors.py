@@ -3,16 +3,19 @@
     PlaitError
     ├── DefinitionError          the graph or a node is wired wrongly (raised before a run)
     │   └── GraphDefinitionError     every problem found by one compile, listed at once
-    ├── InputError               a run was given inputs that do not fit the graph
-    └── RunError                 a run could not finish (carries the run id)
-        ├── NodeFailedError          a node gave up; the node's last error is ``__cause__``
-        ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
-        └── RunCancelledError        the run was cancelled before it finished
-
-    RenderError                  a diagram could not be drawn (plait.visual)
-    └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
-
+    │       └── SpecError            a JSON spec is wrong (plait.graphs; JSON paths)
     ├── ConfigError              configuration files, environment or a model string are wrong
+    ├── InputError               a run was given inputs that do not fit the graph
+    ├── RunError                 a run could not finish (carries the run id)
+    │   ├── NodeFailedError          a node gave up; the node's last error is ``__cause__``
+    │   ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
+    │   ├── RunCancelledError        the run was cancelled before it finished
+    │   └── RunWaitingError          the run waits for answers (plait.engine)
+    ├── StoreError               a checkpoint store failed (plait.engine)
+    │   ├── CorruptRecordError       a stored record fails its checksum or decoding
+    │   └── RunLockedError           another process holds the run's lease
+    ├── RenderError              a diagram could not be drawn (plait.visual)
+    │   └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
     ├── AgentError               an agent could not produce its output (carries the node id)
     │   ├── OutputValidationError    the reply did not fit the output type, even after repair
     │   └── ToolLoopLimitError       the model still called tools after ``max_iterations``

@@ -22,7 +22,7 @@ from plait.engine import (
     trace,
     trace_sync,
 )
-from plait.graphs import Graph, GraphBuilder, NodeRef
+from plait.graphs import Graph, GraphBuilder, NodeRef, Registry, SpecError, SpecLimits, dump, load
 from plait.nodes import (
     DefinitionError,
     FunctionNode,
@@ -61,6 +61,7 @@ __all__ = [
     "PlaitError",
     "Problem",
     "Redaction",
+    "Registry",
     "RetryPolicy",
     "RunCancelledError",
     "RunContext",
@@ -70,9 +71,13 @@ __all__ = [
     "RunResult",
     "RunStatus",
     "RunTimeoutError",
+    "SpecError",
+    "SpecLimits",
     "Trace",
     "TraceRecorder",
     "__version__",
+    "dump",
+    "load",
     "node",
     "run",
     "run_sync",

@@ -1,4 +1,5 @@
-"""Find the graph a ``plait`` command names: ``module:attribute`` (or a factory)."""
+"""Find the graph a ``plait`` command names: ``module:attribute`` (or a factory), or a JSON
+spec file with the registries of the modules ``--import`` names."""
 
 from __future__ import annotations
 
@@ -7,14 +8,23 @@ import inspect
 import os
 import sys
 import traceback
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plait._usage import RUN_FAILED, CliError
 
 if TYPE_CHECKING:
-    from plait.graphs import Graph
+    from plait.graphs import Graph, Registry
 
-__all__ = ["load_graph"]
+__all__ = [
+    "REGISTRY_ATTRIBUTE",
+    "is_spec",
+    "load_graph",
+    "load_registry",
+    "load_spec",
+    "unreadable_spec",
+]
 
 
 def _is_dotted_name(text: str) -> bool:
@@ -90,40 +100,139 @@ def _crashed(error: Exception, doing: str) -> CliError:
     return CliError(f"{doing} raised {describe_error(error)}", RUN_FAILED)
 
 
-def load_graph(target: str) -> Graph[object]:
-    """Import ``module:attribute`` (the current directory first) and return its graph.
+SPEC_SUFFIX = ".json"
+REGISTRY_ATTRIBUTE = "registry"
+"""The attribute ``--import MODULE`` reads: the module's ``plait.Registry``."""
+
+
+def is_spec(target: str) -> bool:
+    """Whether a command's TARGET names a JSON spec file (it ends in ``.json``)."""
+    return target.lower().endswith(SPEC_SUFFIX)
+
+
+def _import(module_name: str, subject: str) -> object:
+    """Import ``module_name`` with the current directory first on ``sys.path``.
 
     Raises:
-        CliError: code 2 for a malformed target, a missing module or attribute, or a value
-            that is not a graph; code 1 when a definition is invalid or the module crashes.
+        CliError: code 2 when the module is not found; code 1 when importing it raises
+            (its traceback shown) or it defines something wrongly.
     """
-    from plait.graphs import Graph
     from plait.nodes import DefinitionError
 
-    module_name, colon, attribute = target.partition(":")
-    if not (colon and _is_dotted_name(module_name) and _is_dotted_name(attribute)):
-        raise CliError(
-            f"TARGET must be `module:attribute` (for example `examples.pipeline:graph`), "
-            f"got `{target}`"
-        )
     cwd = _put_cwd_first()
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         missing = error.name or ""
         if missing and (module_name == missing or module_name.startswith(missing + ".")):
             raise CliError(
-                f"module `{module_name}` of target `{target}` not found "
+                f"module `{module_name}` of {subject} not found "
                 f"(no module named `{missing}` in {cwd} or on sys.path)"
             ) from None
         raise _crashed(error, f"importing module `{module_name}`") from None
     except DefinitionError as error:
         raise CliError(
-            f"invalid definition in module `{module_name}` (target `{target}`): {error}",
-            RUN_FAILED,
+            f"invalid definition in module `{module_name}` ({subject}): {error}", RUN_FAILED
         ) from None
     except Exception as error:
         raise _crashed(error, f"importing module `{module_name}`") from None
+
+
+def load_registry(imports: Sequence[str]) -> Registry:
+    """The names a spec may use: the registries the named modules expose, merged.
+
+    Each entry is ``module`` (its ``registry`` attribute) or ``module:attribute``. This is
+    the one place registries are found: ``--import`` flags and, later, the ``imports:`` list
+    of ``plait.yaml`` both come here.
+
+    Raises:
+        CliError: code 2 for a malformed entry, a missing module or attribute, or a value
+            that is not a ``plait.Registry``; code 1 when a module crashes on import or two
+            registries bind one name to different objects.
+    """
+    from plait.graphs import Registry
+    from plait.nodes import DefinitionError
+
+    found: list[Registry] = []
+    for entry in imports:
+        module_name, colon, attribute = entry.partition(":")
+        attribute = attribute if colon else REGISTRY_ATTRIBUTE
+        if not (_is_dotted_name(module_name) and _is_dotted_name(attribute)):
+            raise CliError(
+                f"--import takes `module` or `module:attribute` (for example "
+                f"`examples.digest`), got `{entry}`"
+            )
+        module = _import(module_name, f"--import `{entry}`")
+        value = getattr(module, attribute, None)
+        if not isinstance(value, Registry):
+            known = sorted(
+                name for name, item in vars(module).items() if isinstance(item, Registry)
+            )
+            listed = ", ".join(f"`{module_name}:{name}`" for name in known) or "none"
+            what = "has no attribute" if value is None else "has a non-Registry attribute"
+            raise CliError(
+                f"module `{module_name}` {what} `{attribute}` (--import `{entry}` needs a "
+                f"plait.Registry there; registries in the module: {listed})"
+            )
+        found.append(value)
+    try:
+        return Registry().merge(*found)
+    except DefinitionError as error:
+        raise CliError(f"the imported registries disagree: {error}", RUN_FAILED) from None
+
+
+def load_spec(target: str, registry: Registry) -> Graph[object]:
+    """Load the JSON spec file ``target`` with ``registry``.
+
+    Raises:
+        CliError: code 2 when the file cannot be read; code 1 listing every problem when
+            the spec is invalid.
+    """
+    from plait.graphs import SpecError, load
+
+    try:
+        return load(Path(target), registry)
+    except SpecError as error:
+        raise CliError(str(error), RUN_FAILED) from None
+    except OSError as error:
+        raise unreadable_spec(target, error) from None
+
+
+def unreadable_spec(target: str, error: OSError) -> CliError:
+    """The usage error (code 2) for a spec file that cannot be read."""
+    if isinstance(error, FileNotFoundError):
+        return CliError(f"spec file `{target}` not found")
+    if isinstance(error, IsADirectoryError):
+        return CliError(f"spec `{target}` is a directory, not a file")
+    return CliError(f"cannot read spec `{target}`: {error.strerror or error}")
+
+
+def load_graph(target: str, imports: Sequence[str] = ()) -> Graph[object]:
+    """The graph a command names: a JSON spec file (loaded with the registries of
+    ``imports``), or ``module:attribute`` (the current directory first).
+
+    Raises:
+        CliError: code 2 for a malformed target, a missing file, module or attribute, or
+            a value that is not a graph; code 1 when a definition or spec is invalid or a
+            module crashes.
+    """
+    from plait.graphs import Graph
+    from plait.nodes import DefinitionError
+
+    if is_spec(target):
+        return load_spec(target, load_registry(imports))
+    if imports:
+        raise CliError(
+            f"--import names the registries of a JSON spec; `{target}` is a Python target "
+            "(its module imports what it needs)"
+        )
+    module_name, colon, attribute = target.partition(":")
+    if not (colon and _is_dotted_name(module_name) and _is_dotted_name(attribute)):
+        raise CliError(
+            f"TARGET must be `module:attribute` (for example `examples.pipeline:graph`) or a "
+            f"`.json` spec file, got `{target}`"
+        )
+    module = _import(module_name, f"target `{target}`")
 
     value: object = module
     parts = attribute.split(".")

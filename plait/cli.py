@@ -1,12 +1,16 @@
-"""The ``plait`` command: run a compiled graph from the shell.
+"""The ``plait`` command: run a compiled graph from the shell, check and describe specs.
 
     plait run examples.pipeline:graph --input '{"topic": "owls"}'
     plait run examples.pipeline:graph --input @inputs.json --json
+    plait run examples/digest.json --import examples.digest --input '{"topic": "owls"}'
+    plait validate examples/digest.json --import examples.digest
+    plait schema
 
-Exit codes: 0 the run succeeded; 1 the run failed, or the graph (or a node) is defined
-wrongly, or importing the target's module raised; 2 a usage error (bad target, module or
-attribute not found, not a graph, bad ``--input``), 130 interrupted. Every error is one
-``plait: error: ...`` line on stderr (an invalid graph adds its list of problems).
+Exit codes: 0 the run succeeded (the spec is valid); 1 the run failed, or the graph (or a
+node, or a spec) is defined wrongly, or importing the target's module raised; 2 a usage
+error (bad target, module or attribute not found, not a graph, bad ``--input``), 130
+interrupted. Every error is one ``plait: error: ...`` line on stderr (an invalid graph or
+spec adds its list of problems).
 
 rich is imported only when the live display is shown (stdout and stderr are terminals and
 ``--json`` is not given); otherwise progress is one plain log line per event on stderr.
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 from plait._inputs import parse_inputs
 from plait._render import add_render_parser, render_command
+from plait._spec_cli import add_import_option, add_spec_parsers, schema_command, validate_command
 from plait._target import load_graph
 from plait._usage import RUN_FAILED, CliError
 
@@ -90,9 +95,10 @@ def _parser() -> _Parser:
         help=(
             "module:attribute naming a compiled plait.Graph, or a zero-argument callable "
             "returning one (the current directory is searched first), e.g. "
-            "examples.pipeline:graph"
+            "examples.pipeline:graph; or a JSON spec file (*.json) with --import"
         ),
     )
+    add_import_option(run)
     run.add_argument(
         "-i",
         "--input",
@@ -120,6 +126,7 @@ def _parser() -> _Parser:
         help="fail the run when it takes longer than this",
     )
     add_render_parser(commands)
+    add_spec_parsers(commands)
     return parser
 
 
@@ -135,8 +142,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CliError("missing COMMAND: use `plait run TARGET` (see `plait --help`)")
         if args.command == "render":
             return render_command(args)
+        if args.command == "validate":
+            return validate_command(args)
+        if args.command == "schema":
+            return schema_command(args)
         return _run_command(
             target=args.target,
+            imports=args.imports,
             raw_input=args.input,
             as_json=args.json,
             max_concurrency=args.max_concurrency,
@@ -167,6 +179,7 @@ def _wants_live_display(as_json: bool) -> bool:
 def _run_command(
     *,
     target: str,
+    imports: Sequence[str],
     raw_input: str,
     as_json: bool,
     max_concurrency: int | None,
@@ -174,7 +187,7 @@ def _run_command(
 ) -> int:
     from plait.engine import RunOptions, new_run_id
 
-    graph = load_graph(target)
+    graph = load_graph(target, imports)
     inputs = parse_inputs(raw_input, graph)
     options = RunOptions(max_concurrency=max_concurrency, timeout=timeout, run_id=new_run_id())
     try:

@@ -135,3 +135,20 @@ def test_keys_never_show(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> No
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path, {})
     assert "api_key: expected a string" in str(caught.value)
+
+
+def test_cli_settings_store_imports_and_graphs(tmp_path: Path) -> None:
+    (tmp_path / "plait.yaml").write_text(
+        "store: sqlite:///runs.db\n"
+        "imports: [my_pkg.nodes]\n"
+        "graphs: {digest: 'examples.digest:graph'}\n"
+    )
+    config = load_config(tmp_path, {})
+    assert config.store == "sqlite:///runs.db"
+    assert config.imports == ("my_pkg.nodes",)
+    assert dict(config.graphs) == {"digest": "examples.digest:graph"}
+    (tmp_path / "plait.yaml").write_text("imports: my_pkg\ngraphs: {x: nocolon}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, {})
+    assert "$.imports: expected a list of module names" in str(raised.value)
+    assert "$.graphs.x: expected `module:attribute`" in str(raised.value)
