@@ -22,7 +22,7 @@ from plait.engine._store import (
     StoredStatus,
 )
 from plait.graphs import Graph, HumanNode
-from plait.nodes import PlaitError, RunError
+from plait.nodes import PlaitError, RunError, type_name
 
 __all__ = [
     "Checkpointer",
@@ -279,7 +279,7 @@ async def answer(
             typed = from_jsonable(node.output, value)
         except ValueError as error:
             raise ValueError(
-                f"the answer for `{name}` does not fit `{node.output}`: {error}"
+                f"the answer for `{name}` does not fit `{type_name(node.output)}`: {error}"
             ) from None
         asked = waiting[name]
         await store.put_interrupt(

@@ -13,6 +13,7 @@ from plait.graphs._kinds import (
     MapNode,
     SubgraphNode,
 )
+from plait.graphs._rebuild import with_nodes
 from plait.graphs._registry import Registry
 from plait.graphs._spec import SPEC_VERSION, dump, load, spec_schema
 from plait.graphs._spec_errors import SpecError
@@ -44,4 +45,5 @@ __all__ = [
     "dump",
     "load",
     "spec_schema",
+    "with_nodes",
 ]

@@ -6,10 +6,15 @@
     plait validate examples/digest.json --import examples.digest
     plait schema
 
+    plait resume RUN_ID --input '{"approve": {"approved": true}}'
+    plait runs; plait runs show RUN_ID; plait fork RUN_ID --at NODE --set node=JSON
+    plait trace diff before.trace.json after.trace.json
+
 Exit codes: 0 the run succeeded (the spec is valid); 1 the run failed, or the graph (or a
 node, or a spec) is defined wrongly, or importing the target's module raised; 2 a usage
-error (bad target, module or attribute not found, not a graph, bad ``--input``), 130
-interrupted. Every error is one ``plait: error: ...`` line on stderr (an invalid graph or
+error (bad target, module or attribute not found, not a graph, bad ``--input``); 3 the
+run waits for input (its questions go to stderr); 130 interrupted. Every error is one
+``plait: error: ...`` line on stderr (an invalid graph or
 spec adds its list of problems).
 
 rich is imported only when the live display is shown (stdout and stderr are terminals and
@@ -19,7 +24,7 @@ rich is imported only when the live display is shown (stdout and stderr are term
 from __future__ import annotations
 
 import argparse
-import functools
+import dataclasses
 import json
 import math
 import sys
@@ -27,18 +32,22 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 if TYPE_CHECKING:
-    from plait.engine import RunOptions, RunResult
+    from plait.engine import RunOptions, RunResult, RunWaitingError
     from plait.graphs import Graph
 
+from plait._durable_cli import add_durable_parsers, durable_command
 from plait._inputs import parse_inputs
 from plait._render import add_render_parser, render_command
+from plait._settings import add_store_option, open_store, settings
 from plait._spec_cli import add_import_option, add_spec_parsers, schema_command, validate_command
 from plait._target import load_graph
+from plait._trace_cli import add_trace_parsers, trace_command, write_trace
 from plait._usage import RUN_FAILED, CliError
 
 __all__ = ["main"]
 
 PROG = "plait"
+WAITING = 3
 INTERRUPTED = 130
 
 
@@ -125,8 +134,35 @@ def _parser() -> _Parser:
         default=None,
         help="fail the run when it takes longer than this",
     )
+    add_store_option(run)
+    run.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not checkpoint the run (it cannot be resumed)",
+    )
+    run.add_argument(
+        "--durability",
+        choices=("sync", "async", "exit"),
+        default="sync",
+        help="commit each output before its dependents start (sync, default), in the "
+        "background (async), or at the end (exit)",
+    )
+    run.add_argument(
+        "--model",
+        metavar="MODEL",
+        default=None,
+        help="run every agent node on this model (e.g. sonnet, openai.gpt-4.1, playback)",
+    )
+    run.add_argument(
+        "--trace",
+        metavar="FILE",
+        default=None,
+        help="write the run's canonical trace here (.json, or .yaml)",
+    )
     add_render_parser(commands)
     add_spec_parsers(commands)
+    add_durable_parsers(commands)
+    add_trace_parsers(commands)
     return parser
 
 
@@ -146,14 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "schema":
             return schema_command(args)
-        return _run_command(
-            target=args.target,
-            imports=args.imports,
-            raw_input=args.input,
-            as_json=args.json,
-            max_concurrency=args.max_concurrency,
-            timeout=args.timeout,
-        )
+        if args.command in ("resume", "fork", "runs"):
+            as_json = getattr(args, "json", False)
+            return durable_command(args, lambda result: _report(result, as_json=as_json))
+        if args.command == "trace":
+            return trace_command(args)
+        return _run_command(args)
     except CliError as error:
         _error(error.message)
         return error.code
@@ -176,50 +210,93 @@ def _wants_live_display(as_json: bool) -> bool:
     return not as_json and _is_terminal(sys.stdout) and _is_terminal(sys.stderr)
 
 
-def _run_command(
-    *,
-    target: str,
-    imports: Sequence[str],
-    raw_input: str,
-    as_json: bool,
-    max_concurrency: int | None,
-    timeout: float | None,
-) -> int:
+def _run_command(args: argparse.Namespace) -> int:
     from plait.engine import RunOptions, new_run_id
 
-    graph = load_graph(target, imports)
-    inputs = parse_inputs(raw_input, graph)
-    options = RunOptions(max_concurrency=max_concurrency, timeout=timeout, run_id=new_run_id())
+    config = settings()
+    as_json: bool = args.json
+    graph = load_graph(args.target, config.imports(args.imports))
+    graph = config.configure_agents(graph, args.model)
+    inputs = parse_inputs(args.input, graph)
+    options = RunOptions(
+        max_concurrency=args.max_concurrency,
+        timeout=args.timeout,
+        run_id=new_run_id(),
+        durability=args.durability,
+    )
+    store = None if args.no_store else config.store_url(args.store)
     try:
-        result = _execute(graph, inputs, options, live=_wants_live_display(as_json))
+        result = _execute(
+            graph, inputs, options, live=_wants_live_display(as_json), store=store, trace=args.trace
+        )
     except KeyboardInterrupt:
         run_id = options.run_id or ""
         if as_json:
             _print_document(run_id, "cancelled", None, f"run {run_id} was interrupted")
         _error(f"run {run_id} was interrupted")
         return INTERRUPTED
-    return _report(result, as_json=as_json)
+    return _report(result, as_json=as_json, target=args.target)
 
 
 def _execute(
-    graph: Graph[object], inputs: Mapping[str, object], options: RunOptions, *, live: bool
+    graph: Graph[object],
+    inputs: Mapping[str, object],
+    options: RunOptions,
+    *,
+    live: bool,
+    store: str | None,
+    trace: str | None,
 ) -> RunResult[object]:
     import anyio
 
     from plait._progress import LogLines, live_progress
-    from plait.engine import run
+    from plait.engine import EventListener, TraceRecorder, run
     from plait.nodes import InputError
+
+    recorder = TraceRecorder(graph) if trace is not None else None
+
+    async def go(listener: EventListener) -> RunResult[object]:
+        listeners = (listener,) if recorder is None else (listener, recorder)
+        if store is None:
+            return await run(graph, inputs, options=options, listeners=listeners)
+        opened = await open_store(store)
+        try:
+            durable = dataclasses.replace(options, store=opened)
+            return await run(graph, inputs, options=durable, listeners=listeners)
+        finally:
+            await opened.close()
 
     try:
         if live:
             with live_progress(graph, run_id=options.run_id) as table:
-                call = functools.partial(run, graph, inputs, options=options, listeners=(table,))
-                return anyio.run(call)
-        log = LogLines(graph, sys.stderr)
-        call = functools.partial(run, graph, inputs, options=options, listeners=(log,))
-        return anyio.run(call)
+                result = anyio.run(go, table)
+        else:
+            result = anyio.run(go, LogLines(graph, sys.stderr))
     except InputError as error:  # converted inputs that still fail the engine's check
         raise CliError(str(error)) from None
+    if recorder is not None and trace is not None:
+        write_trace(recorder.trace(), trace)
+    return result
+
+
+def _waiting(run_id: str, error: RunWaitingError, *, as_json: bool, target: str | None) -> int:
+    """Say what a waiting run asks and how to answer; exit code 3."""
+    if as_json:
+        questions = [
+            {"node": item.node, "question": item.question, "schema": item.schema}
+            for item in error.questions
+        ]
+        print(json.dumps({"run_id": run_id, "status": "waiting", "questions": questions}))
+    for item in error.questions:
+        print(f"{PROG}: run {run_id} waits: {item.node}: {item.question}", file=sys.stderr)
+    first = error.questions[0].node if error.questions else "node"
+    graph = f" --graph {target}" if target else ""
+    print(
+        f"{PROG}: answer with: plait resume {run_id}{graph} --input '{{\"{first}\": ...}}'",
+        file=sys.stderr,
+        flush=True,
+    )
+    return WAITING
 
 
 def _print_document(run_id: str, status: str, output: object, error: str | None) -> None:
@@ -229,8 +306,12 @@ def _print_document(run_id: str, status: str, output: object, error: str | None)
     print(json.dumps(document), flush=True)
 
 
-def _report(result: RunResult[object], *, as_json: bool) -> int:
+def _report(result: RunResult[object], *, as_json: bool, target: str | None = None) -> int:
+    from plait.engine import RunWaitingError
     from plait.nodes import to_jsonable
+
+    if isinstance(result.error, RunWaitingError):
+        return _waiting(result.run_id, result.error, as_json=as_json, target=target)
 
     succeeded = result.error is None
     output = result.output if succeeded else None

@@ -114,3 +114,20 @@ def test_target_may_name_a_node_with_one_input() -> None:
 def test_repr_names_the_graph() -> None:
     text = repr(hashed_graph.graph)
     assert text.startswith("<Graph 'hashed' nodes=2 edges=2 hash=")
+
+
+def test_with_nodes_rebuilds_the_same_graph_or_a_changed_one() -> None:
+    from plait.graphs import with_nodes
+    from plait.nodes import FunctionNode
+
+    graph = hashed_graph.graph
+    assert with_nodes(graph, lambda node: node).content_hash == graph.content_hash
+
+    def longer_timeout(node: object) -> object:
+        assert isinstance(node, FunctionNode)
+        return node.with_options(timeout=9.0)
+
+    changed = with_nodes(graph, longer_timeout)  # type: ignore[arg-type]
+    assert changed.content_hash != graph.content_hash
+    assert {node.timeout for node in changed.nodes.values()} == {9.0}
+    assert changed.edges == graph.edges
