@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from plait import Graph, GraphBuilder, node
+from plait import Graph, GraphBuilder, Registry, node
 
 
 class Verdict(BaseModel):
@@ -43,3 +43,6 @@ def wire() -> Graph[str]:
 
 
 graph = wire()
+
+registry = Registry(functions=[draft, send], types=[Verdict])
+"""The names ``examples/approval.json`` uses (``--import examples.approval``)."""
