@@ -82,9 +82,10 @@ def validate_command(args: argparse.Namespace) -> int:
         CliError: code 2 for a missing file or module; code 1 for an invalid spec (without
             ``--json``).
     """
+    from plait._settings import settings
     from plait.graphs import SpecError, load
 
-    registry = load_registry(args.imports)
+    registry = load_registry(settings().imports(args.imports))
     if not args.json:
         graph = load_spec(args.spec, registry)
         print(f"{args.spec}: {_summary(graph)}", flush=True)

@@ -97,3 +97,15 @@ def test_model_override(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["run", "examples.digest:graph", "--input", '{"topic": "x"}', "--model", "haiku"]
     assert main(args) == 2
     assert "has no agent nodes" in capsys.readouterr().err
+
+
+def test_plait_yaml_imports_feed_the_spec_registry(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    spec = str(ROOT / "examples" / "digest.json")
+    assert main(["validate", spec]) == 1
+    capsys.readouterr()
+    (tmp_path / "plait.yaml").write_text("imports: [examples.digest]\n")
+    assert main(["validate", spec]) == 0
+    assert "graph `digest` is valid" in capsys.readouterr().out
+    assert main(["run", spec, "--input", '{"topic": "x"}', "--no-store"]) == 0
