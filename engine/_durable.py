@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 
@@ -89,7 +89,7 @@ def _nodes(canonical: Mapping[str, object]) -> list[Mapping[str, object]]:
     return [node for node in nodes if isinstance(node, Mapping)] if isinstance(nodes, list) else []
 
 
-def _schema(kind: object) -> Mapping[str, object]:
+def _schema(kind: Any) -> Mapping[str, object]:
     from pydantic import TypeAdapter
 
     try:

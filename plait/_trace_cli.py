@@ -1,11 +1,15 @@
-"""``plait trace diff A B``: compare two stored traces node by node."""
+"""``plait trace RUN_ID`` prints a stored run's trace; ``plait trace diff A B`` compares two."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from plait._settings import add_store_option, open_store, settings
+from plait._spec_cli import add_import_option
+from plait._target import load_graph
 from plait._usage import RUN_FAILED, CliError
 
 if TYPE_CHECKING:
@@ -17,21 +21,24 @@ ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)
 
 
 def add_trace_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
-    """Add ``trace diff`` to ``commands``."""
+    """Add ``trace`` (``trace RUN_ID`` and ``trace diff A B``) to ``commands``."""
     trace = commands.add_parser(
         "trace",
-        help="work with run traces (`plait run ... --trace FILE` writes one)",
+        help="print a stored run's trace, or compare two traces",
+        description="`plait trace RUN_ID` prints the trace of a stored run, rebuilt from its "
+        "checkpoints (statuses, attempts and errors, inputs, outputs, questions; routing "
+        "and LLM/tool calls are in live traces: `plait run ... --trace FILE`). "
+        "`plait trace diff A B` compares two trace files node by node: exit 0 when equal, "
+        "1 with a readable diff when not.",
         allow_abbrev=False,
     )
-    actions = trace.add_subparsers(dest="trace_action", metavar="ACTION")
-    compare = actions.add_parser(
-        "diff",
-        help="compare two traces node by node",
-        description="Exit 0 when the traces are equal, 1 with a readable diff when not.",
-        allow_abbrev=False,
+    trace.add_argument("items", nargs="+", metavar="RUN_ID | diff A B")
+    add_store_option(trace)
+    trace.add_argument("--graph", metavar="TARGET", default=None, help="the run's graph")
+    add_import_option(trace)
+    trace.add_argument(
+        "--format", choices=("json", "yaml"), default="json", help="how to print the trace"
     )
-    compare.add_argument("before", metavar="A", help="a .json or .yaml trace file")
-    compare.add_argument("after", metavar="B", help="a .json or .yaml trace file")
 
 
 def read_trace(path: str) -> Trace:
@@ -63,14 +70,52 @@ def write_trace(trace: Trace, path: str) -> None:
 
 
 def trace_command(args: argparse.Namespace) -> int:
-    """``plait trace diff``: print the differences; exit 1 when there are some."""
+    """``plait trace RUN_ID`` or ``plait trace diff A B``."""
+    items: list[str] = args.items
+    if items[0] == "diff":
+        if len(items) != 3:
+            raise CliError("plait trace diff takes two trace files: plait trace diff A B")
+        return _diff(items[1], items[2])
+    if len(items) != 1:
+        raise CliError("plait trace takes one RUN_ID (or: plait trace diff A B)")
+    return _stored(args, items[0])
+
+
+def _diff(before: str, after: str) -> int:
     from plait.engine import diff
 
-    if args.trace_action != "diff":
-        raise CliError("missing ACTION: use `plait trace diff A B`")
-    changes = diff(read_trace(args.before), read_trace(args.after))
+    changes = diff(read_trace(before), read_trace(after))
     if not changes:
-        print(f"the traces are equal ({args.before}, {args.after})")
+        print(f"the traces are equal ({before}, {after})")
         return 0
     print(changes.text)
     return RUN_FAILED
+
+
+def _stored(args: argparse.Namespace, run_id: str) -> int:
+    import anyio
+
+    from plait.engine import CorruptRecordError, StoreError
+    from plait.engine._trace_store import stored_trace
+    from plait.nodes import RunError
+
+    config = settings()
+
+    async def work() -> Trace:
+        store = await open_store(config.store_url(args.store))
+        try:
+            record = await store.get_run(run_id)
+            if record is None:
+                raise CliError(f"run {run_id} is not in store {config.store_url(args.store)}")
+            target = config.graph_target(record.graph, args.graph, run_id)
+            graph = load_graph(target, config.imports(args.imports))
+            return await stored_trace(graph, run_id, store)
+        finally:
+            await store.close()
+
+    try:
+        trace = anyio.run(work)
+    except (CorruptRecordError, StoreError, RunError) as error:
+        raise CliError(str(error), RUN_FAILED) from None
+    sys.stdout.write(trace.to_yaml() if args.format == "yaml" else trace.to_json())
+    return 0

@@ -109,3 +109,17 @@ def test_plait_yaml_imports_feed_the_spec_registry(
     assert main(["validate", spec]) == 0
     assert "graph `digest` is valid" in capsys.readouterr().out
     assert main(["run", spec, "--input", '{"topic": "x"}', "--no-store"]) == 0
+
+
+def test_trace_of_a_stored_run(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "examples.digest:graph", "--input", '{"topic": "graphs"}', "--trace", "a.json"]
+    assert main(args) == 0
+    capsys.readouterr()
+    run_id = _run_id(capsys)
+
+    assert main(["trace", run_id, "--graph", "examples.digest:graph"]) == 0
+    Path("stored.json").write_text(capsys.readouterr().out)
+    assert main(["trace", "diff", "a.json", "stored.json"]) == 0
+    assert main(["trace", "nope", "--graph", "examples.digest:graph"]) == 2
+    assert "run nope is not in store" in capsys.readouterr().err
+    assert main(["trace", "diff", "a.json"]) == 2
