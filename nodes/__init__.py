@@ -43,7 +43,7 @@ from plait.nodes._values import check_value, from_jsonable, to_jsonable
 from plait.nodes._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
-    from plait.nodes._agent import AGENT_RETRY, AgentNode, AgentResult
+    from plait.nodes._agent import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes._agent_factory import agent
     from plait.nodes._anthropic import AnthropicModel
     from plait.nodes._catalog import PRICING, ModelCatalog, Pricing
@@ -114,6 +114,7 @@ _LAZY: dict[str, str] = {
     "ModelRequest": "plait.nodes._model",
     "ModelResponse": "plait.nodes._model",
     "ModelSpec": "plait.nodes._model_string",
+    "NodeBoundModel": "plait.nodes._agent",
     "OpenAIModel": "plait.nodes._openai",
     "OutputSchema": "plait.nodes._model",
     "PRICING": "plait.nodes._catalog",
@@ -201,6 +202,7 @@ __all__ = [
     "ModelResponse",
     "ModelSpec",
     "Node",
+    "NodeBoundModel",
     "NodeFailedError",
     "NodeId",
     "NodeTimeoutError",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import anyio
 
@@ -30,7 +30,7 @@ from plait.nodes._model import Delta, ModelClient, ModelRequest, ModelResponse, 
 from plait.nodes._policy import RetryPolicy
 from plait.nodes._tools import Tool
 
-__all__ = ["AGENT_RETRY", "AgentNode", "AgentResult"]
+__all__ = ["AGENT_RETRY", "AgentNode", "AgentResult", "NodeBoundModel"]
 
 OutputT = TypeVar("OutputT")
 OutputT_co = TypeVar("OutputT_co", covariant=True)
@@ -43,6 +43,19 @@ AGENT_RETRY = RetryPolicy(
 )
 """An agent's default policy: transient provider errors (rate limited, overloaded,
 timeouts, dropped connections) are tried again, honouring ``retry_after``; nothing else."""
+
+
+@runtime_checkable
+class NodeBoundModel(Protocol):
+    """A model instance that wants to know which node execution calls it (a cassette's).
+
+    An agent whose ``model`` has ``for_node`` asks it, on each execution, for the client
+    to use there, handing over the ``RunContext`` (node path, attempt, run id).
+    """
+
+    def for_node(self, context: RunContext) -> ModelClient:
+        """The client for this node execution."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +135,18 @@ class AgentNode(Node[OutputT_co]):
         result = await self.run(inputs, context=context)
         return result.output
 
-    def client(self) -> ModelClient:
+    def client(self, context: RunContext | None = None) -> ModelClient:
         """The client for one run: the instance given, or a new one from the model string.
+
+        With a ``context``, an instance that is a ``NodeBoundModel`` gives the client for
+        that node execution instead.
 
         Raises:
             ConfigError: for an unknown model or a provider without an API key.
         """
         if not isinstance(self.model, str):
+            if context is not None and isinstance(self.model, NodeBoundModel):
+                return self.model.for_node(context)
             return self.model
         return (self.models or ModelCatalog()).client(self.model)
 
@@ -145,7 +163,7 @@ class AgentNode(Node[OutputT_co]):
             ConfigError: the model cannot be resolved.
         """
         emit = _emitter(context)
-        client = self.client()
+        client = self.client(context)
         output = OutputFormat(self.output)
         values = {item.name: inputs[item.name] for item in self.inputs if item.name in inputs}
         thread = str(values.get(self.thread_input, "default")) if self.thread_input else "default"

@@ -4,6 +4,9 @@ Define typed nodes, wire them with ``GraphBuilder``, ``build()`` once (every wir
 mistake is reported together), and run with ``await graph.run(inputs)``.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from plait.engine import (
     Event,
     ManualClock,
@@ -43,7 +46,33 @@ from plait.nodes import (
 
 __version__ = "0.1.0"
 
+if _typing.TYPE_CHECKING:
+    from plait._cassette import Cassette, CassetteMismatchError, with_cassette
+
+_LAZY: dict[str, str] = {
+    "Cassette": "plait._cassette",
+    "CassetteMismatchError": "plait._cassette",
+    "with_cassette": "plait._cassette",
+}
+"""Names loaded on first use (cassettes pull in the LLM side of plait.nodes)."""
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
+    "Cassette",
+    "CassetteMismatchError",
     "DefinitionError",
     "Event",
     "FunctionNode",
@@ -84,4 +113,5 @@ __all__ = [
     "stream",
     "trace",
     "trace_sync",
+    "with_cassette",
 ]

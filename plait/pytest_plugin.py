@@ -9,8 +9,15 @@ Fixtures:
   own, ``__snapshots__/<test module>/<test name>.trace.json`` (``.trace.yaml`` with the
   ini option ``plait_trace_format = yaml``): ``assert trace == trace_snapshot``. A
   mismatch shows the node-by-node trace diff; ``--snapshot-update`` writes the files.
-- ``plait_redaction``: the ``Redaction`` traces are made with; override it in a
-  ``conftest.py`` to mask more fields.
+- ``plait_redaction``: the ``Redaction`` traces (and cassettes) are made with; override
+  it in a ``conftest.py`` to mask more fields.
+- ``plait_cassette``: a ``Cassette`` for the test, at
+  ``cassettes/<test module>/<test name>.cassette.json`` beside the test file:
+  ``plait_cassette.wrap(graph)`` is the graph with its agents' model and tool calls
+  recorded or replayed. Replay is the default; ``--plait-cassette=record`` (or
+  ``@pytest.mark.plait_cassette(mode="record")``) records and writes the file after the
+  test. With ``CI`` set, only replay is allowed. ``@pytest.mark.plait_cassette(path=...)``
+  picks another file (relative to the test file). A replay mismatch fails the test.
 
 The syrupy extensions are ``plait.pytest_plugin.TraceSnapshotExtension`` and
 ``YamlTraceSnapshotExtension`` (for ``snapshot.use_extension(...)``). Loading the plugin
@@ -22,7 +29,10 @@ imported before pytest could.
 from __future__ import annotations
 
 import functools
+import os
+import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,19 +42,25 @@ if TYPE_CHECKING:
     from syrupy.extensions.single_file import SingleFileSnapshotExtension
     from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
 
+    from plait._cassette import Cassette, CassetteMode
     from plait.engine import Redaction, RunOptions, RunResult, Trace
     from plait.graphs import Graph
 
 __all__ = [
     "TraceRunner",
+    "plait_cassette",
     "plait_redaction",
     "plait_trace",
     "pytest_addoption",
+    "pytest_configure",
     "trace_snapshot",
 ]
 
 _FORMAT_OPTION = "plait_trace_format"
 _FORMATS = ("json", "yaml")
+_CASSETTE_OPTION = "--plait-cassette"
+_CASSETTE_DEST = "plait_cassette"
+_CASSETTE_MODES = ("record", "replay")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +68,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         _FORMAT_OPTION,
         "file format of plait trace snapshots: json (default) or yaml",
         default="json",
+    )
+    parser.getgroup("plait").addoption(
+        _CASSETTE_OPTION,
+        dest=_CASSETTE_DEST,
+        choices=_CASSETTE_MODES,
+        default=None,
+        help="plait_cassette: record the LLM and tool calls, or replay them (the default; "
+        "the only mode when CI is set)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "plait_cassette(mode=None, path=None): the plait_cassette fixture's mode "
+        "(record or replay) and file (relative to the test file)",
     )
 
 
@@ -135,6 +167,54 @@ def plait_redaction() -> Redaction:
 def plait_trace(plait_redaction: Redaction) -> TraceRunner:
     """Runs a graph and returns its trace: ``plait_trace.run_sync(graph, inputs)``."""
     return TraceRunner(plait_redaction)
+
+
+@pytest.fixture
+def plait_cassette(
+    request: pytest.FixtureRequest, plait_redaction: Redaction
+) -> Iterator[Cassette]:
+    """A cassette for this test: ``plait_cassette.wrap(graph)`` records or replays its calls."""
+    from plait._cassette import Cassette, CassetteError
+
+    mode, path = _cassette_choice(request)
+    try:
+        cassette = Cassette(path, mode=mode, redaction=plait_redaction)
+    except CassetteError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield cassette
+    if mode == "record":
+        cassette.save()
+    elif cassette.mismatches:
+        shown = "\n".join(str(error) for error in cassette.mismatches)
+        pytest.fail(f"{cassette.path}:\n{shown}", pytrace=False)
+
+
+def _cassette_choice(request: pytest.FixtureRequest) -> tuple[CassetteMode, Path]:
+    marker = request.node.get_closest_marker("plait_cassette")
+    kwargs = dict(marker.kwargs) if marker is not None else {}
+    if marker is not None and marker.args:
+        kwargs.setdefault("mode", marker.args[0])
+    chosen = kwargs.get("mode") or request.config.getoption(_CASSETTE_DEST, default=None)
+    mode = str(chosen or "replay").strip().lower()
+    if mode not in _CASSETTE_MODES:
+        pytest.fail(f"plait_cassette mode {mode!r}: expected record or replay", pytrace=False)
+    if mode == "record" and _in_ci():
+        pytest.fail(
+            "plait_cassette: recording is off when CI is set (cassettes replay in CI); "
+            "record locally and commit the cassette",
+            pytrace=False,
+        )
+    folder = Path(request.path).parent
+    given = kwargs.get("path")
+    if given is not None:
+        return ("record" if mode == "record" else "replay"), folder / str(given)
+    name = re.sub(r"[^\w.\-]+", "_", request.node.name).strip("_")
+    default = folder / "cassettes" / Path(request.path).stem / f"{name}.cassette.json"
+    return ("record" if mode == "record" else "replay"), default
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture
