@@ -241,20 +241,32 @@ class AgentNode(Node[OutputT_co]):
         emit: Callable[[str, Mapping[str, object]], None],
     ) -> list[ToolResult]:
         results: list[ToolResult] = [ToolResult(call.id, "") for call in calls]
+        # Reports go out in call order, not completion order, so traces stay byte-identical
+        # however parallel tools interleave: every call first, then every result.
+        for call in calls:
+            emit("tool_call", {"id": call.id, "name": call.name, "arguments": dict(call.arguments)})
 
         async def call_one(index: int, call: ToolCall) -> None:
-            emit("tool_call", {"id": call.id, "name": call.name, "arguments": dict(call.arguments)})
             found = by_name.get(call.name)
             if found is None:
                 allowed = ", ".join(f"`{name}`" for name in by_name) or "none"
-                result = ToolResult(
+                results[index] = ToolResult(
                     call.id,
                     f"Unknown tool `{call.name}`: this agent may call {allowed}.",
                     is_error=True,
                     name=call.name,
                 )
             else:
-                result = await found.invoke(call, context)
+                results[index] = await found.invoke(call, context)
+
+        if self.parallel_tool_calls and len(calls) > 1:
+            async with anyio.create_task_group() as group:
+                for index, call in enumerate(calls):
+                    group.start_soon(call_one, index, call)
+        else:
+            for index, call in enumerate(calls):
+                await call_one(index, call)
+        for call, result in zip(calls, results, strict=True):
             emit(
                 "tool_result",
                 {
@@ -264,15 +276,6 @@ class AgentNode(Node[OutputT_co]):
                     "content": result.content,
                 },
             )
-            results[index] = result
-
-        if self.parallel_tool_calls and len(calls) > 1:
-            async with anyio.create_task_group() as group:
-                for index, call in enumerate(calls):
-                    group.start_soon(call_one, index, call)
-        else:
-            for index, call in enumerate(calls):
-                await call_one(index, call)
         return results
 
 

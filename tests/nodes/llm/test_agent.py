@@ -379,3 +379,27 @@ def test_agent_settings_are_part_of_the_content_hash() -> None:
     compiled = builder.build("helper").nodes["helper"]
     assert compiled.retry == RetryPolicy(max_attempts=5)
     assert compiled.timeout == 3
+
+
+async def test_parallel_tool_reports_come_in_call_order() -> None:
+    @tool
+    async def wait(ms: int) -> int:
+        """Sleep a while: the first call finishes last."""
+        await anyio.sleep(ms / 1000)
+        return ms
+
+    calls = Message.assistant(*(ToolCall(f"c{ms}", "wait", {"ms": ms}) for ms in (30, 1, 10)))
+    fan = agent("fan", model=ScriptedModel([calls, "done"]), tools=[wait])
+    b = GraphBuilder("reports", inputs={"message": str})
+    b.add(fan, inputs={"message": "inputs.message"})
+    events: list[Event] = []
+
+    await b.build("fan").run({"message": "go"}, listeners=(events.append,))
+
+    reported = [
+        (e.kind, e.data["id"])
+        for e in events
+        if isinstance(e, NodeReported) and e.kind in ("tool_call", "tool_result")
+    ]
+    ids = ["c30", "c1", "c10"]
+    assert reported == [*(("tool_call", i) for i in ids), *(("tool_result", i) for i in ids)]
