@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Union
 
-from plait.graphs._graph import INPUTS, Bound, Edge, Graph
+from plait.graphs._graph import INPUTS, Bound, Edge
 from plait.graphs._kinds import BranchFailure, JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.nodes import Input, Node, is_assignable, type_name
 
@@ -304,12 +304,3 @@ def static_bound(nodes: Mapping[str, Node[object]], retry_attempts: int) -> Boun
         executions += node_executions
         attempts += node_attempts
     return Bound(executions, attempts)
-
-
-def graph_of(node: Node[object]) -> Graph[object] | None:
-    """The graph inside a subgraph, map or loop node."""
-    if isinstance(node, SubgraphNode):
-        return node.graph
-    if isinstance(node, MapNode | LoopNode):
-        return node.body
-    return None
