@@ -120,8 +120,6 @@ async def open_store(url: str) -> Store:
         store = make(url)
     except StoreError as error:
         raise CliError(str(error)) from None
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        Path(url.removeprefix("sqlite:///").split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
     try:
         await store.open()
     except StoreError as error:
