@@ -28,8 +28,10 @@ async def run_durably(
 ) -> RunResult[OutputT]:
     """A new run whose outputs are committed to ``options.store``."""
     assert options.store is not None
-    scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
-    check_inputs(scheduler.graph, inputs, types=options.validate_inputs)
+    # Check the inputs before the run is recorded; the scheduler then need not again.
+    check_inputs(cast(Graph[object], graph), inputs, types=options.validate_inputs)
+    settled = replace(options, validate_inputs=False)
+    scheduler = Scheduler(cast(Graph[object], graph), settled, listeners)
     checkpoint = _checkpointer(options.store, scheduler, options)
     await checkpoint.start(inputs)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint))
