@@ -36,7 +36,7 @@ from plait.nodes._openai_wire import (
     responses_params,
     responses_response,
 )
-from plait.nodes._provider_errors import Failure, provider_error
+from plait.nodes._provider_errors import Failure, kind_of, provider_error
 from plait.nodes._secret import Secret
 
 __all__ = ["DEFAULT_BASE_URL", "OPENAI_ERRORS", "OpenAIModel", "translate_error"]
@@ -65,8 +65,8 @@ OPENAI_ERRORS: Mapping[str, type[ProviderError]] = {
     "NotFoundError": BadRequestError,
     "UnprocessableEntityError": BadRequestError,
 }
-"""The kind of each exception class the SDK exports, by class name (a test checks that
-every exported class is here, so a new SDK class is classified on purpose)."""
+"""The kind of the SDK's exception classes, by class name. A class missing here (one a
+newer SDK release adds) takes the kind of its nearest mapped base class (`kind_of`)."""
 
 # Exhausted quota is a billing problem, not a reason to wait.
 _FINAL_RATE_CODES = ("insufficient_quota",)
@@ -76,11 +76,7 @@ def translate_error(
     error: BaseException, *, provider: str = "openai", mid_stream: bool = False
 ) -> ProviderError:
     """The plait error for an OpenAI SDK exception (the nearest mapped class wins)."""
-    kind: type[ProviderError] = ProviderError
-    for cls in type(error).__mro__:
-        if cls.__module__.startswith("openai") and cls.__name__ in OPENAI_ERRORS:
-            kind = OPENAI_ERRORS[cls.__name__]
-            break
+    kind = kind_of(type(error), "openai", OPENAI_ERRORS) or ProviderError
     code = getattr(error, "code", None)
     if kind is RateLimitedError and code in _FINAL_RATE_CODES:
         kind = AuthenticationError

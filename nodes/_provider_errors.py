@@ -25,7 +25,7 @@ from plait.nodes._errors import (
     TransientProviderError,
 )
 
-__all__ = ["Failure", "provider_error", "retry_after_seconds"]
+__all__ = ["Failure", "kind_of", "provider_error", "retry_after_seconds"]
 
 _CONTEXT_MARKERS = (
     "context_length_exceeded",
@@ -50,6 +50,19 @@ class Failure:
     headers: Mapping[str, str] | None = None
     mid_stream: bool = False
     """The error came after a streamed reply had started."""
+
+
+def kind_of(
+    error_class: type[BaseException], sdk: str, table: Mapping[str, type[ProviderError]]
+) -> type[ProviderError] | None:
+    """The kind of the nearest class in ``error_class``'s MRO that ``sdk`` defines and
+    ``table`` maps, so a class a new SDK release adds is classified by its base class;
+    ``None`` when no class in the MRO is mapped.
+    """
+    for cls in error_class.__mro__:
+        if cls.__module__.split(".")[0] == sdk and cls.__name__ in table:
+            return table[cls.__name__]
+    return None
 
 
 def retry_after_seconds(

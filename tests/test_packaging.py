@@ -1,0 +1,86 @@
+"""What a newcomer runs works as typed: a bare `pytest`, bounded dependencies, one tested
+set of releases that CI installs, and a CI script that cannot stand in for the README."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _requirements() -> list[Requirement]:
+    project = PYPROJECT["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared.extend(extra)
+    return [Requirement(text) for text in declared]
+
+
+def _pins() -> dict[str, Version]:
+    pins: dict[str, Version] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: `{line}` is not NAME==VERSION"
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+@pytest.mark.parametrize("requirement", _requirements(), ids=str)
+def test_every_dependency_is_bounded_below_its_next_major(requirement: Requirement) -> None:
+    operators = {spec.operator for spec in requirement.specifier}
+    assert ">=" in operators, f"{requirement}: give the lowest release plait needs (>=)"
+    assert "<" in operators, f"{requirement}: bound it below its next major release (<)"
+
+
+def test_the_constraints_pin_every_tested_dependency_inside_its_range() -> None:
+    pins = _pins()
+    tested = [r for r in _requirements() if r.name not in {"langgraph"}]  # bench: not in CI
+    for requirement in tested:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"constraints.txt pins no `{requirement.name}`"
+        assert requirement.specifier.contains(pins[name]), (
+            f"constraints.txt pins {requirement.name}=={pins[name]}, outside `{requirement}`"
+        )
+
+
+def test_ci_installs_from_the_constraints_and_stands_in_for_nothing() -> None:
+    assert 'PIP_CONSTRAINT="$root/constraints.txt"' in CI
+    assert not re.search(r"^\s*(function\s+)?(pip|pytest|plait|python)\s*\(\)", CI, re.MULTILINE)
+    assert not re.search(r"^\s*alias\s", CI, re.MULTILINE)
+    # Lint and types run as steps of their own, whatever the tests did.
+    for step in ("ruff check .", "ruff format --check .", "mypy"):
+        assert f'" {step}\n' in CI or f" {step}\n" in CI, f".ci/run does not run `{step}`"
+    assert "set -e" in CI
+    assert 'failed+=("$name")' in CI
+
+
+def test_a_bare_pytest_collects_the_tests_that_import_examples() -> None:
+    pytest_script = Path(sys.executable).with_name("pytest")
+    if not pytest_script.exists():
+        pytest.skip("no pytest console script beside this Python")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    completed = subprocess.run(
+        [str(pytest_script), "--collect-only", "-q", "tests/engine/test_trace_store.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "No module named 'examples'" not in completed.stdout
