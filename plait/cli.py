@@ -9,6 +9,7 @@
     plait resume RUN_ID --input '{"approve": {"approved": true}}'
     plait runs; plait runs show RUN_ID; plait fork RUN_ID --at NODE --set node=JSON
     plait trace diff before.trace.json after.trace.json
+    plait config; plait init my-project
 
 Exit codes: 0 the run succeeded (the spec is valid); 1 the run failed, or the graph (or a
 node, or a spec) is defined wrongly, or importing the target's module raised; 2 a usage
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from plait.engine import RunOptions, RunResult, RunWaitingError
     from plait.graphs import Graph
 
+from plait._config_cli import add_config_parser, config_command
 from plait._durable_cli import add_durable_parsers, durable_command
+from plait._init_cli import add_init_parser, init_command
 from plait._inputs import parse_inputs
 from plait._render import add_render_parser, render_command
 from plait._settings import add_store_option, open_store, settings
@@ -163,6 +166,8 @@ def _parser() -> _Parser:
     add_spec_parsers(commands)
     add_durable_parsers(commands)
     add_trace_parsers(commands)
+    add_config_parser(commands)
+    add_init_parser(commands)
     return parser
 
 
@@ -187,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return durable_command(args, lambda result: _report(result, as_json=as_json))
         if args.command == "trace":
             return trace_command(args)
+        if args.command == "config":
+            return config_command(args)
+        if args.command == "init":
+            return init_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
