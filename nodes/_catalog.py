@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import anyio
 
-from plait.nodes._config import PlaitConfig
+from plait.nodes._config import PlaitConfig, ProviderConfig, standard_settings
 from plait.nodes._errors import ConfigError
 from plait.nodes._history import load_history
 from plait.nodes._limits import RateLimitedModel, RateLimiter
@@ -62,20 +63,27 @@ catalog for others. A model without a price has no cost (``None``), not a made-u
 class ModelCatalog:
     """Resolves model strings into model clients, using a ``PlaitConfig``.
 
-    You create it (usually ``ModelCatalog(load_config(".", os.environ))``) and hand it to
-    agents. It keeps one rate limiter per provider key, shared by every client it makes;
-    each ``client()`` call gives a fresh client (a fresh playback position, too).
+    Agents without one use ``ModelCatalog()``; give them your own (usually
+    ``ModelCatalog(load_config(".", os.environ))``) for ``plait.yaml``'s aliases and
+    settings. Like the SDKs, a catalog reads ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY``,
+    ``ANTHROPIC_BASE_URL`` and ``OPENAI_BASE_URL`` when it makes a client, for what its
+    configuration leaves unset: ``environ``, or ``os.environ`` when none is given (pass
+    ``{}`` to read no variable). It keeps one rate limiter per provider key, shared by every
+    client it makes; each ``client()`` call gives a fresh client (a fresh playback
+    position, too).
     """
 
     def __init__(
         self,
         config: PlaitConfig | None = None,
         *,
+        environ: Mapping[str, str] | None = None,
         pricing: Mapping[str, Pricing] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.config = config or PlaitConfig()
+        self._environ = environ
         self._pricing = {**PRICING, **(pricing or {})}
         self._clock = clock
         self._sleep = sleep
@@ -99,6 +107,12 @@ class ModelCatalog:
             )
         return parse_model(model, self.config.aliases)
 
+    def provider(self, name: str) -> ProviderConfig:
+        """Provider ``name``'s settings as a client made now gets them: the configuration's,
+        with the standard variables filling an unset key or base URL."""
+        environ = os.environ if self._environ is None else self._environ
+        return standard_settings(name, self.config.provider(name), environ)
+
     def client(self, model: str | ModelSpec | None = None) -> ModelClient:
         """A new client for ``model``.
 
@@ -112,7 +126,7 @@ class ModelCatalog:
             return PassthroughModel()
         if spec.provider == "playback":
             return self._playback(options.get("history"))
-        settings = self.config.provider(spec.provider)
+        settings = self.provider(spec.provider)
         key = settings.api_key
         if spec.provider == "generic" and key is None:
             key = Secret("ollama")  # local OpenAI-compatible servers ignore the key
@@ -120,8 +134,7 @@ class ModelCatalog:
             variable = _KEY_VARIABLES.get(spec.provider, f"{spec.provider.upper()}_API_KEY")
             raise ConfigError(
                 f"no API key for `{spec.provider}` (model `{spec}`): set {variable} in the "
-                f"environment given to load_config(), or {spec.provider}.api_key in "
-                "plait.secrets.yaml"
+                f"environment, or {spec.provider}.api_key in plait.secrets.yaml"
             )
         client: ModelClient
         if spec.provider == "anthropic":

@@ -5,15 +5,17 @@ Precedence, lowest first: built-in defaults; the providers' standard variables
 fallbacks; ``plait.yaml``; ``plait.secrets.yaml`` (deep-merged on top: secrets win); and
 ``PLAIT_`` overrides (``PLAIT_DEFAULT_MODEL``, ``PLAIT_ANTHROPIC__BASE_URL``: ``__``
 descends into sections). ``${VAR}`` and ``${VAR:default}`` are substituted in every string
-of both files. The environment is a mapping handed in: plait itself never reads
-``os.environ``. API keys and headers become ``Secret``s, so they never print.
+of both files. ``load_config`` reads only the environment mapping handed in; a
+``ModelCatalog`` fills a key or base URL its configuration leaves unset from the standard
+variables when it makes a client, as the SDKs do (``standard_settings``). API keys and
+headers become ``Secret``s, so they never print.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -29,6 +31,7 @@ __all__ = [
     "ProviderConfig",
     "RateLimit",
     "load_config",
+    "standard_settings",
 ]
 
 CONFIG_FILE = "plait.yaml"
@@ -93,6 +96,27 @@ class PlaitConfig:
     def provider(self, name: str) -> ProviderConfig:
         """The settings of provider ``name`` (empty when it was not configured)."""
         return self.providers.get(name, ProviderConfig())
+
+
+def standard_settings(
+    name: str, settings: ProviderConfig, environ: Mapping[str, str]
+) -> ProviderConfig:
+    """``settings`` of provider ``name`` with an unset API key or base URL taken from the
+    provider's standard variable in ``environ`` (``ANTHROPIC_API_KEY``, ``OPENAI_BASE_URL``);
+    what is set explicitly always wins."""
+    key = settings.api_key
+    base_url = settings.base_url
+    for (provider, setting), variable in _STANDARD_ENV.items():
+        value = environ.get(variable)
+        if provider != name or value in (None, *_PLACEHOLDER_KEYS):
+            continue
+        if setting == "api_key" and key is None:
+            key = Secret(str(value))
+        elif setting == "base_url" and base_url is None:
+            base_url = value
+    if key is settings.api_key and base_url == settings.base_url:
+        return settings
+    return replace(settings, api_key=key, base_url=base_url)
 
 
 def load_config(

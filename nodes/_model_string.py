@@ -126,13 +126,23 @@ def _split(base: str, text: str, aliases: Mapping[str, str]) -> tuple[str, str]:
     for prefix, provider in _FAMILIES:
         if base.startswith(prefix):
             return provider, base
-    candidates = [*aliases, *(f"{p}." for p in PROVIDERS)]
-    near = close_matches(base, candidates)
+    near = _near(base, cut, aliases)
     hint = f"did you mean {', '.join(f'`{n}`' for n in near)}? " if near else ""
     raise ConfigError(
         f"unknown model `{text}`: {hint}write it as `provider.model` "
         f"(providers: {', '.join(PROVIDERS)}), or use an alias such as `sonnet` or `gpt-4.1`"
     )
+
+
+def _near(base: str, cut: int, aliases: Mapping[str, str]) -> list[str]:
+    """Model strings close to an unknown ``base``: the same model under a provider close
+    to the one written, else close aliases and the models they name."""
+    if cut > 0:
+        providers = close_matches(base[:cut], PROVIDERS)
+        if providers:
+            return [f"{provider}.{base[cut + 1 :]}" for provider in providers]
+    named = [*aliases, *(target.partition("?")[0] for target in aliases.values())]
+    return close_matches(base, dict.fromkeys(named))
 
 
 def _parse_query(query: str, text: str) -> dict[str, str]:

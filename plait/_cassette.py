@@ -23,7 +23,15 @@ from typing import Literal, cast
 from plait._cassette_tape import CassetteMismatchError, Deck, TapedModel, taped_tool
 from plait.engine import Redaction
 from plait.graphs import Graph, with_nodes
-from plait.nodes import AgentNode, Node, PlaitError, dump_yaml, load_yaml
+from plait.nodes import (
+    PROVIDERS,
+    AgentNode,
+    ModelCatalog,
+    Node,
+    PlaitError,
+    dump_yaml,
+    load_yaml,
+)
 
 __all__ = [
     "CASSETTE_VERSION",
@@ -121,8 +129,9 @@ def with_cassette(graph: Graph[object], cassette: Cassette) -> Graph[object]:
     def change(node: Node[object]) -> Node[object]:
         if not isinstance(node, AgentNode):
             return node
-        if deck.mode == "record" and node.models is not None:
-            deck.add_secrets(node.models.config)
+        if deck.mode == "record":
+            catalog = node.models or ModelCatalog()  # the keys the environment supplies, too
+            deck.add_secrets([catalog.config, *(catalog.provider(name) for name in PROVIDERS)])
         model = TapedModel(deck, agent=node.id, resolve=node.client)
         tools = tuple(taped_tool(item, deck, node.id) for item in node.tools)
         return cast(Node[object], dataclasses.replace(node, model=model, tools=tools))

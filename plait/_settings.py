@@ -14,7 +14,7 @@ from plait._usage import RUN_FAILED, CliError
 if TYPE_CHECKING:
     from plait.engine import Store
     from plait.graphs import Graph
-    from plait.nodes import Node, PlaitConfig
+    from plait.nodes import PlaitConfig
 
 __all__ = ["DEFAULT_STORE", "Settings", "add_store_option", "settings"]
 
@@ -52,34 +52,11 @@ class Settings:
         return target
 
     def configure_agents(self, graph: Graph[object], model: str | None) -> Graph[object]:
-        """Give every agent node the configured keys, and ``model`` when one is given."""
-        from plait.graphs import with_nodes
-        from plait.nodes import AgentNode, ConfigError, ModelCatalog, parse_model
+        """Give every agent node the configured keys, and ``model`` when one is given
+        (``plait._agent_models.configure_agents``)."""
+        from plait._agent_models import configure_agents
 
-        if model is not None:
-            try:
-                parse_model(model, self.config.aliases)
-            except ConfigError as error:
-                raise CliError(f"--model {model}: {error}") from None
-        catalog = ModelCatalog(self.config)
-        found: list[str] = []
-
-        def change(node: Node[object]) -> Node[object]:
-            if isinstance(node, AgentNode):
-                found.append(node.id)
-                # An agent that brought its own catalog (its own base_dir) keeps it.
-                own = node.models is not None
-                changed: Node[object] = node.with_model(model, models=None if own else catalog)
-                return changed
-            return node
-
-        try:
-            configured = with_nodes(graph, change)
-        except ConfigError as error:
-            raise CliError(str(error), RUN_FAILED) from None
-        if model is not None and not found:
-            raise CliError(f"--model {model}: graph `{graph.name}` has no agent nodes")
-        return configured if found else graph
+        return configure_agents(self.config, graph, model)
 
 
 def settings() -> Settings:
