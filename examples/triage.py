@@ -8,7 +8,8 @@ sonnet`` or ``gpt-5.5`` once an API key is configured).
 
     plait run examples.triage:graph --input '{"ticket": "I was charged twice for INV-1042"}'
     plait run examples.triage:graph --input '{"ticket": "The app crashes on start"}'
-    plait run examples/triage.json --import examples.triage --input '{"ticket": "The app crashes on start"}'
+    plait run examples/triage.json --import examples.triage \\
+        --input '{"ticket": "The app crashes on start"}'
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def test_two_recordings_that_open_alike_are_a_config_error(tmp_path: Path) -> No
         save_history(tmp_path / name, [Message.user("same"), Message.assistant(name)])
     catalog = ModelCatalog(PlaitConfig(base_dir=tmp_path.parent))
 
-    with pytest.raises(ConfigError, match="a.yaml and b.yaml both open with 'same'"):
+    with pytest.raises(ConfigError, match=r"a\.yaml and b\.yaml both open with 'same'"):
         catalog.client(f"playback?history={tmp_path.name}")
 
 
