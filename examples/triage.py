@@ -1,11 +1,15 @@
 """Support triage: an LLM router picks a team; the billing agent uses a tool.
 
 Runs offline: each agent replays a recorded conversation (the ``playback`` model) from
-``examples/playback/``. Swap in a real model with ``--model sonnet`` (or ``gpt-5.5``) once
-an API key is configured.
+``examples/playback/``; the router has one recording per ticket (``triage_router/``), so
+"I was charged twice for INV-1042" goes to billing and "The app crashes on start" to tech
+(another ticket has no recording: record one, or swap in a real model with ``--model
+sonnet`` or ``gpt-5.5`` once an API key is configured).
 
     plait run examples.triage:graph --input '{"ticket": "I was charged twice for INV-1042"}'
-    plait run examples/triage.json --import examples.triage --input '{"ticket": "..."}'
+    plait run examples.triage:graph --input '{"ticket": "The app crashes on start"}'
+    plait run examples/triage.json --import examples.triage \\
+        --input '{"ticket": "The app crashes on start"}'
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ def lookup_invoice(invoice: str) -> Invoice:
 
 triage = agent(
     "triage",
-    model="playback?history=triage_router.yaml",
+    model="playback?history=triage_router",
     models=models,
     instructions="Route the support ticket to the team that can solve it.",
     inputs={"ticket": str},

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 
@@ -13,10 +14,10 @@ from plait.nodes._config import PlaitConfig, ProviderConfig, standard_settings
 from plait.nodes._errors import ConfigError
 from plait.nodes._history import load_history
 from plait.nodes._limits import RateLimitedModel, RateLimiter
-from plait.nodes._messages import Usage
+from plait.nodes._messages import Message, Usage
 from plait.nodes._model import ModelClient
 from plait.nodes._model_string import ModelSpec, parse_model
-from plait.nodes._offline import PassthroughModel, PlaybackModel
+from plait.nodes._offline import KeyedPlaybackModel, PassthroughModel, PlaybackModel, opener
 from plait.nodes._secret import Secret
 
 __all__ = ["PRICING", "ModelCatalog", "Pricing"]
@@ -180,11 +181,33 @@ class ModelCatalog:
         pricing = self._pricing.get(model.split("?")[0])
         return None if pricing is None else pricing.cost(usage)
 
-    def _playback(self, history: str | None) -> PlaybackModel:
+    def _playback(self, history: str | None) -> ModelClient:
         if history is None:
             return PlaybackModel()
         path = self.config.base_dir / history
         try:
+            if path.is_dir():  # one recording per opening user message
+                return KeyedPlaybackModel(_recordings(path), source=str(path))
             return PlaybackModel(load_history(path))
         except (OSError, ValueError) as error:
             raise ConfigError(f"playback history {path} cannot be read: {error}") from None
+
+
+def _recordings(folder: Path) -> dict[str, tuple[Message, ...]]:
+    """The ``.yaml``/``.yml``/``.json`` histories in ``folder``, by their opening message.
+
+    Raises:
+        ValueError: a history that cannot be read, or two that open the same way.
+    """
+    found: dict[str, tuple[Message, ...]] = {}
+    where: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+            continue
+        messages = load_history(path)
+        key = opener(messages)
+        if key in where:
+            raise ValueError(f"{where[key].name} and {path.name} both open with {key!r}")
+        found[key] = messages
+        where[key] = path
+    return found

@@ -74,7 +74,8 @@ class ModelSpec:
     model: str
     options: tuple[tuple[str, str], ...] = ()
     """Sorted ``(key, value)`` pairs: ``reasoning``, ``max_tokens``, ``temperature``,
-    ``top_p``, ``api`` (``responses``/``chat``), ``history`` (a playback file)."""
+    ``top_p``, ``api`` (``responses``/``chat``), ``history`` (a playback file, or a folder
+    of them: one recording per opening user message)."""
 
     def option(self, key: str) -> str | None:
         """The value of option ``key``, if set."""

@@ -7,12 +7,19 @@ position) in the instance, the way a fast-agent LLM does: make one per agent and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
+from plait.nodes._errors import ConfigError
 from plait.nodes._messages import Message, StopReason, Text, ToolCall, Usage
 from plait.nodes._model import DeltaHandler, ModelRequest, ModelResponse, TextDelta
 
-__all__ = ["CALL_TOOL_INDICATOR", "FIXED_RESPONSE_INDICATOR", "PassthroughModel", "PlaybackModel"]
+__all__ = [
+    "CALL_TOOL_INDICATOR",
+    "FIXED_RESPONSE_INDICATOR",
+    "KeyedPlaybackModel",
+    "PassthroughModel",
+    "PlaybackModel",
+]
 
 CALL_TOOL_INDICATOR = "***CALL_TOOL"
 FIXED_RESPONSE_INDICATOR = "***FIXED_RESPONSE"
@@ -173,3 +180,60 @@ class PlaybackModel:
         return Message.assistant(
             f"MESSAGES EXHAUSTED (list size {len(self._messages)}) ({self._overage} overage)"
         )
+
+
+class KeyedPlaybackModel:
+    """Playback keyed to the input: one recorded conversation per opening user message.
+
+    On its first call it picks the recording whose first user message has the text of the
+    first incoming user message, and from then on replays it exactly as ``PlaybackModel``
+    does. Make one per agent execution, as with ``PlaybackModel``.
+    """
+
+    def __init__(
+        self, recordings: Mapping[str, Sequence[Message]], *, source: str, name: str = "playback"
+    ) -> None:
+        self._recordings = dict(recordings)
+        self._source = source
+        self._name = name
+        self._chosen: PlaybackModel | None = None
+
+    @property
+    def name(self) -> str:
+        """``playback``, unless named otherwise."""
+        return self._name
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Replay the recording this conversation opens.
+
+        Raises:
+            ConfigError: no recording opens with the first incoming user message.
+        """
+        return ModelResponse(self.reply(request.messages), Usage(), self._name)
+
+    async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
+        """As ``complete``, with the reply text delivered as one delta."""
+        response = await self.complete(request)
+        if response.message.text:
+            on_delta(TextDelta(response.message.text))
+        return response
+
+    def reply(self, messages: tuple[Message, ...]) -> Message:
+        """The next assistant message of the recording that ``messages`` open."""
+        if self._chosen is None:
+            opening = opener(messages)
+            recording = self._recordings.get(opening)
+            if recording is None:
+                known = ", ".join(repr(text) for text in sorted(self._recordings)) or "none"
+                raise ConfigError(
+                    f"playback history {self._source} has no recording that opens with "
+                    f"{opening!r} (recorded: {known}); add one there, or pass --model to ask "
+                    "a real model"
+                )
+            self._chosen = PlaybackModel(recording, name=self._name)
+        return self._chosen.reply(messages)
+
+
+def opener(messages: Iterable[Message]) -> str:
+    """The text of the first user message (the key of a recording), stripped."""
+    return next((message.text.strip() for message in messages if message.role == "user"), "")

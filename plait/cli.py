@@ -1,7 +1,7 @@
 """The ``plait`` command: run a compiled graph from the shell, check and describe specs.
 
-    plait run examples.pipeline:graph --input '{"topic": "owls"}'
-    plait run examples.pipeline:graph --input @inputs.json --json
+    plait run examples.digest:graph --input '{"topic": "owls"}'
+    plait run examples.digest:graph --input @inputs.json --json
     plait run examples/digest.json --import examples.digest --input '{"topic": "owls"}'
     plait validate examples/digest.json --import examples.digest
     plait schema
@@ -107,7 +107,7 @@ def _parser() -> _Parser:
         help=(
             "module:attribute naming a compiled plait.Graph, or a zero-argument callable "
             "returning one (the current directory is searched first), e.g. "
-            "examples.pipeline:graph; or a JSON spec file (*.json) with --import"
+            "examples.digest:graph; or a JSON spec file (*.json) with --import"
         ),
     )
     add_import_option(run)

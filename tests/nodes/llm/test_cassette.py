@@ -33,6 +33,7 @@ from plait.nodes import (
 pytestmark = pytest.mark.anyio
 
 TICKET = {"ticket": "I was charged twice for INV-1042"}
+SECOND = {"ticket": "The app crashes on start"}
 KEY = "sk-ant-cassette-0123456789-do-not-leak"
 OPTIONS = RunOptions(clock=ManualClock(), seed=0)
 
@@ -275,14 +276,14 @@ async def test_runs_replay_in_order_and_an_extra_run_is_a_mismatch(tmp_path: Pat
     recording = Cassette(path, mode="record")
     wrapped = with_cassette(triage_graph, recording)
     await trace(wrapped, TICKET)
-    await trace(wrapped, {"ticket": "second"})
+    await trace(wrapped, SECOND)
     recording.save()
     assert len(recording.runs) == 2
 
     replaying = Cassette(path)
     replayed = with_cassette(triage_graph, replaying)
     assert (await trace(replayed, TICKET))[0].status.value == "succeeded"
-    assert (await trace(replayed, {"ticket": "second"}))[0].status.value == "succeeded"
+    assert (await trace(replayed, SECOND))[0].status.value == "succeeded"
     third, _ = await trace(replayed, TICKET)
     assert third.status.value == "failed"
     assert replaying.mismatches[-1].problem == "the cassette holds 2 run(s); this is run 3"

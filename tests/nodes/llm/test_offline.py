@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from plait.nodes import (
+    ConfigError,
     Message,
+    ModelCatalog,
     ModelRequest,
     PassthroughModel,
+    PlaitConfig,
     PlaybackModel,
     ScriptedModel,
     StopReason,
@@ -15,6 +20,7 @@ from plait.nodes import (
     ToolCall,
     ToolResult,
     Usage,
+    save_history,
 )
 
 pytestmark = pytest.mark.anyio
@@ -127,6 +133,39 @@ async def test_playback_appends_a_single_message_and_keeps_tool_calls() -> None:
     reply = await preloaded.stream(ask(Message.user("anything")), deltas.append)
     assert reply.message.text == "begin"
     assert deltas == [TextDelta("begin")]
+
+
+async def test_a_playback_folder_replays_the_recording_the_input_opens(tmp_path: Path) -> None:
+    folder = tmp_path / "router"
+    folder.mkdir()
+    billing = [Message.user("charged twice"), Message.assistant("billing"), Message.assistant("+")]
+    save_history(folder / "billing.yaml", billing)
+    save_history(folder / "tech.json", [Message.user("it crashes"), Message.assistant("tech")])
+    (folder / "README.txt").write_text("not a recording", encoding="utf-8")
+    catalog = ModelCatalog(PlaitConfig(base_dir=tmp_path))
+
+    tech = catalog.client("playback?history=router")
+    first = await tech.complete(ask(Message.user("it crashes")))
+    later = await tech.complete(ask(Message.user("it crashes"), first.message, Message.user("?")))
+    billed = catalog.client("playback?history=router")
+    replies = [(await billed.complete(ask(Message.user(" charged twice ")))).message.text]
+    replies.append((await billed.complete(ask(Message.user("anything")))).message.text)
+
+    assert first.message.text == "tech"
+    assert later.message.text == "MESSAGES EXHAUSTED (list size 2) (0 overage)"
+    assert replies == ["billing", "+"]  # chosen once, by the opening message, then replayed
+    unknown = catalog.client("playback?history=router")
+    with pytest.raises(ConfigError, match="recorded: 'charged twice', 'it crashes'"):
+        await unknown.complete(ask(Message.user("hello")))
+
+
+def test_two_recordings_that_open_alike_are_a_config_error(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        save_history(tmp_path / name, [Message.user("same"), Message.assistant(name)])
+    catalog = ModelCatalog(PlaitConfig(base_dir=tmp_path.parent))
+
+    with pytest.raises(ConfigError, match=r"a\.yaml and b\.yaml both open with 'same'"):
+        catalog.client(f"playback?history={tmp_path.name}")
 
 
 async def test_scripted_model_replies_in_order_and_records_requests() -> None:

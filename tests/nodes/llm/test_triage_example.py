@@ -30,8 +30,15 @@ async def test_the_triage_graph_routes_calls_a_tool_and_answers() -> None:
             "content": '{"invoice": "INV-1042", "amount": 49.0, "charges": 2}',
         },
     ) in reported
-    again = await graph.run({"ticket": "again"})
+    again = await graph.run({"ticket": "I was charged twice for INV-1042"})
     assert again.output == result.output  # every run replays from the start
+
+
+async def test_the_router_replays_the_recording_of_each_ticket() -> None:
+    result = await graph.run({"ticket": "The app crashes on start"})
+
+    assert result.output == "Please update to version 2.4.1, which fixes the crash on start."
+    assert result.nodes["billing"].status.value == "skipped"
 
 
 def test_the_agents_declare_what_the_graph_checks() -> None:
