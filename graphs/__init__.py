@@ -13,6 +13,7 @@ from plait.graphs._kinds import (
     MapNode,
     SubgraphNode,
 )
+from plait.graphs._outline import Outline, OutlineNode, outline
 from plait.graphs._rebuild import with_nodes
 from plait.graphs._registry import Registry
 from plait.graphs._spec import SPEC_VERSION, dump, load, spec_schema
@@ -34,6 +35,8 @@ __all__ = [
     "LoopResult",
     "MapNode",
     "NodeRef",
+    "Outline",
+    "OutlineNode",
     "Plan",
     "Registry",
     "Source",
@@ -44,6 +47,7 @@ __all__ = [
     "Target",
     "dump",
     "load",
+    "outline",
     "spec_schema",
     "with_nodes",
 ]

@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from plait._graph_name import add_graph_option, named_graph
 from plait._settings import Settings, add_store_option, open_store, settings
-from plait._spec_cli import add_import_option
-from plait._target import load_graph
 from plait._usage import RUN_FAILED, CliError
 
 if TYPE_CHECKING:
@@ -75,14 +74,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
 
 def _graph_options(parser: argparse.ArgumentParser) -> None:
     add_store_option(parser)
-    parser.add_argument(
-        "--graph",
-        metavar="TARGET",
-        default=None,
-        help="where the run's graph is defined (module:attribute or a spec); "
-        "default: plait.yaml's graphs: entry for its name",
-    )
-    add_import_option(parser)
+    add_graph_option(parser)
 
 
 def durable_command(args: argparse.Namespace, report: Report) -> int:
@@ -108,7 +100,7 @@ async def _graph_of(config: Settings, args: argparse.Namespace, store: Store) ->
     if record is None:
         raise CliError(f"run {args.run_id} is not in store {config.store_url(args.store)}")
     target = config.graph_target(record.graph, args.graph, args.run_id)
-    graph = load_graph(target, config.imports(args.imports))
+    graph = named_graph(target, args.imports, config)
     return config.configure_agents(graph, None)
 
 

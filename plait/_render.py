@@ -2,6 +2,15 @@
 
     plait render examples.digest:graph -o docs/digest.svg
     plait render examples.digest:graph -o digest.mmd --direction TB --no-edge-labels
+    plait render examples/digest.json -o digest.dot
+    plait render examples/digest.json --import examples.digest -o digest.dot
+    plait render RUN_ID -o run.svg
+
+TARGET names a graph as every command does (``_graph_name``), or a stored run. A spec with
+no registry to load it (no ``--import``, no ``imports:`` in plait.yaml) is drawn from its
+text alone: node kinds and ids, edges, routes and clusters, with the types it writes; it
+is read as data and nothing it names is imported. A RUN_ID draws that run's graph (see
+``_render_run``) coloured by its checkpoints.
 
 Prints ``wrote FILE`` once the file is written. Exit codes: 0 written; 1 Graphviz is
 missing or failed, the file cannot be written, or the graph is invalid; 2 a usage error
@@ -12,10 +21,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from plait._target import load_graph
+from plait._graph_name import GRAPH_FORMS, add_graph_option, named_graph
+from plait._settings import Settings, add_store_option, settings
+from plait._target import is_spec, unreadable_spec
 from plait._usage import RUN_FAILED, CliError
+
+if TYPE_CHECKING:
+    from plait.graphs import Graph, Outline
+    from plait.visual import RunView
 
 __all__ = ["add_render_parser", "render_command"]
 
@@ -41,9 +56,12 @@ def add_render_parser(commands: argparse._SubParsersAction[ParserT]) -> ParserT:
     render.add_argument(
         "target",
         metavar="TARGET",
-        help="module:attribute naming a compiled plait.Graph (or a zero-argument callable "
-        "returning one), e.g. examples.digest:graph",
+        help=GRAPH_FORMS + "; a spec without them is drawn from its text alone (kinds, "
+        "names, edges, routes, clusters; no Python types); or the RUN_ID of a stored run, "
+        "drawn with its statuses (--store, and --graph for its typed graph)",
     )
+    add_store_option(render)
+    add_graph_option(render)
     render.add_argument(
         "-o", "--output", metavar="FILE", required=True, help=f"the file to write ({suffixes})"
     )
@@ -80,7 +98,7 @@ def render_command(args: argparse.Namespace) -> int:
             f"cannot tell the format of `{output}` from its suffix "
             f"`{output.suffix or '(none)'}`: use one of {', '.join(sorted(FORMATS))}"
         )
-    graph = load_graph(args.target)
+    graph, run = _drawn(args, settings())
     try:
         render(
             graph,
@@ -88,6 +106,7 @@ def render_command(args: argparse.Namespace) -> int:
             direction=args.direction,
             edge_labels=args.edge_labels,
             legend=args.legend,
+            run=run,
         )
     except GraphvizNotFoundError as error:
         raise CliError(f"{error} (a `.dot` or `.mmd` file needs no Graphviz)", RUN_FAILED) from None
@@ -97,3 +116,32 @@ def render_command(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write `{output}`: {error.strerror or error}", RUN_FAILED) from None
     print(f"wrote {output}", flush=True)
     return 0
+
+
+def _is_run_id(target: str) -> bool:
+    """A TARGET that is neither a spec file nor a (possibly mistyped) Python name."""
+    return not is_spec(target) and not any(mark in target for mark in ".:/\\")
+
+
+def _drawn(
+    args: argparse.Namespace, config: Settings
+) -> tuple[Graph[object] | Outline, RunView | None]:
+    """What TARGET names: a graph, a spec's outline, or a stored run's graph and statuses."""
+    import anyio
+
+    from plait._render_run import stored_run
+    from plait.graphs import SpecError, outline
+
+    target: str = args.target
+    if _is_run_id(target):
+        return anyio.run(stored_run, target, args, config)
+    if args.graph is not None:
+        raise CliError(f"--graph names the graph of a RUN_ID; `{target}` is a graph already")
+    if is_spec(target) and not config.imports(args.imports):
+        try:
+            return outline(Path(target)), None
+        except SpecError as error:
+            raise CliError(str(error), RUN_FAILED) from None
+        except OSError as error:
+            raise unreadable_spec(target, error) from None
+    return named_graph(target, args.imports, config), None

@@ -37,7 +37,7 @@ class Settings:
         return [*self.config.imports, *given]
 
     def graph_target(self, graph_name: str, given: str | None, run_id: str) -> str:
-        """The ``module:attribute`` of a stored run's graph.
+        """Where a stored run's graph is defined: ``module:attribute`` or a spec file.
 
         Raises:
             CliError: when neither ``--graph`` nor ``plait.yaml``'s ``graphs:`` names it.
@@ -46,8 +46,9 @@ class Settings:
         if target is None:
             raise CliError(
                 f"run {run_id} ran graph `{graph_name}`; say where it is defined with "
-                f"--graph module:attribute, or in plait.yaml: graphs: {{{graph_name}: "
-                "'module:attribute'} (plait never imports a name read from a store)"
+                f"--graph module:attribute (or --graph SPEC.json --import MODULE), or in "
+                f"plait.yaml: graphs: {{{graph_name}: 'module:attribute'}} (plait never "
+                "imports a name read from a store)"
             )
         return target
 

@@ -1,10 +1,13 @@
 """``plait validate`` and ``plait schema``: check a JSON spec, print the format's schema.
 
     plait validate examples/digest.json --import examples.digest
+    plait validate examples.digest:graph
     plait schema > plait-spec.schema.json
 
-``validate`` exits 0 with one summary line on stdout (nodes, edges, static bound), or 1
-with every problem on stderr; with ``--json`` stdout is one JSON document either way.
+``validate`` takes a graph as every command does (``module:attribute`` or a spec, see
+``_graph_name``). It exits 0 with one summary line on stdout (nodes, edges, static
+bound), or 1 with every problem on stderr; with ``--json`` stdout is one JSON document
+either way.
 ``--import MODULE`` (repeatable) names a module whose ``registry`` attribute (a
 ``plait.Registry``) holds the names the spec uses; ``MODULE:ATTRIBUTE`` names another
 attribute. A spec never names modules itself.
@@ -18,48 +21,32 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from plait._target import REGISTRY_ATTRIBUTE, load_registry, load_spec, unreadable_spec
+from plait._graph_name import GRAPH_FORMS, add_import_option, named_graph
+from plait._target import is_spec, load_registry, load_spec, unreadable_spec
 from plait._usage import RUN_FAILED
 
 if TYPE_CHECKING:
     from plait.graphs import Graph
 
 __all__ = ["add_import_option", "add_spec_parsers", "schema_command", "validate_command"]
+# add_import_option lives in _graph_name; it is re-exported here for older imports.
 
 ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)
-
-
-def add_import_option(parser: argparse.ArgumentParser) -> None:
-    """Add the repeatable ``--import MODULE`` option (stored as ``args.imports``)."""
-    parser.add_argument(
-        "--import",
-        dest="imports",
-        metavar="MODULE",
-        action="append",
-        default=[],
-        help=(
-            f"for a JSON spec: a module whose `{REGISTRY_ATTRIBUTE}` attribute (a "
-            "plait.Registry) names the functions, conditions and types the spec uses; "
-            "`module:attribute` for another attribute; repeatable"
-        ),
-    )
 
 
 def add_spec_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     """Add the ``validate`` and ``schema`` subcommands to ``commands``."""
     validate = commands.add_parser(
         "validate",
-        help="check a JSON graph spec and summarise it",
+        help="check a graph (a JSON spec, or module:attribute) and summarise it",
         description=(
-            "Load SPEC with the registries of the --import modules and compile it. Exit "
-            "code 0: valid (one summary line); 1: invalid (every problem listed); 2: usage "
-            "error (missing file or module)."
+            "Load TARGET (a spec with the registries of the --import modules) and compile "
+            "it. Exit code 0: valid (one summary line); 1: invalid (every problem listed); "
+            "2: usage error (missing file or module)."
         ),
         allow_abbrev=False,
     )
-    validate.add_argument(
-        "spec", metavar="SPEC", help="a JSON spec file, e.g. examples/digest.json"
-    )
+    validate.add_argument("spec", metavar="TARGET", help=GRAPH_FORMS)
     add_import_option(validate)
     validate.add_argument(
         "--json",
@@ -85,7 +72,10 @@ def validate_command(args: argparse.Namespace) -> int:
     from plait._settings import settings
     from plait.graphs import SpecError, load
 
-    registry = load_registry(settings().imports(args.imports))
+    config = settings()
+    if not is_spec(args.spec):
+        return _report_valid(args, named_graph(args.spec, args.imports, config))
+    registry = load_registry(config.imports(args.imports))
     if not args.json:
         graph = load_spec(args.spec, registry)
         print(f"{args.spec}: {_summary(graph)}", flush=True)
@@ -101,6 +91,13 @@ def validate_command(args: argparse.Namespace) -> int:
         ]
         print(json.dumps({"spec": args.spec, "valid": False, "problems": problems}), flush=True)
         return RUN_FAILED
+    return _report_valid(args, graph)
+
+
+def _report_valid(args: argparse.Namespace, graph: Graph[object]) -> int:
+    if not args.json:
+        print(f"{args.spec}: {_summary(graph)}", flush=True)
+        return 0
     bound = graph.bound
     document = {
         "spec": args.spec,

@@ -228,6 +228,11 @@ def load_graph(target: str, imports: Sequence[str] = ()) -> Graph[object]:
         )
     module_name, colon, attribute = target.partition(":")
     if not (colon and _is_dotted_name(module_name) and _is_dotted_name(attribute)):
+        if Path(target).is_dir():
+            raise CliError(
+                f"spec `{target}` is a directory, not a file (TARGET is `module:attribute` "
+                "or a `.json` spec file)"
+            )
         raise CliError(
             f"TARGET must be `module:attribute` (for example `examples.pipeline:graph`) or a "
             f"`.json` spec file, got `{target}`"

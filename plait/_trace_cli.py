@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from plait._graph_name import add_graph_option, named_graph
 from plait._settings import add_store_option, open_store, settings
-from plait._spec_cli import add_import_option
-from plait._target import load_graph
 from plait._usage import RUN_FAILED, CliError
 
 if TYPE_CHECKING:
@@ -34,8 +33,7 @@ def add_trace_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     )
     trace.add_argument("items", nargs="+", metavar="RUN_ID | diff A B")
     add_store_option(trace)
-    trace.add_argument("--graph", metavar="TARGET", default=None, help="the run's graph")
-    add_import_option(trace)
+    add_graph_option(trace)
     trace.add_argument(
         "--format", choices=("json", "yaml"), default="json", help="how to print the trace"
     )
@@ -108,7 +106,7 @@ def _stored(args: argparse.Namespace, run_id: str) -> int:
             if record is None:
                 raise CliError(f"run {run_id} is not in store {config.store_url(args.store)}")
             target = config.graph_target(record.graph, args.graph, run_id)
-            graph = load_graph(target, config.imports(args.imports))
+            graph = named_graph(target, args.imports, config)
             return await stored_trace(graph, run_id, store)
         finally:
             await store.close()

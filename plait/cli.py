@@ -38,12 +38,12 @@ if TYPE_CHECKING:
 
 from plait._config_cli import add_config_parser, config_command
 from plait._durable_cli import add_durable_parsers, durable_command
+from plait._graph_name import add_target_argument, named_graph
 from plait._init_cli import add_init_parser, init_command
 from plait._inputs import parse_inputs
 from plait._render import add_render_parser, render_command
 from plait._settings import add_store_option, open_store, settings
-from plait._spec_cli import add_import_option, add_spec_parsers, schema_command, validate_command
-from plait._target import load_graph
+from plait._spec_cli import add_spec_parsers, schema_command, validate_command
 from plait._trace_cli import add_trace_parsers, trace_command, write_trace
 from plait._usage import RUN_FAILED, CliError
 
@@ -101,16 +101,7 @@ def _parser() -> _Parser:
         ),
         allow_abbrev=False,
     )
-    run.add_argument(
-        "target",
-        metavar="TARGET",
-        help=(
-            "module:attribute naming a compiled plait.Graph, or a zero-argument callable "
-            "returning one (the current directory is searched first), e.g. "
-            "examples.digest:graph; or a JSON spec file (*.json) with --import"
-        ),
-    )
-    add_import_option(run)
+    add_target_argument(run)
     run.add_argument(
         "-i",
         "--input",
@@ -224,7 +215,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
     config = settings()
     as_json: bool = args.json
-    graph = load_graph(args.target, config.imports(args.imports))
+    graph = named_graph(args.target, args.imports, config)
     graph = config.configure_agents(graph, args.model)
     inputs = parse_inputs(args.input, graph)
     options = RunOptions(

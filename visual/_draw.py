@@ -9,18 +9,16 @@ give equal diagrams.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from plait.graphs import INPUTS, Edge, Graph
 from plait.nodes import Node, field_types, type_name
 from plait.visual._diagram import Arrow, Box, Cluster, Diagram, Direction
+from plait.visual._order import Routes, edge_order, layout_order
 from plait.visual._overlay import Overlay
 
 __all__ = ["DrawOptions", "draw"]
-
-Routes = Mapping[str, Mapping[object, Sequence[str]]]
-"""``graph.routes``: router id -> route label -> the node ids that label leads to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +138,7 @@ class _Drawer:
             for targets in table.values()
             for target in targets
         }
-        edges = sorted(graph.edges, key=_edge_order)
+        edges = sorted(graph.edges, key=edge_order)
         for edge in edges:
             if (edge.source, edge.target) in routed:
                 continue  # the router's labelled branch stands for this edge
@@ -315,30 +313,7 @@ _KIND_DRAWERS: dict[str, KindDrawer] = {
 
 
 def _ordered(graph: Graph[object], routes: Routes) -> list[str]:
-    """Node ids by (longest path from the inputs, id): stable, and a good layout order."""
-    pairs = {(edge.source, edge.target) for edge in graph.edges if edge.source != INPUTS}
-    pairs.update(
-        (router, target)
-        for router, table in routes.items()
-        for targets in table.values()
-        for target in targets
-        if router in graph.nodes and target in graph.nodes
-    )
-    outgoing: dict[str, list[str]] = {node_id: [] for node_id in graph.nodes}
-    waiting = dict.fromkeys(graph.nodes, 0)
-    for tail, head in pairs:
-        outgoing[tail].append(head)
-        waiting[head] += 1
-    depth = dict.fromkeys(graph.nodes, 0)
-    ready = [node_id for node_id, count in waiting.items() if count == 0]
-    while ready:
-        tail = ready.pop()
-        for head in outgoing[tail]:
-            depth[head] = max(depth[head], depth[tail] + 1)
-            waiting[head] -= 1
-            if waiting[head] == 0:
-                ready.append(head)
-    return sorted(graph.nodes, key=lambda node_id: (depth[node_id], node_id))
+    return layout_order(graph.nodes, graph.edges, routes)
 
 
 def _policies(node: Node[object]) -> tuple[str, ...]:
@@ -361,11 +336,6 @@ def _single_node(graph: Graph[object]) -> Node[object] | None:
         for edge in graph.edges
     )
     return only if wired and {edge.input for edge in graph.edges} == set(graph.inputs) else None
-
-
-def _edge_order(edge: Edge) -> tuple[bool, str, str, str, str]:
-    source = "" if edge.source == INPUTS else edge.source  # graph inputs first
-    return (edge.source != INPUTS, source, edge.field or "", edge.target, edge.input)
 
 
 def _carried_type(graph: Graph[object], edge: Edge) -> object:

@@ -6,9 +6,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from plait.graphs import Graph
+from plait.graphs import Graph, Outline
 from plait.visual._diagram import Diagram, Direction
 from plait.visual._draw import DrawOptions, draw
+from plait.visual._draw_outline import draw_outline
 from plait.visual._errors import RenderError
 from plait.visual._graphviz import run_dot, write_dot
 from plait.visual._mermaid import write_mermaid
@@ -28,7 +29,7 @@ FORMATS: Mapping[str, str] = {
 
 
 def _diagram(
-    graph: Graph[object],
+    graph: Graph[object] | Outline,
     *,
     direction: Direction,
     edge_labels: bool,
@@ -41,11 +42,13 @@ def _diagram(
         raise ValueError(f"direction must be `LR` or `TB`, got {direction!r}")
     overlay = None if run is None else Overlay.of(run, durations, tokens)
     options = DrawOptions(direction, edge_labels, legend, overlay)
+    if isinstance(graph, Outline):
+        return draw_outline(graph, options)
     return draw(graph, options)
 
 
 def to_dot(
-    graph: Graph[object],
+    graph: Graph[object] | Outline,
     *,
     direction: Direction = "LR",
     edge_labels: bool = True,
@@ -55,6 +58,9 @@ def to_dot(
     tokens: Mapping[str, int] | None = None,
 ) -> str:
     """The Graphviz DOT text of ``graph``; the same graph always gives the same bytes.
+
+    ``graph`` may be an ``Outline`` (``plait.graphs.outline`` of a spec read without a
+    registry): its nodes, edges, routes and clusters, with the types it knows.
 
     With ``run`` (a ``RunResult``, or anything with ``nodes[id].status`` and
     ``.attempts``) nodes are coloured by status and show attempts, plus ``durations``
@@ -77,7 +83,7 @@ def to_dot(
 
 
 def to_mermaid(
-    graph: Graph[object],
+    graph: Graph[object] | Outline,
     *,
     direction: Direction = "LR",
     edge_labels: bool = True,
@@ -100,7 +106,7 @@ def to_mermaid(
 
 
 def render(
-    graph: Graph[object],
+    graph: Graph[object] | Outline,
     path: str | os.PathLike[str],
     *,
     direction: Direction = "LR",
