@@ -6,21 +6,23 @@ import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from plait._graph_name import add_graph_option, named_graph
+from plait._hints import ResumeHint
+from plait._runs_cli import add_runs_parser, runs_command
 from plait._settings import Settings, add_store_option, open_store, settings
-from plait._usage import RUN_FAILED, CliError
+from plait._usage import INTERRUPTED, RUN_FAILED, CliError, checked_run_id
 
 if TYPE_CHECKING:
-    from plait.engine import RunResult, Store
+    from plait.engine import Event, RunResult, Store
     from plait.graphs import Graph
 
 __all__ = ["add_durable_parsers", "durable_command"]
 
 ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)
-Report = Callable[["RunResult[object]"], int]
+Report = Callable[["RunResult[object]", ResumeHint], int]
+"""Prints a run's result; the hint says how to resume it."""
 
 
 def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
@@ -33,7 +35,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         "as for `plait run` (3: still waiting).",
         allow_abbrev=False,
     )
-    resume.add_argument("run_id", metavar="RUN_ID")
+    resume.add_argument("run_id", metavar="RUN_ID", type=_run_id)
     _graph_options(resume)
     resume.add_argument(
         "-i",
@@ -46,11 +48,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         "--force", action="store_true", help="resume even though the graph has changed"
     )
     resume.add_argument("--json", action="store_true", help="print one JSON document")
-    runs = commands.add_parser("runs", help="list stored runs, or show one", allow_abbrev=False)
-    add_store_option(runs)
-    runs.add_argument("--limit", type=int, default=20, help="how many runs to list")
-    runs.add_argument("action", nargs="?", choices=("show",), help="show one run")
-    runs.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    add_runs_parser(commands)
     fork = commands.add_parser(
         "fork",
         help="start a new run from an old one's outputs",
@@ -58,7 +56,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         "of --at, and of each --set node, runs again; --set gives a node a new output.",
         allow_abbrev=False,
     )
-    fork.add_argument("run_id", metavar="RUN_ID")
+    fork.add_argument("run_id", metavar="RUN_ID", type=_run_id)
     _graph_options(fork)
     fork.add_argument("--at", metavar="NODE", default=None, help="re-run from this node")
     fork.add_argument(
@@ -72,6 +70,13 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     fork.add_argument("--json", action="store_true", help="print one JSON document")
 
 
+def _run_id(text: str) -> str:
+    try:
+        return checked_run_id(text)
+    except CliError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 def _graph_options(parser: argparse.ArgumentParser) -> None:
     add_store_option(parser)
     add_graph_option(parser)
@@ -81,10 +86,32 @@ def durable_command(args: argparse.Namespace, report: Report) -> int:
     """Run ``resume``, ``runs`` or ``fork``; ``report`` prints a run's result."""
     import anyio
 
-    config = settings()
     if args.command == "runs":
-        return anyio.run(_runs, config, args)
-    return anyio.run(_continue, config, args, report)
+        return runs_command(args)
+    config = settings()
+    going = _Going()
+    try:
+        return anyio.run(_continue, config, args, report, going)
+    except KeyboardInterrupt:
+        if going.hint is None or going.run_id is None:
+            raise CliError("interrupted before the run started", INTERRUPTED) from None
+        hint = going.hint.command(going.run_id)
+        message = f"run {going.run_id} was interrupted; resume with: {hint}"
+        raise CliError(message, INTERRUPTED) from None
+
+
+class _Going:
+    """The run a command is running, for the hint printed when it is interrupted."""
+
+    def __init__(self) -> None:
+        self.hint: ResumeHint | None = None
+        self.run_id: str | None = None
+
+    def __call__(self, event: Event) -> None:
+        from plait.engine import RunStarted
+
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
 
 
 async def _with_store(url: str, work: Callable[[Store], Awaitable[int]]) -> int:
@@ -95,23 +122,28 @@ async def _with_store(url: str, work: Callable[[Store], Awaitable[int]]) -> int:
         await store.close()
 
 
-async def _graph_of(config: Settings, args: argparse.Namespace, store: Store) -> Graph[object]:
+async def _graph_of(
+    config: Settings, args: argparse.Namespace, store: Store
+) -> tuple[Graph[object], ResumeHint]:
     record = await store.get_run(args.run_id)
     if record is None:
         raise CliError(f"run {args.run_id} is not in store {config.store_url(args.store)}")
     target = config.graph_target(record.graph, args.graph, args.run_id)
     graph = named_graph(target, args.imports, config)
-    return config.configure_agents(graph, None)
+    return config.configure_agents(graph, None), ResumeHint(target, args.store, args.imports)
 
 
-async def _continue(config: Settings, args: argparse.Namespace, report: Report) -> int:
+async def _continue(
+    config: Settings, args: argparse.Namespace, report: Report, going: _Going
+) -> int:
     from plait._progress import LogLines
     from plait.engine import GraphChangedError, RunLockedError, StoreError, fork, resume
     from plait.nodes import RunError
 
     async def work(store: Store) -> int:
-        graph = await _graph_of(config, args, store)
-        listeners = (LogLines(graph, sys.stderr),)
+        graph, hint = await _graph_of(config, args, store)
+        going.hint = hint
+        listeners = (LogLines(graph, sys.stderr), going)
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None
@@ -137,7 +169,7 @@ async def _continue(config: Settings, args: argparse.Namespace, report: Report) 
             raise CliError(str(error), RUN_FAILED) from None
         except (RunError, ValueError) as error:
             raise CliError(str(error)) from None
-        return report(result)
+        return report(result, hint)
 
     return await _with_store(config.store_url(args.store), work)
 
@@ -160,61 +192,3 @@ def _assignment(text: str) -> tuple[str, object]:
         return name, json.loads(value)
     except json.JSONDecodeError as error:
         raise CliError(f"--set {name}: the value is not valid JSON: {error.msg}") from None
-
-
-def _when(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-async def _runs(config: Settings, args: argparse.Namespace) -> int:
-    async def work(store: Store) -> int:
-        if args.action == "show":
-            if not args.run_id:
-                raise CliError("plait runs show needs a RUN_ID")
-            return await _show(store, args.run_id)
-        if args.run_id:
-            raise CliError(f"unexpected {args.run_id!r}: did you mean `plait runs show`?")
-        records = await store.list_runs(args.limit)
-        print(f"{'RUN':26}  {'GRAPH':16}  {'STATUS':9}  {'STARTED':19}  NODES DONE/TOTAL")
-        for record in records:
-            done = len(await store.outputs(record.run_id))
-            total = len(json.loads(record.canonical).get("nodes", []))
-            print(
-                f"{record.run_id:26}  {record.graph[:16]:16}  {record.status.value:9}  "
-                f"{_when(record.created_at)}  {done}/{total}"
-            )
-        if not records:
-            print("(no runs)")
-        return 0
-
-    return await _with_store(config.store_url(args.store), work)
-
-
-async def _show(store: Store, run_id: str) -> int:
-    record = await store.get_run(run_id)
-    if record is None:
-        raise CliError(f"run {run_id} is not in the store")
-    outputs = await store.outputs(run_id)
-    failures: dict[str, list[str]] = {}
-    for failure in await store.failures(run_id):
-        failures.setdefault(failure.node, []).append(f"{failure.error_type}: {failure.message}")
-    questions = {item.node: item for item in await store.interrupts(run_id)}
-    print(f"run {run_id}  graph {record.graph}  status {record.status.value}")
-    if record.parent_run:
-        print(f"forked from {record.parent_run}")
-    if record.error:
-        print(f"error: {record.error}")
-    for entry in json.loads(record.canonical).get("nodes", []):
-        name = str(entry["id"])
-        if name in outputs:
-            value = outputs[name].data.decode()
-            shown = value if len(value) <= 60 else value[:57] + "..."
-            line = f"  {name}: done (attempt {outputs[name].attempt}) -> {shown}"
-        elif name in questions and questions[name].answer is None:
-            line = f"  {name}: waiting -- {questions[name].question}"
-        elif name in failures:
-            line = f"  {name}: failed after {len(failures[name])}: {failures[name][-1]}"
-        else:
-            line = f"  {name}: not run"
-        print(line)
-    return 0

@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 
     from plait.graphs import Graph
 
-__all__ = ["LogLines", "NodeRow", "ProgressTable", "describe_error", "live_progress"]
+__all__ = [
+    "LogLines",
+    "NodeRow",
+    "ProgressTable",
+    "describe_error",
+    "format_duration",
+    "live_progress",
+]
 
 PREFIX = "plait: "
 
@@ -44,6 +51,18 @@ def describe_error(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     name = type(error).__name__
     return f"{name}: {lines[0]}" if lines else name
+
+
+def format_duration(seconds: float) -> str:
+    """``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
 def _nodes(count: int) -> str:

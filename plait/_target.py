@@ -75,29 +75,22 @@ def _graphs_in(module: object) -> list[str]:
     return sorted(name for name in names if not name.startswith("_"))
 
 
-def _user_traceback(error: BaseException) -> str:
-    """The traceback of ``error`` without plait's and importlib's own frames on top."""
-    here = os.path.abspath(__file__)
-    machinery = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
-
-    def ours(filename: str) -> bool:
-        path = os.path.abspath(filename)
-        return (
-            filename.startswith("<frozen importlib") or path == here or path.startswith(machinery)
-        )
-
-    tb = error.__traceback__
-    while tb is not None and ours(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(error), error, tb))
+def _where(error: BaseException) -> str:
+    """Where ``error`` was raised, as ``file:line in function`` (relative to the cwd)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return ""
+    frame = frames[-1]
+    path = os.path.abspath(frame.filename)
+    shown = os.path.relpath(path) if path.startswith(os.getcwd() + os.sep) else frame.filename
+    return f" (at {shown}:{frame.lineno} in {frame.name})"
 
 
 def _crashed(error: Exception, doing: str) -> CliError:
-    """A target's own code raised: show where (its traceback), then the one-line error."""
+    """A target's own code raised: one line saying what, where, and with which error."""
     from plait._progress import describe_error
 
-    sys.stderr.write(_user_traceback(error))
-    return CliError(f"{doing} raised {describe_error(error)}", RUN_FAILED)
+    return CliError(f"{doing} raised {describe_error(error)}{_where(error)}")
 
 
 SPEC_SUFFIX = ".json"
@@ -114,8 +107,8 @@ def _import(module_name: str, subject: str) -> object:
     """Import ``module_name`` with the current directory first on ``sys.path``.
 
     Raises:
-        CliError: code 2 when the module is not found; code 1 when importing it raises
-            (its traceback shown) or it defines something wrongly.
+        CliError: code 2 when the module is not found or importing it raises; code 1
+            when it defines something wrongly.
     """
     from plait.nodes import DefinitionError
 
@@ -147,8 +140,8 @@ def load_registry(imports: Sequence[str]) -> Registry:
 
     Raises:
         CliError: code 2 for a malformed entry, a missing module or attribute, or a value
-            that is not a ``plait.Registry``; code 1 when a module crashes on import or two
-            registries bind one name to different objects.
+            that is not a ``plait.Registry``, or a module that raises on import; code 1
+            when two registries bind one name to different objects.
     """
     from plait.graphs import Registry
     from plait.nodes import DefinitionError
@@ -212,9 +205,9 @@ def load_graph(target: str, imports: Sequence[str] = ()) -> Graph[object]:
     ``imports``), or ``module:attribute`` (the current directory first).
 
     Raises:
-        CliError: code 2 for a malformed target, a missing file, module or attribute, or
-            a value that is not a graph; code 1 when a definition or spec is invalid or a
-            module crashes.
+        CliError: code 2 for a malformed target, a missing file, module or attribute, a
+            value that is not a graph, or a module or factory that raises; code 1 when a
+            definition or spec is invalid.
     """
     from plait.graphs import Graph
     from plait.nodes import DefinitionError

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from plait._graph_name import add_graph_option, named_graph
 from plait._settings import add_store_option, open_store, settings
-from plait._usage import RUN_FAILED, CliError
+from plait._usage import RUN_FAILED, CliError, checked_run_id
 
 if TYPE_CHECKING:
     from plait.engine import Trace
 
-__all__ = ["add_trace_parsers", "read_trace", "trace_command", "write_trace"]
+__all__ = [
+    "add_trace_parsers",
+    "check_trace_path",
+    "read_trace",
+    "trace_command",
+    "write_trace",
+]
 
 ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)
 
@@ -67,6 +74,27 @@ def write_trace(trace: Trace, path: str) -> None:
     file.write_text(text, encoding="utf-8")
 
 
+def check_trace_path(path: str) -> None:
+    """Refuse a ``--trace`` file that could not be written, before the run starts.
+
+    Raises:
+        CliError: code 2 when ``path`` is a directory, its directory is missing, or
+            either is not writable.
+    """
+    file = Path(path)
+    parent = file.parent
+    if file.is_dir():
+        problem = "it is a directory; expected a file such as run.trace.json"
+    elif not parent.is_dir():
+        missing = "is not a directory" if parent.exists() else "does not exist"
+        problem = f"the directory `{parent}` {missing} (create it, or write the trace elsewhere)"
+    elif not os.access(file if file.exists() else parent, os.W_OK):
+        problem = "it cannot be written (permission denied); write the trace elsewhere"
+    else:
+        return
+    raise CliError(f"--trace `{path}`: {problem}")
+
+
 def trace_command(args: argparse.Namespace) -> int:
     """``plait trace RUN_ID`` or ``plait trace diff A B``."""
     items: list[str] = args.items
@@ -76,7 +104,7 @@ def trace_command(args: argparse.Namespace) -> int:
         return _diff(items[1], items[2])
     if len(items) != 1:
         raise CliError("plait trace takes one RUN_ID (or: plait trace diff A B)")
-    return _stored(args, items[0])
+    return _stored(args, checked_run_id(items[0]))
 
 
 def _diff(before: str, after: str) -> int:

@@ -12,11 +12,13 @@
     plait config; plait init my-project
 
 Exit codes: 0 the run succeeded (the spec is valid); 1 the run failed, or the graph (or a
-node, or a spec) is defined wrongly, or importing the target's module raised; 2 a usage
-error (bad target, module or attribute not found, not a graph, bad ``--input``); 3 the
-run waits for input (its questions go to stderr); 130 interrupted. Every error is one
-``plait: error: ...`` line on stderr (an invalid graph or
-spec adds its list of problems).
+node, or a spec) is defined wrongly; 2 a usage error (bad target, module or attribute not
+found, a module that raises on import or a factory that raises, not a graph, bad
+``--input``, an unwritable ``--trace`` file); 3 the run waits for input (its questions and
+the ``plait resume`` line to answer them go to stderr); 130 interrupted by Ctrl-C or
+SIGTERM (the run is recorded cancelled; the line to resume it goes to stderr); 141 stdout
+was closed early (``plait runs | head``), quietly. Every error is one ``plait: error: ...``
+line on stderr (an invalid graph or spec adds its list of problems).
 
 rich is imported only when the live display is shown (stdout and stderr are terminals and
 ``--json`` is not given); otherwise progress is one plain log line per event on stderr.
@@ -39,19 +41,22 @@ if TYPE_CHECKING:
 from plait._config_cli import add_config_parser, config_command
 from plait._durable_cli import add_durable_parsers, durable_command
 from plait._graph_name import add_target_argument, named_graph
+from plait._hints import ResumeHint, answer_shape
 from plait._init_cli import add_init_parser, init_command
 from plait._inputs import parse_inputs
 from plait._render import add_render_parser, render_command
 from plait._settings import add_store_option, open_store, settings
+from plait._signals import terminate_as_interrupt
 from plait._spec_cli import add_spec_parsers, schema_command, validate_command
-from plait._trace_cli import add_trace_parsers, trace_command, write_trace
-from plait._usage import RUN_FAILED, CliError
+from plait._trace_cli import add_trace_parsers, check_trace_path, trace_command, write_trace
+from plait._usage import INTERRUPTED, RUN_FAILED, CliError
 
 __all__ = ["main"]
 
 PROG = "plait"
 WAITING = 3
-INTERRUPTED = 130
+CLOSED_PIPE = 141
+"""128 + SIGPIPE: what a shell shows for a command whose reader went away."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -164,6 +169,32 @@ def _parser() -> _Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plait`` command with ``argv`` (default: ``sys.argv[1:]``); the exit code."""
+    try:
+        with terminate_as_interrupt():
+            code = _command(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return CLOSED_PIPE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return INTERRUPTED
+    return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises nothing."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # a replaced stdout (tests): nothing to do
+        pass
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         try:
@@ -180,7 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return schema_command(args)
         if args.command in ("resume", "fork", "runs"):
             as_json = getattr(args, "json", False)
-            return durable_command(args, lambda result: _report(result, as_json=as_json))
+            return durable_command(
+                args, lambda result, hint: _report(result, as_json=as_json, hint=hint)
+            )
         if args.command == "trace":
             return trace_command(args)
         if args.command == "config":
@@ -215,6 +248,8 @@ def _run_command(args: argparse.Namespace) -> int:
 
     config = settings()
     as_json: bool = args.json
+    if args.trace is not None:
+        check_trace_path(args.trace)
     graph = named_graph(args.target, args.imports, config)
     graph = config.configure_agents(graph, args.model)
     inputs = parse_inputs(args.input, graph)
@@ -225,6 +260,7 @@ def _run_command(args: argparse.Namespace) -> int:
         durability=args.durability,
     )
     store = None if args.no_store else config.store_url(args.store)
+    hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
     try:
         result = _execute(
             graph, inputs, options, live=_wants_live_display(as_json), store=store, trace=args.trace
@@ -233,9 +269,12 @@ def _run_command(args: argparse.Namespace) -> int:
         run_id = options.run_id or ""
         if as_json:
             _print_document(run_id, "cancelled", None, f"run {run_id} was interrupted")
-        _error(f"run {run_id} was interrupted")
+        if hint is None:
+            _error(f"run {run_id} was interrupted (it was not stored: --no-store)")
+        else:
+            _error(f"run {run_id} was interrupted; resume with: {hint.command(run_id)}")
         return INTERRUPTED
-    return _report(result, as_json=as_json, target=args.target)
+    return _report(result, as_json=as_json, hint=hint)
 
 
 def _execute(
@@ -279,7 +318,7 @@ def _execute(
     return result
 
 
-def _waiting(run_id: str, error: RunWaitingError, *, as_json: bool, target: str | None) -> int:
+def _waiting(run_id: str, error: RunWaitingError, *, as_json: bool, hint: ResumeHint | None) -> int:
     """Say what a waiting run asks and how to answer; exit code 3."""
     if as_json:
         questions = [
@@ -289,13 +328,11 @@ def _waiting(run_id: str, error: RunWaitingError, *, as_json: bool, target: str 
         print(json.dumps({"run_id": run_id, "status": "waiting", "questions": questions}))
     for item in error.questions:
         print(f"{PROG}: run {run_id} waits: {item.node}: {item.question}", file=sys.stderr)
-    first = error.questions[0].node if error.questions else "node"
-    graph = f" --graph {target}" if target else ""
-    print(
-        f"{PROG}: answer with: plait resume {run_id}{graph} --input '{{\"{first}\": ...}}'",
-        file=sys.stderr,
-        flush=True,
-    )
+    if hint is None:
+        _error(f"run {run_id} cannot be answered: it was not stored (run it without --no-store)")
+        return WAITING
+    shapes = {item.node: answer_shape(item.schema) for item in error.questions}
+    print(f"{PROG}: answer with: {hint.command(run_id, shapes)}", file=sys.stderr, flush=True)
     return WAITING
 
 
@@ -306,12 +343,12 @@ def _print_document(run_id: str, status: str, output: object, error: str | None)
     print(json.dumps(document), flush=True)
 
 
-def _report(result: RunResult[object], *, as_json: bool, target: str | None = None) -> int:
+def _report(result: RunResult[object], *, as_json: bool, hint: ResumeHint | None) -> int:
     from plait.engine import RunWaitingError
     from plait.nodes import to_jsonable
 
     if isinstance(result.error, RunWaitingError):
-        return _waiting(result.run_id, result.error, as_json=as_json, target=target)
+        return _waiting(result.run_id, result.error, as_json=as_json, hint=hint)
 
     succeeded = result.error is None
     output = result.output if succeeded else None
