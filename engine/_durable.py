@@ -14,7 +14,6 @@ import anyio.lowlevel
 
 from plait.engine._codec import DecodeError, decode, encode
 from plait.engine._outputs import shown
-from plait.engine._store_faults import as_store_error, guarded
 from plait.engine._store import (
     CorruptRecordError,
     FailureRecord,
@@ -25,6 +24,7 @@ from plait.engine._store import (
     StoredStatus,
     StoreError,
 )
+from plait.engine._store_faults import as_store_error, guarded
 from plait.graphs import Graph, HumanNode
 from plait.nodes import NodeOutputError, PlaitError, RunError, type_name
 
@@ -273,7 +273,8 @@ class Checkpointer:
         if self.mode == "exit":
             self.buffer.append(record)
         else:
-            await self.write(f"commit the output of node `{node}`", self.store.put_outputs([record]))
+            put_batch = self.store.put_outputs([record])
+            await self.write(f"commit the output of node `{node}`", put_batch)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
         record = FailureRecord(
@@ -296,7 +297,8 @@ class Checkpointer:
             record = InterruptRecord(
                 self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
             )
-            await self.write(f"record the question of `{node.id}`", self.store.put_interrupt(record))
+            put = self.store.put_interrupt(record)
+            await self.write(f"record the question of `{node.id}`", put)
         return None
 
     async def finish(self, status: StoredStatus, error: str | None) -> None:

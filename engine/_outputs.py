@@ -36,8 +36,9 @@ def checked_output(run_id: str, name: str, node: Node[object], value: object) ->
     try:
         return fit(value)
     except ValueError as why:
+        expected = type_name(declared)
         raise NodeOutputError(
-            run_id=run_id, node=name, expected=type_name(declared), got=shown(value), reason=str(why)
+            run_id=run_id, node=name, expected=expected, got=shown(value), reason=str(why)
         ) from None
 
 
@@ -45,7 +46,7 @@ def shown(value: object) -> str:
     """A short description of a value for an error message: its type and a clipped repr."""
     if value is None:
         return "`None`"
-    return f"a `{type(value).__qualname__}` ({_SHORT.repr(value)})"
+    return f"a `{type(value).__name__}` ({_SHORT.repr(value)})"
 
 
 def is_wrong_output(error: BaseException) -> bool:

@@ -9,6 +9,7 @@ committed, so once the store works again the run resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -64,8 +65,8 @@ async def supervise(
         lease.start_soon(checkpoint.renew)
         try:
             result = await execute()
-        except Exception as error:  # raised after the task group, so never grouped
-            failure = error
+        except Exception as caught:  # raised after the task group, so never grouped
+            failure = caught
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await _settle(checkpoint, StoredStatus.CANCELLED, "interrupted")
@@ -77,9 +78,9 @@ async def supervise(
             raise _stopped(checkpoint.run_id, failure, recorded) from failure
         raise failure
     assert result is not None
-    error = None if result.error is None else str(result.error)
+    message = None if result.error is None else str(result.error)
     try:
-        await checkpoint.finish(StoredStatus(result.status.value), error)
+        await checkpoint.finish(StoredStatus(result.status.value), message)
     except Exception as broken:
         fault = as_store_error(f"record the end of run {checkpoint.run_id}", broken)
         recorded = await _settle(checkpoint, StoredStatus.FAILED, str(fault))
@@ -100,10 +101,8 @@ async def _settle(checkpoint: Checkpointer, status: StoredStatus, error: str) ->
         await checkpoint.store.set_status(checkpoint.run_id, status, checkpoint.wall(), error)
     except Exception:
         return False
-    try:
+    with contextlib.suppress(Exception):  # the lease expires on its own
         await checkpoint.store.release(checkpoint.run_id, checkpoint.owner)
-    except Exception:  # the lease expires on its own
-        pass
     return True
 
 
