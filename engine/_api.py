@@ -40,6 +40,8 @@ async def run(
 
     Raises:
         InputError: when ``inputs`` do not fit the graph; nothing has run.
+        StoreError: when ``options.store`` fails to record the run or, mid-run, a commit
+            (the run stops, is recorded ``failed`` and can be resumed once the store works).
     """
     settings = options or _DEFAULT_OPTIONS
     if settings.store is not None:
@@ -68,7 +70,9 @@ def run_sync(
 class RunHandle(Generic[OutputT]):
     """A run in progress: iterate its events with ``async for``; ``result`` when done.
 
-    Use it as an async context manager; leaving the block waits for the run to end.
+    Use it as an async context manager; leaving the block waits for the run to end. An
+    error the run raises (``InputError``, a listener's) leaves the block as itself, and
+    an error raised in the block cancels the run and leaves as itself: never grouped.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class RunHandle(Generic[OutputT]):
         self._inputs = inputs
         self._result: RunResult[OutputT] | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
+        self._error: Exception | None = None
 
     @property
     def run_id(self) -> str:
@@ -104,7 +109,11 @@ class RunHandle(Generic[OutputT]):
 
     async def _drive(self) -> None:
         with self._send:
-            result = await self._scheduler.execute(self._inputs)
+            try:
+                result = await self._scheduler.execute(self._inputs)
+            except Exception as error:  # raised by __aexit__, outside the task group
+                self._error = error
+                return
             self._result = cast(RunResult[OutputT], result)
 
     async def __aenter__(self) -> RunHandle[OutputT]:
@@ -120,10 +129,17 @@ class RunHandle(Generic[OutputT]):
         traceback: TracebackType | None,
     ) -> bool | None:
         assert self._task_group is not None
+        block_failed = isinstance(exc, Exception)
+        if block_failed:  # stop the run; the block's error then leaves as it is
+            self._scheduler.cancel()
+            exc_type, exc, traceback = None, None, None
         try:
-            return await self._task_group.__aexit__(exc_type, exc, traceback)
+            await self._task_group.__aexit__(exc_type, exc, traceback)
         finally:
             self._receive.close()
+        if self._error is not None and not block_failed:
+            raise self._error
+        return None
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._receive.__aiter__()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
+import anyio.lowlevel
 
 from plait.engine._codec import DecodeError, decode, encode
+from plait.engine._outputs import shown
 from plait.engine._store import (
     CorruptRecordError,
     FailureRecord,
@@ -20,9 +22,11 @@ from plait.engine._store import (
     RunRecord,
     Store,
     StoredStatus,
+    StoreError,
 )
+from plait.engine._store_faults import as_store_error, guarded
 from plait.graphs import Graph, HumanNode
-from plait.nodes import PlaitError, RunError, type_name
+from plait.nodes import NodeOutputError, PlaitError, RunError, type_name
 
 __all__ = [
     "Checkpointer",
@@ -112,7 +116,13 @@ def idempotency_key(run_id: str, node: str, inputs: Mapping[str, object]) -> str
 
 
 class Checkpointer:
-    """One run's link to its store; the scheduler calls it at each commit point."""
+    """One run's link to its store; the scheduler calls it at each commit point.
+
+    A store that fails mid-run (disk full, connection lost, lease taken) stops the run:
+    the failing write records the ``StoreError`` as ``fault`` and calls ``abort``, which
+    cancels the run's nodes; ``supervise`` then records the run ``failed`` (when the store
+    still can) and raises the ``StoreError``. Committed outputs stay, so the run resumes.
+    """
 
     def __init__(
         self,
@@ -134,24 +144,28 @@ class Checkpointer:
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
         self.questions: list[Question] = []
+        self.staged: dict[str, bytes] = {}
+        self.fault: StoreError | None = None
+        self.abort: Callable[[], None] = lambda: None
+        """Stops the run after a fault (the scheduler sets it)."""
 
     async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
         """Record a new run and take its lease."""
         now = self.wall()
-        await self.store.create_run(
-            RunRecord(
-                run_id=self.run_id,
-                graph=self.graph.name,
-                content_hash=self.graph.content_hash,
-                canonical=json.dumps(dict(self.graph.canonical()), sort_keys=True),
-                inputs=encode(dict(inputs)),
-                status=StoredStatus.RUNNING,
-                created_at=now,
-                updated_at=now,
-                parent_run=parent,
-            )
+        record = RunRecord(
+            run_id=self.run_id,
+            graph=self.graph.name,
+            content_hash=self.graph.content_hash,
+            canonical=json.dumps(dict(self.graph.canonical()), sort_keys=True),
+            inputs=encode(dict(inputs)),
+            status=StoredStatus.RUNNING,
+            created_at=now,
+            updated_at=now,
+            parent_run=parent,
         )
-        await self.store.acquire(self.run_id, self.owner, self.lease, now)
+        await guarded(f"record run {self.run_id}", self.store.create_run(record))
+        lease = self.store.acquire(self.run_id, self.owner, self.lease, now)
+        await guarded(f"take the lease of run {self.run_id}", lease)
 
     async def reopen(self, force: bool) -> tuple[dict[str, object], dict[str, object]]:
         """Take the lease of an existing run; return its inputs and restored outputs.
@@ -206,13 +220,52 @@ class Checkpointer:
         """Keep the lease while the run goes (a dead process stops renewing)."""
         while True:
             await anyio.sleep(self.lease / 3)
-            await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
+            lease = self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
+            try:
+                await self.write(f"renew the lease of run {self.run_id}", lease)
+            except StoreError:  # outside the run's scope: the fault and abort stop the run
+                return
 
-    async def commit(self, node: str, attempt: int, value: object) -> None:
-        """Store one node output as the mode says."""
-        data = encode(value)
+    async def write(self, doing: str, call: Awaitable[None]) -> None:
+        """Make a mid-run write; if it fails, stop the run (see the class docstring).
+
+        Raises:
+            StoreError: when the write fails and the caller is not inside the run's scope
+                (inside it, the run's cancellation is raised instead).
+        """
+        try:
+            await call
+        except Exception as error:
+            fault = as_store_error(doing, error)
+            if self.fault is None:
+                self.fault = fault
+            self.abort()
+            await anyio.lowlevel.checkpoint()  # the run is cancelled now: this raises that
+            raise fault from error
+
+    def stage(self, node: str, declared: object, value: object) -> None:
+        """Encode a node's output for its ``commit``, while the node can still fail.
+
+        Raises:
+            NodeOutputError: when the value cannot be stored.
+        """
+        try:
+            self.staged[node] = encode(value)
+        except TypeError as error:
+            raise NodeOutputError(
+                run_id=self.run_id,
+                node=node,
+                expected=type_name(declared),
+                got=shown(value),
+                reason=f"it cannot be checkpointed ({error})",
+            ) from None
+
+    async def commit(self, node: str, attempt: int) -> None:
+        """Store one node's staged output as the mode says."""
+        data = self.staged.pop(node)
         if self.mode == "sync":
-            await self.store.put_output(self.run_id, node, attempt, data, self.wall())
+            put = self.store.put_output(self.run_id, node, attempt, data, self.wall())
+            await self.write(f"commit the output of node `{node}`", put)
             return
         record = OutputRecord(
             self.run_id, node, attempt, data, hashlib.sha256(data).hexdigest(), self.wall()
@@ -220,12 +273,14 @@ class Checkpointer:
         if self.mode == "exit":
             self.buffer.append(record)
         else:
-            await self.store.put_outputs([record])
+            put_batch = self.store.put_outputs([record])
+            await self.write(f"commit the output of node `{node}`", put_batch)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
-        await self.store.put_failure(
-            FailureRecord(self.run_id, node, attempt, type(error).__name__, str(error), self.wall())
+        record = FailureRecord(
+            self.run_id, node, attempt, type(error).__name__, str(error), self.wall()
         )
+        await self.write(f"record the failure of node `{node}`", self.store.put_failure(record))
 
     async def ask(self, node: HumanNode, inputs: Mapping[str, object]) -> object | None:
         """The stored answer for a human node, or None after recording its question."""
@@ -239,11 +294,11 @@ class Checkpointer:
         schema = _schema(node.output)
         self.questions.append(Question(node.id, text, schema))
         if node.id not in self.asked:
-            await self.store.put_interrupt(
-                InterruptRecord(
-                    self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
-                )
+            record = InterruptRecord(
+                self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
             )
+            put = self.store.put_interrupt(record)
+            await self.write(f"record the question of `{node.id}`", put)
         return None
 
     async def finish(self, status: StoredStatus, error: str | None) -> None:

@@ -64,6 +64,7 @@ async def resume(
             ``force``), saying what changed.
         RunLockedError: when another process is running it.
         CorruptRecordError: when a committed output fails its checksum or decoding.
+        StoreError: when the store fails mid-run (the run is recorded ``failed``).
     """
     base = options or RunOptions()
     settings = replace(base, store=store, run_id=run_id, validate_inputs=False)

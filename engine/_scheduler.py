@@ -42,8 +42,8 @@ from plait.engine._events import (
     RunStatus,
 )
 from plait.engine._options import RunOptions
+from plait.engine._outputs import checked_output, is_wrong_output
 from plait.engine._result import NodeStatus, RunResult
-from plait.engine._store import StoredStatus
 from plait.graphs import (
     BranchFailure,
     Graph,
@@ -244,19 +244,10 @@ class Scheduler:
         self.plain = self.plain and checkpoint is None  # failures must be recorded
         if checkpoint is None:
             return await self.execute_here(inputs)
-        async with anyio.create_task_group() as lease:
-            lease.start_soon(checkpoint.renew)
-            try:
-                result = await self.execute_here(inputs)
-            except BaseException:
-                with anyio.CancelScope(shield=True):
-                    await checkpoint.finish(StoredStatus.CANCELLED, "interrupted")
-                raise
-            status = StoredStatus(result.status.value)
-            error = None if result.error is None else str(result.error)
-            await checkpoint.finish(status, error)
-            lease.cancel_scope.cancel()
-        return result
+        from plait.engine._store_faults import supervise
+
+        checkpoint.abort = self.cancel
+        return await supervise(checkpoint, functools.partial(self.execute_here, inputs))
 
     async def execute_here(self, inputs: Mapping[str, object]) -> RunResult[object]:
         graph = self.graph
@@ -280,6 +271,8 @@ class Scheduler:
             raise
         if self.listener_error is not None:
             raise self.listener_error
+        if self.checkpoint is not None and self.checkpoint.fault is not None:
+            raise self.checkpoint.fault
         result = self.finish(scope, timeout, started)
         if self.listener_error is not None:  # a listener broke on RunFinished itself
             raise self.listener_error
@@ -431,7 +424,7 @@ class Scheduler:
                     self.statuses[index] = NodeStatus.WAITING
                     return
                 if self.checkpoint is not None and not isinstance(value, _Absent):
-                    await self.checkpoint.commit(self.names[index], self.attempts[index], value)
+                    await self.checkpoint.commit(self.names[index], self.attempts[index])
                 ready = self.completed(step, value)
             if not ready:
                 return
@@ -451,7 +444,8 @@ class Scheduler:
         self.attempts[index] = 1
         self.statuses[index] = NodeStatus.RUNNING
         try:
-            return await step.node.fn(**self.args[index])  # type: ignore[attr-defined]
+            value = await step.node.fn(**self.args[index])  # type: ignore[attr-defined]
+            return checked_output(self.run_id, self.names[index], step.node, value)
         except Exception as error:
             raise _GaveUp(error, 1) from error
         except BaseException:
@@ -698,10 +692,14 @@ class Scheduler:
                 value = await self.attempt(step, attempt)
                 if step.routes is not None:
                     self.labels(step, value)
+                value = checked_output(self.run_id, name, step.node, value)
+                if self.checkpoint is not None and value is not _WAITING:
+                    self.checkpoint.stage(name, step.node.output, value)
             except Exception as error:
                 if self.checkpoint is not None:
                     await self.checkpoint.failed(name, attempt, error)
                 final = isinstance(error, RouteError | JoinUnsatisfiedError)
+                final = final or is_wrong_output(error)
                 if not final and attempt < policy.max_attempts and policy.retries(error):
                     delay = policy.delay(attempt, error, self.jitter())
                     if listeners:

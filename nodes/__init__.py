@@ -19,6 +19,7 @@ from plait.nodes._errors import (
     GraphDefinitionError,
     InputError,
     NodeFailedError,
+    NodeOutputError,
     NodeTimeoutError,
     OutputValidationError,
     OverloadedError,
@@ -39,7 +40,7 @@ from plait.nodes._errors import (
 from plait.nodes._function import FunctionNode, Input, Node, node, to_node
 from plait.nodes._policy import NO_RETRY, RetryPolicy
 from plait.nodes._types import close_matches, field_getter, field_types, is_assignable, type_name
-from plait.nodes._values import check_value, from_jsonable, to_jsonable
+from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
 from plait.nodes._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
@@ -205,6 +206,7 @@ __all__ = [
     "NodeBoundModel",
     "NodeFailedError",
     "NodeId",
+    "NodeOutputError",
     "NodeTimeoutError",
     "OpenAIModel",
     "OutputSchema",
@@ -258,6 +260,7 @@ __all__ = [
     "dump_yaml",
     "field_getter",
     "field_types",
+    "fit_value",
     "from_jsonable",
     "is_assignable",
     "load_config",

@@ -8,6 +8,7 @@
     ├── InputError               a run was given inputs that do not fit the graph
     ├── RunError                 a run could not finish (carries the run id)
     │   ├── NodeFailedError          a node gave up; the node's last error is ``__cause__``
+    │   ├── NodeOutputError          a node returned a value that is not its declared type
     │   ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
     │   ├── RunCancelledError        the run was cancelled before it finished
     │   └── RunWaitingError          the run waits for answers (plait.engine)
@@ -54,6 +55,7 @@ __all__ = [
     "GraphDefinitionError",
     "InputError",
     "NodeFailedError",
+    "NodeOutputError",
     "NodeTimeoutError",
     "OutputValidationError",
     "OverloadedError",
@@ -145,6 +147,26 @@ class NodeFailedError(RunError):
         super().__init__(
             f"run {run_id}: node `{node}` failed after {attempts} {times}: "
             f"{type(error).__name__}: {detail}",
+            run_id=run_id,
+        )
+
+
+class NodeOutputError(RunError):
+    """A node returned a value that does not fit its declared output type, or cannot be stored.
+
+    A programming error, so it is never retried: the node fails at once, and the run's
+    ``NodeFailedError`` carries this as its ``__cause__``. ``got`` describes the value.
+    """
+
+    def __init__(self, *, run_id: str, node: str, expected: str, got: str, reason: str) -> None:
+        self.node = node
+        self.expected = expected
+        self.got = got
+        self.reason = reason
+        super().__init__(
+            f"node `{node}` returned {got}, which does not fit its declared output type "
+            f"`{expected}`: {reason} (return a `{expected}`, or change the node's return "
+            "annotation)",
             run_id=run_id,
         )
 

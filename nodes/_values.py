@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,6 +19,7 @@ __all__ = [
     "ArgumentField",
     "Arguments",
     "check_value",
+    "fit_value",
     "from_jsonable",
     "json_schema",
     "parse_json",
@@ -66,6 +67,37 @@ def check_value(annotation: object, value: object) -> str | None:
     except Exception as error:  # pydantic's ValidationError, or a schema it cannot build
         return _first_error(error)
     return None
+
+
+def fit_value(annotation: object) -> Callable[[object], object] | None:
+    """A strict check of values declared ``annotation``, or None when any value fits.
+
+    The check returns the value as that type (a fitting ``dict`` becomes the declared
+    model; nothing is coerced from another kind), or raises ``ValueError`` with the first
+    reason it does not fit. A type pydantic cannot describe is not checked (None).
+    """
+    try:
+        return _fitter(annotation)
+    except TypeError:  # unhashable annotation: build one uncached
+        return _fitter.__wrapped__(annotation)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fitter(annotation: Any) -> Callable[[object], object] | None:
+    if annotation is object or annotation is Any:
+        return None
+    try:
+        validate = _adapter_for(annotation).validate_python
+    except Exception:  # a schema pydantic cannot build
+        return None
+
+    def fit(value: object) -> object:
+        try:
+            return validate(value, strict=True)
+        except Exception as error:
+            raise ValueError(_first_error(error)) from None
+
+    return fit
 
 
 def from_jsonable(annotation: object, data: object) -> object:

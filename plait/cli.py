@@ -289,7 +289,7 @@ def _execute(
     import anyio
 
     from plait._progress import LogLines, live_progress
-    from plait.engine import EventListener, TraceRecorder, run
+    from plait.engine import EventListener, StoreError, TraceRecorder, run
     from plait.nodes import InputError
 
     recorder = TraceRecorder(graph) if trace is not None else None
@@ -313,6 +313,8 @@ def _execute(
             result = anyio.run(go, LogLines(graph, sys.stderr))
     except InputError as error:  # converted inputs that still fail the engine's check
         raise CliError(str(error)) from None
+    except StoreError as error:  # the store failed mid-run: the run is recorded failed
+        raise CliError(str(error), RUN_FAILED) from None
     if recorder is not None and trace is not None:
         write_trace(recorder.trace(), trace)
     return result

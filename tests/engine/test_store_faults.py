@@ -1,0 +1,362 @@
+"""A store that fails mid-run: one ``StoreError``, the run recorded failed, and resumable."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import anyio
+import pytest
+
+from plait import Graph, GraphBuilder, RetryPolicy, RunOptions, RunStatus, StoreError, run_sync
+from plait.cli import main
+from plait.engine import (
+    FailureRecord,
+    InterruptRecord,
+    MemoryStore,
+    OutputRecord,
+    RunRecord,
+    SQLiteStore,
+    Store,
+    StoredStatus,
+    resume,
+)
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
+
+
+class FaultyStore:
+    """Delegates to a real store; the methods named in ``broken`` raise ``error``.
+
+    ``nodes`` narrows output writes to those nodes; ``after`` lets that many calls of a
+    broken method through first.
+    """
+
+    def __init__(self, inner: Store, error: Exception = DISK_FULL) -> None:
+        self.inner = inner
+        self.error = error
+        self.broken: set[str] = set()
+        self.nodes: set[str] = set()
+        self.after = 0
+
+    def fail(self, method: str, node: str | None = None) -> None:
+        if method not in self.broken or (node and self.nodes and node not in self.nodes):
+            return
+        if self.after:
+            self.after -= 1
+            return
+        raise self.error
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def create_run(self, record: RunRecord) -> None:
+        self.fail("create_run")
+        await self.inner.create_run(record)
+
+    async def set_status(
+        self, run_id: str, status: StoredStatus, at: float, error: str | None = None
+    ) -> None:
+        self.fail("set_status")
+        await self.inner.set_status(run_id, status, at, error)
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        return await self.inner.get_run(run_id)
+
+    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
+        return await self.inner.list_runs(limit)
+
+    async def put_output(
+        self, run_id: str, node: str, attempt: int, data: bytes, at: float
+    ) -> None:
+        self.fail("put_output", node)
+        await self.inner.put_output(run_id, node, attempt, data, at)
+
+    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+        self.fail("put_outputs")
+        await self.inner.put_outputs(records)
+
+    async def outputs(self, run_id: str) -> dict[str, OutputRecord]:
+        return await self.inner.outputs(run_id)
+
+    async def put_failure(self, record: FailureRecord) -> None:
+        self.fail("put_failure")
+        await self.inner.put_failure(record)
+
+    async def failures(self, run_id: str) -> Sequence[FailureRecord]:
+        return await self.inner.failures(run_id)
+
+    async def put_interrupt(self, record: InterruptRecord) -> None:
+        self.fail("put_interrupt")
+        await self.inner.put_interrupt(record)
+
+    async def interrupts(self, run_id: str) -> Sequence[InterruptRecord]:
+        return await self.inner.interrupts(run_id)
+
+    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
+        self.fail("acquire")
+        await self.inner.acquire(run_id, owner, ttl, now)
+
+    async def release(self, run_id: str, owner: str) -> None:
+        await self.inner.release(run_id, owner)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def inner(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """The in-memory store and an SQLite file."""
+    store: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "r.db")
+    await store.open()
+    yield store
+    await store.close()
+
+
+def _chain(calls: Counter[str], slow: float = 0.0) -> Graph[int]:
+    """a -> b -> c, and a sibling ``s`` of ``b`` that ``c`` also needs (slow the first time)."""
+
+    async def a(x: int) -> int:
+        calls["a"] += 1
+        return x + 1
+
+    async def b(x: int) -> int:
+        calls["b"] += 1
+        return x * 10
+
+    async def s(x: int) -> int:
+        calls["s"] += 1
+        if calls["s"] == 1:
+            await anyio.sleep(slow)
+        return x
+
+    async def c(x: int, y: int) -> int:
+        calls["c"] += 1
+        return x + y
+
+    g = GraphBuilder("chain", inputs={"x": int})
+    first = g.add(a, inputs={"x": "inputs.x"})
+    second = g.add(b, inputs={"x": first})
+    sibling = g.add(s, inputs={"x": first})
+    return g.build(g.add(c, inputs={"x": second, "y": sibling}))
+
+
+async def _status(store: Store, run_id: str) -> StoredStatus:
+    record = await store.get_run(run_id)
+    assert record is not None
+    return record.status
+
+
+@pytest.mark.parametrize(
+    "error",
+    [DISK_FULL, sqlite3.OperationalError("database or disk is full")],
+    ids=["oserror", "sqlite"],
+)
+async def test_a_failed_commit_stops_the_run_with_one_store_error(
+    inner: Store, error: Exception
+) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls, slow=5.0)
+    store = FaultyStore(inner, error)
+    store.broken, store.nodes = {"put_output"}, {"b"}
+
+    with anyio.fail_after(3), pytest.raises(StoreError) as raised:  # not an ExceptionGroup
+        await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r1"))
+
+    message = str(raised.value)
+    assert message.startswith("run r1 stopped: the store could not commit the output of node `b`")
+    assert str(error) in message
+    assert "it is recorded failed; resume it once the store works again" in message
+    assert await _status(inner, "r1") is StoredStatus.FAILED  # never `cancelled`
+    assert set(await inner.outputs("r1")) == {"a"}
+    assert calls == Counter(a=1, b=1, s=1)  # the slow sibling was cancelled
+
+    store.broken.clear()
+    done = await resume(graph, "r1", store=store)
+
+    assert done.status is RunStatus.SUCCEEDED
+    assert done.output == 22
+    assert calls == Counter(a=1, b=2, s=2, c=1)  # `a` was committed: it never reruns
+
+
+def test_run_sync_raises_the_store_error_itself(anyio_backend: str) -> None:
+    store = FaultyStore(MemoryStore())
+    store.broken = {"put_output"}
+    anyio.run(store.open, backend=anyio_backend)
+    options = RunOptions(store=store)
+
+    with pytest.raises(StoreError, match="No space left on device"):
+        run_sync(_chain(Counter()), {"x": 1}, options=options, backend=anyio_backend)
+
+
+async def test_a_failed_failure_record_stops_the_run(inner: Store) -> None:
+    attempts: list[int] = []
+
+    async def flaky(x: int) -> int:
+        attempts.append(x)
+        if len(attempts) == 1:
+            raise ConnectionError("try again")
+        return x
+
+    g = GraphBuilder("flaky", inputs={"x": int})
+    retry = RetryPolicy(max_attempts=2, initial_delay=0)
+    graph = g.build(g.add(flaky, inputs={"x": "inputs.x"}, retry=retry))
+    store = FaultyStore(inner)
+    store.broken = {"put_failure"}
+
+    with pytest.raises(StoreError, match="record the failure of node `flaky`"):
+        await graph.run({"x": 4}, options=RunOptions(store=store, run_id="r2"))
+
+    assert await _status(inner, "r2") is StoredStatus.FAILED
+    store.broken.clear()
+    assert (await resume(graph, "r2", store=store)).output == 4
+
+
+async def test_a_failed_question_stops_the_run(inner: Store) -> None:
+    g = GraphBuilder("asking", inputs={"x": int})
+    graph = g.build(g.ask("approve", question="ok?", answer=bool, inputs={"x": "inputs.x"}))
+    store = FaultyStore(inner)
+    store.broken = {"put_interrupt"}
+
+    with pytest.raises(StoreError, match="record the question of `approve`"):
+        await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r3"))
+
+    assert await _status(inner, "r3") is StoredStatus.FAILED
+    store.broken.clear()
+    assert (await resume(graph, "r3", store=store)).status is RunStatus.WAITING
+
+
+async def test_a_lost_lease_stops_the_run(inner: Store) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls, slow=5.0)
+    store = FaultyStore(inner)
+    store.broken, store.after = {"acquire"}, 1  # the run takes its lease, then cannot renew
+
+    with anyio.fail_after(3), pytest.raises(StoreError, match="renew the lease of run r4"):
+        await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r4", lease=0.06))
+
+    assert await _status(inner, "r4") is StoredStatus.FAILED
+    assert calls["c"] == 0
+
+
+@pytest.mark.parametrize("durability", ["async", "exit"])
+async def test_a_failed_batch_commit_stops_the_run(inner: Store, durability: str) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls)
+    store = FaultyStore(inner)
+    store.broken = {"put_outputs"}
+    options = RunOptions(store=store, run_id="r5", durability=durability)  # type: ignore[arg-type]
+
+    with pytest.raises(StoreError, match="No space left on device"):
+        await graph.run({"x": 1}, options=options)
+
+    assert await _status(inner, "r5") is StoredStatus.FAILED
+    store.broken.clear()
+    assert (await resume(graph, "r5", store=store)).output == 22
+
+
+async def test_a_store_that_cannot_record_the_failure_leaves_the_run_resumable(
+    tmp_path: Path,
+) -> None:
+    """A real SQLite write error: another connection holds the write lock past the timeout."""
+    path = tmp_path / "locked.db"
+    store = SQLiteStore(path, busy_timeout=0.05)
+    await store.open()
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    calls: Counter[str] = Counter()
+
+    async def a(x: int) -> int:
+        calls["a"] += 1
+        return x + 1
+
+    async def b(x: int) -> int:
+        calls["b"] += 1
+        if calls["b"] == 1:
+            blocker.execute("BEGIN IMMEDIATE")  # every write of the store now fails
+        return x * 10
+
+    g = GraphBuilder("locked", inputs={"x": int})
+    graph = g.build(g.add(b, inputs={"x": g.add(a, inputs={"x": "inputs.x"})}))
+    try:
+        with pytest.raises(StoreError) as raised:
+            await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r6"))
+        assert "database is locked" in str(raised.value)
+        assert "the store could not record that either" in str(raised.value)
+        assert isinstance(raised.value.__cause__, StoreError)
+        assert isinstance(raised.value.__cause__.__cause__, sqlite3.OperationalError)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert await _status(store, "r6") is StoredStatus.RUNNING  # as after a crash
+
+    later = RunOptions(wall=lambda: time.time() + 60)  # once the dead run's lease expired
+    done = await resume(graph, "r6", store=store, options=later)
+    await store.close()
+
+    assert done.output == 20
+    assert calls == Counter(a=1, b=2)
+
+
+async def test_a_broken_listener_with_a_store_is_recorded_failed(inner: Store) -> None:
+    def broken(event: object) -> None:
+        raise KeyError("the display broke")
+
+    with pytest.raises(KeyError, match="the display broke"):  # the error itself, ungrouped
+        await _chain(Counter()).run(
+            {"x": 1}, options=RunOptions(store=inner, run_id="r7"), listeners=(broken,)
+        )
+
+    assert await _status(inner, "r7") is StoredStatus.FAILED
+
+
+async def _double(x: int) -> int:
+    return x * 2
+
+
+def _cli_graph() -> Graph[int]:
+    g = GraphBuilder("cli_faults", inputs={"x": int})
+    first = g.add(_double, id="first", inputs={"x": "inputs.x"})
+    return g.build(g.add(_double, id="second", inputs={"x": first}))
+
+
+CLI_GRAPH = _cli_graph()
+
+
+def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(ROOT))
+    target = "tests.engine.test_store_faults:CLI_GRAPH"
+    real = SQLiteStore.put_output
+
+    async def disk_full(
+        self: SQLiteStore, run_id: str, node: str, attempt: int, data: bytes, at: float
+    ) -> None:
+        if node == "second":
+            raise DISK_FULL
+        await real(self, run_id, node, attempt, data, at)
+
+    monkeypatch.setattr(SQLiteStore, "put_output", disk_full)
+    code = main(["run", target, "--input", '{"x": 3}'])
+
+    assert code == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1
+    assert errors[0].startswith("plait: error: run ")
+    assert "could not commit the output of node `second`" in errors[0]
+    assert "No space left on device" in errors[0]
+    run_id = errors[0].split()[3]
+
+    monkeypatch.setattr(SQLiteStore, "put_output", real)
+    assert main(["runs"]) == 0
+    assert f"{run_id}" in capsys.readouterr().out
+    assert main(["resume", run_id, "--graph", target]) == 0
+    assert capsys.readouterr().out.strip() == "12"
