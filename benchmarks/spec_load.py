@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from workloads_plait import NOOP, define_chain
 
 from plait import GraphBuilder, NodeRef, Registry, SpecLimits, dump, load
-from plait.graphs._spec_parse import parse_document
-from plait.graphs._spec_read import read_document
+from plait.graphs.spec._parse import parse_document
+from plait.graphs.spec._read import read_document
 
 __all__ = ["main"]
 

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import anyio
 
-from plait.engine._memory_store import MemoryStore
-from plait.engine._postgres_store import PostgresStore
-from plait.engine._sqlite_store import SQLiteStore
-from plait.engine._store import RunRecord, Store, StoredStatus
+from plait.engine.stores._memory import MemoryStore
+from plait.engine.stores._postgres import PostgresStore
+from plait.engine.stores._protocol import RunRecord, Store, StoredStatus
+from plait.engine.stores._sqlite import SQLiteStore
 
 __all__ = ["Figure", "main", "measure_store", "postgres_floor", "sqlite_floor"]
 

@@ -24,7 +24,7 @@ from plait.engine._events import (
 )
 from plait.engine._options import RunOptions, new_run_id
 from plait.engine._result import NodeOutcome, NodeStatus, RunResult
-from plait.engine._store import (
+from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
     FailureRecord,
@@ -38,12 +38,14 @@ from plait.engine._store import (
 )
 
 if _typing.TYPE_CHECKING:
-    from plait.engine._memory_store import MemoryStore
-    from plait.engine._postgres_store import PostgresStore
     from plait.engine._resume import fork, resume
-    from plait.engine._sqlite_store import SQLiteStore
-    from plait.engine._store_url import STORE_URL_FORMS, open_store
-    from plait.engine._trace import (
+    from plait.engine.stores._memory import MemoryStore
+    from plait.engine.stores._postgres import PostgresStore
+    from plait.engine.stores._sqlite import SQLiteStore
+    from plait.engine.stores._url import STORE_URL_FORMS, open_store
+    from plait.engine.traces._diff import TraceChange, TraceDiff, diff
+    from plait.engine.traces._recorder import TraceRecorder, trace, trace_sync
+    from plait.engine.traces._trace import (
         TRACE_VERSION,
         FailedAttempt,
         NodeTrace,
@@ -52,33 +54,31 @@ if _typing.TYPE_CHECKING:
         TracedCall,
         TracedError,
     )
-    from plait.engine._trace_diff import TraceChange, TraceDiff, diff
-    from plait.engine._trace_recorder import TraceRecorder, trace, trace_sync
-    from plait.engine._trace_values import DEFAULT_REDACTED_KEYS, Redaction
+    from plait.engine.traces._values import DEFAULT_REDACTED_KEYS, Redaction
 
 _LAZY: dict[str, str] = {
-    "DEFAULT_REDACTED_KEYS": "plait.engine._trace_values",
-    "FailedAttempt": "plait.engine._trace",
-    "MemoryStore": "plait.engine._memory_store",
-    "NodeTrace": "plait.engine._trace",
-    "PostgresStore": "plait.engine._postgres_store",
-    "Redaction": "plait.engine._trace_values",
-    "RouteDecision": "plait.engine._trace",
-    "SQLiteStore": "plait.engine._sqlite_store",
-    "STORE_URL_FORMS": "plait.engine._store_url",
-    "TRACE_VERSION": "plait.engine._trace",
-    "Trace": "plait.engine._trace",
-    "TraceChange": "plait.engine._trace_diff",
-    "TraceDiff": "plait.engine._trace_diff",
-    "TraceRecorder": "plait.engine._trace_recorder",
-    "TracedCall": "plait.engine._trace",
-    "TracedError": "plait.engine._trace",
-    "diff": "plait.engine._trace_diff",
+    "DEFAULT_REDACTED_KEYS": "plait.engine.traces._values",
+    "FailedAttempt": "plait.engine.traces._trace",
+    "MemoryStore": "plait.engine.stores._memory",
+    "NodeTrace": "plait.engine.traces._trace",
+    "PostgresStore": "plait.engine.stores._postgres",
+    "Redaction": "plait.engine.traces._values",
+    "RouteDecision": "plait.engine.traces._trace",
+    "SQLiteStore": "plait.engine.stores._sqlite",
+    "STORE_URL_FORMS": "plait.engine.stores._url",
+    "TRACE_VERSION": "plait.engine.traces._trace",
+    "Trace": "plait.engine.traces._trace",
+    "TraceChange": "plait.engine.traces._diff",
+    "TraceDiff": "plait.engine.traces._diff",
+    "TraceRecorder": "plait.engine.traces._recorder",
+    "TracedCall": "plait.engine.traces._trace",
+    "TracedError": "plait.engine.traces._trace",
+    "diff": "plait.engine.traces._diff",
     "fork": "plait.engine._resume",
-    "open_store": "plait.engine._store_url",
+    "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",
-    "trace": "plait.engine._trace_recorder",
-    "trace_sync": "plait.engine._trace_recorder",
+    "trace": "plait.engine.traces._recorder",
+    "trace_sync": "plait.engine.traces._recorder",
 }
 """Loaded on first use: stores, resume/fork and traces cost imports plain runs never need."""
 

@@ -12,9 +12,10 @@ from typing import Any, Literal
 import anyio
 import anyio.lowlevel
 
-from plait.engine._codec import DecodeError, decode, encode
 from plait.engine._outputs import shown
-from plait.engine._store import (
+from plait.engine._store_faults import as_store_error, guarded
+from plait.engine.stores._codec import DecodeError, decode, encode
+from plait.engine.stores._protocol import (
     CorruptRecordError,
     FailureRecord,
     InterruptRecord,
@@ -24,7 +25,6 @@ from plait.engine._store import (
     StoredStatus,
     StoreError,
 )
-from plait.engine._store_faults import as_store_error, guarded
 from plait.graphs import Graph, HumanNode
 from plait.nodes import NodeOutputError, PlaitError, RunError, type_name
 

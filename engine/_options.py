@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from plait.engine._clock import Clock, SystemClock
-from plait.engine._store import Store
+from plait.engine.stores._protocol import Store
 
 __all__ = ["RunOptions", "new_run_id"]
 

@@ -11,7 +11,7 @@ from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler, check_inputs
-from plait.engine._store import OutputRecord, Store
+from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
 
@@ -130,7 +130,7 @@ async def fork(
 def _encoded(values: Mapping[str, object]) -> dict[str, tuple[bytes, str]]:
     import hashlib
 
-    from plait.engine._codec import encode
+    from plait.engine.stores._codec import encode
 
     found: dict[str, tuple[bytes, str]] = {}
     for name, value in values.items():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 
 from plait.engine._result import RunResult
-from plait.engine._store import StoredStatus, StoreError
+from plait.engine.stores._protocol import StoredStatus, StoreError
 
 if TYPE_CHECKING:
     from plait.engine._durable import Checkpointer

@@ -15,10 +15,10 @@ from plait.graphs._kinds import (
 )
 from plait.graphs._outline import Outline, OutlineNode, outline
 from plait.graphs._rebuild import with_nodes
-from plait.graphs._registry import Registry
-from plait.graphs._spec import SPEC_VERSION, dump, load, spec_schema
-from plait.graphs._spec_errors import SpecError
-from plait.graphs._spec_limits import SpecLimits
+from plait.graphs.spec._errors import SpecError
+from plait.graphs.spec._io import SPEC_VERSION, dump, load, spec_schema
+from plait.graphs.spec._limits import SpecLimits
+from plait.graphs.spec._registry import Registry
 
 __all__ = [
     "INPUTS",

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeGuard
 
 from plait.graphs._graph import INPUTS, Edge
-from plait.graphs._registry import Registry
-from plait.graphs._spec_limits import SpecLimits
-from plait.graphs._spec_read import SpecSource
+from plait.graphs.spec._limits import SpecLimits
+from plait.graphs.spec._read import SpecSource
+from plait.graphs.spec._registry import Registry
 
 if TYPE_CHECKING:
-    from plait.graphs._spec_models import GraphSpec, NodeSpec
+    from plait.graphs.spec._models import GraphSpec, NodeSpec
 
 __all__ = ["Fact", "Outline", "OutlineNode", "outline"]
 
@@ -112,10 +112,10 @@ def outline(source: SpecSource, *, limits: SpecLimits = _DEFAULT_LIMITS) -> Outl
             its graphs nest (unknown, unused or recursive graphs).
         OSError: when a path cannot be read.
     """
-    from plait.graphs._spec_document import Document, check_limits, graph_order
-    from plait.graphs._spec_errors import SpecError
-    from plait.graphs._spec_parse import parse_document
-    from plait.graphs._spec_read import read_document
+    from plait.graphs.spec._document import Document, check_limits, graph_order
+    from plait.graphs.spec._errors import SpecError
+    from plait.graphs.spec._parse import parse_document
+    from plait.graphs.spec._read import read_document
 
     data, subject = read_document(source, limits)
     spec = parse_document(data, limits, subject)
@@ -155,8 +155,8 @@ def _spec_outline(spec: GraphSpec, name: str, built: Mapping[str, Outline]) -> O
 
 
 def _spec_node(node: NodeSpec, built: Mapping[str, Outline]) -> OutlineNode:
-    from plait.graphs._spec_document import reference
-    from plait.graphs._spec_models import HumanSpec
+    from plait.graphs.spec._document import reference
+    from plait.graphs.spec._models import HumanSpec
 
     data = node.model_dump(exclude_none=True)
     kind = str(data.pop("kind"))

@@ -41,14 +41,14 @@ from plait.nodes._function import FunctionNode, Input, Node, node, to_node
 from plait.nodes._policy import NO_RETRY, RetryPolicy
 from plait.nodes._types import close_matches, field_getter, field_types, is_assignable, type_name
 from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
-from plait.nodes._yaml import dump_yaml, load_yaml
+from plait.nodes.llm._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
-    from plait.nodes._agent import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
-    from plait.nodes._agent_factory import agent
-    from plait.nodes._anthropic import AnthropicModel
-    from plait.nodes._catalog import PRICING, ModelCatalog, Pricing
-    from plait.nodes._config import (
+    from plait.nodes.agents._factory import agent
+    from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
+    from plait.nodes.agents._tools import Tool, ToolRegistry, tool
+    from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
+    from plait.nodes.llm._config import (
         CONFIG_FILE,
         SECRETS_FILE,
         PlaitConfig,
@@ -56,10 +56,9 @@ if _typing.TYPE_CHECKING:
         RateLimit,
         load_config,
     )
-    from plait.nodes._history import load_history, save_history
-    from plait.nodes._limits import RateLimitedModel, RateLimiter
-    from plait.nodes._memory import ConversationMemory
-    from plait.nodes._messages import (
+    from plait.nodes.llm._history import load_history, save_history
+    from plait.nodes.llm._limits import RateLimitedModel, RateLimiter
+    from plait.nodes.llm._messages import (
         Image,
         Message,
         Part,
@@ -71,7 +70,7 @@ if _typing.TYPE_CHECKING:
         ToolResult,
         Usage,
     )
-    from plait.nodes._model import (
+    from plait.nodes.llm._model import (
         Delta,
         DeltaHandler,
         ModelClient,
@@ -84,75 +83,76 @@ if _typing.TYPE_CHECKING:
         ToolChoice,
         ToolSpec,
     )
-    from plait.nodes._model_string import ALIASES, PROVIDERS, ModelSpec, parse_model
-    from plait.nodes._offline import (
+    from plait.nodes.llm._model_string import ALIASES, PROVIDERS, ModelSpec, parse_model
+    from plait.nodes.llm._offline import (
         CALL_TOOL_INDICATOR,
         FIXED_RESPONSE_INDICATOR,
         PassthroughModel,
         PlaybackModel,
     )
-    from plait.nodes._openai import OpenAIModel
-    from plait.nodes._scripted import ScriptedModel, ScriptedReply
-    from plait.nodes._secret import Secret
-    from plait.nodes._tools import Tool, ToolRegistry, tool
+    from plait.nodes.llm._scripted import ScriptedModel, ScriptedReply
+    from plait.nodes.llm._secret import Secret
+    from plait.nodes.llm.providers._anthropic import AnthropicModel
+    from plait.nodes.llm.providers._openai import OpenAIModel
+    from plait.nodes.memory._conversation import ConversationMemory
 
 _LAZY: dict[str, str] = {
-    "AGENT_RETRY": "plait.nodes._agent",
-    "ALIASES": "plait.nodes._model_string",
-    "AgentNode": "plait.nodes._agent",
-    "AgentResult": "plait.nodes._agent",
-    "AnthropicModel": "plait.nodes._anthropic",
-    "CALL_TOOL_INDICATOR": "plait.nodes._offline",
-    "CONFIG_FILE": "plait.nodes._config",
-    "ConversationMemory": "plait.nodes._memory",
-    "Delta": "plait.nodes._model",
-    "DeltaHandler": "plait.nodes._model",
-    "FIXED_RESPONSE_INDICATOR": "plait.nodes._offline",
-    "Image": "plait.nodes._messages",
-    "Message": "plait.nodes._messages",
-    "ModelCatalog": "plait.nodes._catalog",
-    "ModelClient": "plait.nodes._model",
-    "ModelRequest": "plait.nodes._model",
-    "ModelResponse": "plait.nodes._model",
-    "ModelSpec": "plait.nodes._model_string",
-    "NodeBoundModel": "plait.nodes._agent",
-    "OpenAIModel": "plait.nodes._openai",
-    "OutputSchema": "plait.nodes._model",
-    "PRICING": "plait.nodes._catalog",
-    "PROVIDERS": "plait.nodes._model_string",
-    "Part": "plait.nodes._messages",
-    "PassthroughModel": "plait.nodes._offline",
-    "PlaitConfig": "plait.nodes._config",
-    "PlaybackModel": "plait.nodes._offline",
-    "Pricing": "plait.nodes._catalog",
-    "ProviderConfig": "plait.nodes._config",
-    "RateLimit": "plait.nodes._config",
-    "RateLimitedModel": "plait.nodes._limits",
-    "RateLimiter": "plait.nodes._limits",
-    "Role": "plait.nodes._messages",
-    "SECRETS_FILE": "plait.nodes._config",
-    "ScriptedModel": "plait.nodes._scripted",
-    "ScriptedReply": "plait.nodes._scripted",
-    "Secret": "plait.nodes._secret",
-    "StopReason": "plait.nodes._messages",
-    "Text": "plait.nodes._messages",
-    "TextDelta": "plait.nodes._model",
-    "Thinking": "plait.nodes._messages",
-    "ThinkingDelta": "plait.nodes._model",
-    "Tool": "plait.nodes._tools",
-    "ToolCall": "plait.nodes._messages",
-    "ToolCallDelta": "plait.nodes._model",
-    "ToolChoice": "plait.nodes._model",
-    "ToolRegistry": "plait.nodes._tools",
-    "ToolResult": "plait.nodes._messages",
-    "ToolSpec": "plait.nodes._model",
-    "Usage": "plait.nodes._messages",
-    "agent": "plait.nodes._agent_factory",
-    "load_config": "plait.nodes._config",
-    "load_history": "plait.nodes._history",
-    "parse_model": "plait.nodes._model_string",
-    "save_history": "plait.nodes._history",
-    "tool": "plait.nodes._tools",
+    "AGENT_RETRY": "plait.nodes.agents._node",
+    "ALIASES": "plait.nodes.llm._model_string",
+    "AgentNode": "plait.nodes.agents._node",
+    "AgentResult": "plait.nodes.agents._node",
+    "AnthropicModel": "plait.nodes.llm.providers._anthropic",
+    "CALL_TOOL_INDICATOR": "plait.nodes.llm._offline",
+    "CONFIG_FILE": "plait.nodes.llm._config",
+    "ConversationMemory": "plait.nodes.memory._conversation",
+    "Delta": "plait.nodes.llm._model",
+    "DeltaHandler": "plait.nodes.llm._model",
+    "FIXED_RESPONSE_INDICATOR": "plait.nodes.llm._offline",
+    "Image": "plait.nodes.llm._messages",
+    "Message": "plait.nodes.llm._messages",
+    "ModelCatalog": "plait.nodes.llm._catalog",
+    "ModelClient": "plait.nodes.llm._model",
+    "ModelRequest": "plait.nodes.llm._model",
+    "ModelResponse": "plait.nodes.llm._model",
+    "ModelSpec": "plait.nodes.llm._model_string",
+    "NodeBoundModel": "plait.nodes.agents._node",
+    "OpenAIModel": "plait.nodes.llm.providers._openai",
+    "OutputSchema": "plait.nodes.llm._model",
+    "PRICING": "plait.nodes.llm._catalog",
+    "PROVIDERS": "plait.nodes.llm._model_string",
+    "Part": "plait.nodes.llm._messages",
+    "PassthroughModel": "plait.nodes.llm._offline",
+    "PlaitConfig": "plait.nodes.llm._config",
+    "PlaybackModel": "plait.nodes.llm._offline",
+    "Pricing": "plait.nodes.llm._catalog",
+    "ProviderConfig": "plait.nodes.llm._config",
+    "RateLimit": "plait.nodes.llm._config",
+    "RateLimitedModel": "plait.nodes.llm._limits",
+    "RateLimiter": "plait.nodes.llm._limits",
+    "Role": "plait.nodes.llm._messages",
+    "SECRETS_FILE": "plait.nodes.llm._config",
+    "ScriptedModel": "plait.nodes.llm._scripted",
+    "ScriptedReply": "plait.nodes.llm._scripted",
+    "Secret": "plait.nodes.llm._secret",
+    "StopReason": "plait.nodes.llm._messages",
+    "Text": "plait.nodes.llm._messages",
+    "TextDelta": "plait.nodes.llm._model",
+    "Thinking": "plait.nodes.llm._messages",
+    "ThinkingDelta": "plait.nodes.llm._model",
+    "Tool": "plait.nodes.agents._tools",
+    "ToolCall": "plait.nodes.llm._messages",
+    "ToolCallDelta": "plait.nodes.llm._model",
+    "ToolChoice": "plait.nodes.llm._model",
+    "ToolRegistry": "plait.nodes.agents._tools",
+    "ToolResult": "plait.nodes.llm._messages",
+    "ToolSpec": "plait.nodes.llm._model",
+    "Usage": "plait.nodes.llm._messages",
+    "agent": "plait.nodes.agents._factory",
+    "load_config": "plait.nodes.llm._config",
+    "load_history": "plait.nodes.llm._history",
+    "parse_model": "plait.nodes.llm._model_string",
+    "save_history": "plait.nodes.llm._history",
+    "tool": "plait.nodes.agents._tools",
 }
 
 

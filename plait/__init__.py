@@ -49,12 +49,12 @@ from plait.nodes import (
 __version__ = "0.1.0"
 
 if _typing.TYPE_CHECKING:
-    from plait._cassette import Cassette, CassetteMismatchError, with_cassette
+    from plait.testing._cassette import Cassette, CassetteMismatchError, with_cassette
 
 _LAZY: dict[str, str] = {
-    "Cassette": "plait._cassette",
-    "CassetteMismatchError": "plait._cassette",
-    "with_cassette": "plait._cassette",
+    "Cassette": "plait.testing._cassette",
+    "CassetteMismatchError": "plait.testing._cassette",
+    "with_cassette": "plait.testing._cassette",
 }
 """Names loaded on first use (cassettes pull in the LLM side of plait.nodes)."""
 

@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     from syrupy.extensions.single_file import SingleFileSnapshotExtension
     from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
 
-    from plait._cassette import Cassette, CassetteMode
     from plait.engine import Redaction, RunOptions, RunResult, Trace
     from plait.graphs import Graph
+    from plait.testing._cassette import Cassette, CassetteMode
 
 __all__ = [
     "TraceRunner",
@@ -174,7 +174,7 @@ def plait_cassette(
     request: pytest.FixtureRequest, plait_redaction: Redaction
 ) -> Iterator[Cassette]:
     """A cassette for this test: ``plait_cassette.wrap(graph)`` records or replays its calls."""
-    from plait._cassette import Cassette, CassetteError
+    from plait.testing._cassette import Cassette, CassetteError
 
     mode, path = _cassette_choice(request)
     try:

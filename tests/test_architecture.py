@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 import types
@@ -29,9 +30,54 @@ CALL_TIME_EXCEPTIONS = {("graphs/_graph.py", "engine")}
 
 
 def _modules() -> list[Path]:
-    found = [path for name in SUBPACKAGES for path in sorted((ROOT / name).glob("*.py"))]
-    found.extend(sorted((ROOT / "plait").glob("*.py")))
+    found = [path for name in SUBPACKAGES for path in sorted((ROOT / name).rglob("*.py"))]
+    front = ROOT / "plait"
+    found.extend(
+        path
+        for path in sorted(front.rglob("*.py"))
+        if path.relative_to(front).parts[0] not in SUBPACKAGES  # the layers' symlinks
+    )
     return found
+
+
+def _folders() -> set[str]:
+    """Every package folder of the tree, as `layer/sub/`."""
+    folders = set()
+    for layer in (*SUBPACKAGES, "plait"):
+        for init in (ROOT / layer).rglob("__init__.py"):
+            relative = init.parent.relative_to(ROOT)
+            if layer == "plait" and len(relative.parts) > 1 and relative.parts[1] in SUBPACKAGES:
+                continue
+            folders.add(f"{relative.as_posix()}/")
+    return folders
+
+
+def test_the_architecture_page_names_every_folder_and_no_other() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    tree = page.split("## The tree", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"^- `([a-z_/]+/)` — ", tree, flags=re.MULTILINE))
+    assert named == _folders(), (
+        f"docs/architecture.md and the tree disagree: only on the page {sorted(named - _folders())}"
+        f", only in the tree {sorted(_folders() - named)}"
+    )
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_module_is_over_400_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 400, f"{path.relative_to(ROOT)} has {lines} lines: split it by concern"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_front_imports_no_underscore_module_of_a_layer(path: Path) -> None:
+    relative = path.relative_to(ROOT)
+    if relative.parts[0] != "plait":
+        return
+    for module, _ in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        parts = module.split(".")
+        if parts[0] == "plait" and len(parts) > 1 and parts[1] in SUBPACKAGES:
+            private = [part for part in parts[2:] if part.startswith("_")]
+            assert not private, f"{relative} imports `{module}`: go through the layer's front"
 
 
 def _imports(tree: ast.Module) -> list[tuple[str, bool]]:
@@ -114,3 +160,16 @@ def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_function_is_over_80_lines(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 80
+    ]
+    assert not long, f"{path.relative_to(ROOT)}: split {', '.join(long)}"

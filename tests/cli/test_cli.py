@@ -1,4 +1,4 @@
-"""Tests for the ``plait`` command (plait.cli) and its progress reporting (plait._progress).
+"""Tests for the ``plait`` command (plait.cli) and its progress reporting (plait.cli._progress).
 
 The target modules live next to this file (``cli_graphs``, ``cli_invalid_graph``,
 ``cli_crashing``); tests run from this directory so ``module:attribute`` targets import
@@ -22,7 +22,7 @@ from rich.console import Console
 import plait
 import plait.cli
 from plait import GraphBuilder, RetryPolicy, node
-from plait._progress import LogLines, ProgressTable, describe_error, live_progress
+from plait.cli._progress import LogLines, ProgressTable, describe_error, live_progress
 from plait.engine import (
     Event,
     NodeCancelled,
@@ -368,8 +368,8 @@ def test_live_display_when_stdout_and_stderr_are_terminals(
 
 
 def test_plain_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not plait.cli._wants_live_display(as_json=False)
-    assert not plait.cli._wants_live_display(as_json=True)
+    assert not plait.cli._main._wants_live_display(as_json=False)
+    assert not plait.cli._main._wants_live_display(as_json=True)
 
 
 # -- as a real process -----------------------------------------------------------------
@@ -446,7 +446,7 @@ def test_importing_the_cli_does_not_import_rich() -> None:
     assert done.stdout == "[]\n"
 
 
-# -- plait._progress -------------------------------------------------------------------
+# -- plait.cli._progress -------------------------------------------------------------------
 
 
 @node

@@ -15,8 +15,8 @@ from typing import IO
 
 import pytest
 
-from plait._hints import answer_shape
 from plait.cli import main
+from plait.cli._hints import answer_shape
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from plait._runs_cli import graph_order
 from plait.cli import main
+from plait.cli._runs import graph_order
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVAL = ["run", "examples.approval:graph", "--input", '{"amount": 30}', "--json"]

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from plait import GraphBuilder, RunContext, RunOptions, RunStatus, node
 from plait.engine import Event, NodeFinished, NodeStatus, NodeWaiting
 from plait.engine._durable import GraphChangedError, RunWaitingError
-from plait.engine._memory_store import MemoryStore
 from plait.engine._resume import fork, resume
-from plait.engine._store import CorruptRecordError, RunLockedError, StoredStatus
+from plait.engine.stores._memory import MemoryStore
+from plait.engine.stores._protocol import CorruptRecordError, RunLockedError, StoredStatus
 
 pytestmark = pytest.mark.anyio
 

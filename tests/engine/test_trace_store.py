@@ -8,7 +8,7 @@ from examples.approval import graph as approval
 from examples.digest import graph as digest
 from plait import RunOptions
 from plait.engine import MemoryStore, NodeStatus, TraceRecorder, diff
-from plait.engine._trace_store import stored_trace
+from plait.engine.traces._stored import stored_trace
 
 pytestmark = pytest.mark.anyio
 

@@ -198,7 +198,7 @@ def test_the_spec_modules_have_no_way_to_import_or_evaluate(path: Path) -> None:
 
 
 def test_the_schema_is_generated_from_the_models() -> None:
-    from plait.graphs._spec_models import DocumentSpec
+    from plait.graphs.spec._models import DocumentSpec
 
     schema = spec_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

@@ -11,7 +11,7 @@ import pytest
 
 from plait import DefinitionError, GraphBuilder, Registry, RetryPolicy, node
 from plait.graphs import BranchFailure, Graph, LoopResult
-from plait.graphs._spec_text import TypeTextError, label_key, parse_type, write_type
+from plait.graphs.spec._text import TypeTextError, label_key, parse_type, write_type
 
 CALLS: list[str] = []
 """Every registered function and condition records its calls here: loading and dumping

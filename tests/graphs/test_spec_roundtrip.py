@@ -452,8 +452,8 @@ def _node_classes() -> set[type]:
 
 
 def test_every_node_kind_is_in_the_format_or_known_to_be_missing() -> None:
-    from plait.graphs._spec_dump import _WRITERS
-    from plait.graphs._spec_parse import node_kinds
+    from plait.graphs.spec._dump import _WRITERS
+    from plait.graphs.spec._parse import node_kinds
 
     kinds = {cls: cls.kind.fget(None) for cls in _node_classes()}  # type: ignore[attr-defined]
     assert set(kinds.values()) - NOT_YET == set(node_kinds())

@@ -9,9 +9,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from plait.engine._memory_store import MemoryStore
-from plait.engine._postgres_store import PostgresStore
-from plait.engine._sqlite_store import SQLiteStore
+from plait.engine.stores._memory import MemoryStore
+from plait.engine.stores._postgres import PostgresStore
+from plait.engine.stores._sqlite import SQLiteStore
 
 __all__ = ["AnyStore", "Harness", "MemoryHarness", "PostgresHarness", "SQLiteHarness"]
 

@@ -7,7 +7,7 @@ import hashlib
 import anyio
 import pytest
 
-from plait.engine._store import (
+from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
     FailureRecord,

@@ -7,8 +7,8 @@ import urllib.parse
 
 import pytest
 
-from plait.engine._postgres_store import PostgresStore, describe, translate
-from plait.engine._store import StoreError
+from plait.engine.stores._postgres import PostgresStore, describe, translate
+from plait.engine.stores._protocol import StoreError
 
 pytestmark = pytest.mark.anyio
 
@@ -114,7 +114,7 @@ def test_loading_the_stores_leaves_psycopg_unloaded() -> None:
     import sys
 
     code = (
-        "import sys, plait.engine._store_url\n"
+        "import sys, plait.engine.stores._url\n"
         "print([name for name in ('psycopg', 'psycopg_pool') if name in sys.modules])"
     )
     completed = subprocess.run(

@@ -11,8 +11,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from plait.engine._sqlite_store import SQLiteStore
-from plait.engine._store import CorruptRecordError, RunLockedError, StoreError
+from plait.engine.stores._protocol import CorruptRecordError, RunLockedError, StoreError
+from plait.engine.stores._sqlite import SQLiteStore
 
 from .test_conformance import run
 
@@ -105,7 +105,7 @@ async def test_a_lease_held_by_another_process_is_respected(tmp_path: Path) -> N
     child = textwrap.dedent(
         f"""
         import anyio
-        from plait.engine._sqlite_store import SQLiteStore
+        from plait.engine.stores._sqlite import SQLiteStore
 
         async def main() -> None:
             async with SQLiteStore({str(path)!r}) as store:

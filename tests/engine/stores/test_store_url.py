@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from plait.engine._memory_store import MemoryStore
-from plait.engine._postgres_store import PostgresStore
-from plait.engine._sqlite_store import SQLiteStore
-from plait.engine._store import Store, StoreError
-from plait.engine._store_url import open_store
+from plait.engine.stores._memory import MemoryStore
+from plait.engine.stores._postgres import PostgresStore
+from plait.engine.stores._protocol import Store, StoreError
+from plait.engine.stores._sqlite import SQLiteStore
+from plait.engine.stores._url import open_store
 
 
 def test_memory() -> None:

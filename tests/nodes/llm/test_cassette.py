@@ -11,7 +11,6 @@ import pytest
 
 from examples.triage import graph as triage_graph
 from plait import GraphBuilder, ManualClock, Redaction, RunOptions, trace
-from plait._cassette import Cassette, CassetteError, CassetteMismatchError, with_cassette
 from plait.engine import diff
 from plait.graphs import Graph, with_nodes
 from plait.nodes import (
@@ -29,6 +28,7 @@ from plait.nodes import (
     agent,
     tool,
 )
+from plait.testing._cassette import Cassette, CassetteError, CassetteMismatchError, with_cassette
 
 pytestmark = pytest.mark.anyio
 

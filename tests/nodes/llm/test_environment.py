@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from plait import GraphBuilder, trace
-from plait._cassette import Cassette, with_cassette
 from plait.graphs import Graph
 from plait.nodes import (
     AgentNode,
@@ -23,6 +22,7 @@ from plait.nodes import (
     agent,
     parse_model,
 )
+from plait.testing._cassette import Cassette, with_cassette
 from tests.fakes import anthropic_api as anthropic
 from tests.fakes import openai_api as openai
 from tests.fakes.server import FakeServer, Seen, running_server

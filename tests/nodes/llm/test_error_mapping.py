@@ -20,12 +20,12 @@ from plait.nodes import (
     RateLimitedError,
     StreamInterruptedError,
 )
-from plait.nodes._anthropic import ANTHROPIC_ERRORS
-from plait.nodes._anthropic import translate_error as from_anthropic
 from plait.nodes._errors import PlaitError
-from plait.nodes._openai import OPENAI_ERRORS
-from plait.nodes._openai import translate_error as from_openai
-from plait.nodes._provider_errors import kind_of
+from plait.nodes.llm.providers._anthropic import ANTHROPIC_ERRORS
+from plait.nodes.llm.providers._anthropic import translate_error as from_anthropic
+from plait.nodes.llm.providers._errors import kind_of
+from plait.nodes.llm.providers._openai import OPENAI_ERRORS
+from plait.nodes.llm.providers._openai import translate_error as from_openai
 
 
 def _exported_exceptions(module: ModuleType) -> set[str]:

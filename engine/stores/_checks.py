@@ -1,0 +1,132 @@
+"""What every store checks alike: output checksums, stored statuses, schema versions.
+
+The memory, SQLite and PostgreSQL stores share these so that they fail the same way, with
+the same messages, and one conformance suite can hold them to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+
+from plait.engine.stores._protocol import (
+    SCHEMA_VERSION,
+    CorruptRecordError,
+    OutputRecord,
+    StoredStatus,
+    StoreError,
+)
+
+__all__ = [
+    "check_schema",
+    "checksum",
+    "last_per_node",
+    "migration_steps",
+    "no_such_run",
+    "run_exists",
+    "stored_status",
+    "verified",
+]
+
+
+def checksum(data: bytes) -> str:
+    """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def verified(record: OutputRecord) -> OutputRecord:
+    """``record``, after checking that its bytes match its checksum.
+
+    Raises:
+        CorruptRecordError: when they do not, or when the stored data is not bytes.
+    """
+    data: object = record.data
+    if not isinstance(data, bytes):
+        reason = f"its data is stored as {type(data).__name__}, not bytes"
+        raise CorruptRecordError(record.run_id, record.node, reason)
+    found = checksum(data)
+    if found != record.checksum:
+        reason = (
+            f"its {len(data)} bytes hash to sha256 {found[:16]}…, "
+            f"the stored checksum is {str(record.checksum)[:16]}…"
+        )
+        raise CorruptRecordError(record.run_id, record.node, reason)
+    return record
+
+
+def last_per_node(records: Sequence[OutputRecord]) -> list[OutputRecord]:
+    """``records`` checked, keeping the last one of each (run, node), in first-seen order.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes; nothing
+            should then be written.
+    """
+    kept: dict[tuple[str, str], OutputRecord] = {}
+    for record in records:
+        kept[record.run_id, record.node] = verified(record)
+    return list(kept.values())
+
+
+def run_exists(run_id: str) -> StoreError:
+    """The error for ``create_run`` with an id already taken."""
+    return StoreError(f"run {run_id} already exists: pick a new run id")
+
+
+def no_such_run(run_ids: Iterable[str], doing: str) -> StoreError:
+    """The error for writing records of runs that were never created."""
+    names = ", ".join(sorted(set(run_ids)))
+    return StoreError(f"cannot {doing}: no run {names} in this store (create_run first)")
+
+
+def stored_status(value: str, run_id: str) -> StoredStatus:
+    """The ``StoredStatus`` a stored value names.
+
+    Raises:
+        StoreError: when it names none.
+    """
+    try:
+        return StoredStatus(value)
+    except ValueError:
+        expected = ", ".join(status.value for status in StoredStatus)
+        message = f"run {run_id}: the stored status {value!r} is not one of {expected}"
+        raise StoreError(message) from None
+
+
+def check_schema(found: int, where: str) -> None:
+    """Refuse a stored schema version other than ``SCHEMA_VERSION``.
+
+    Raises:
+        StoreError: when ``found`` is newer (this plait is too old for the store) or older
+            (the store needs ``migrate()``).
+    """
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} has schema version {found}, newer than the version {SCHEMA_VERSION} "
+            "this plait writes: upgrade plait to open it"
+        )
+    if found < SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} has schema version {found}, older than the version {SCHEMA_VERSION} "
+            "this plait writes: back it up, then run `await store.migrate()`"
+        )
+
+
+def migration_steps(migrations: Mapping[int, Sequence[str]], found: int, where: str) -> list[str]:
+    """The statements that take a schema from version ``found`` to ``SCHEMA_VERSION``.
+
+    ``migrations[n]`` takes version n to n + 1.
+
+    Raises:
+        StoreError: when ``found`` is newer than ``SCHEMA_VERSION``, or a step is missing.
+    """
+    if found > SCHEMA_VERSION:
+        check_schema(found, where)
+    steps: list[str] = []
+    for version in range(found, SCHEMA_VERSION):
+        if version not in migrations:
+            raise StoreError(
+                f"{where} has schema version {found}, and no migration leads from version "
+                f"{version} to {version + 1}"
+            )
+        steps.extend(migrations[version])
+    return steps

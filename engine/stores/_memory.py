@@ -1,0 +1,198 @@
+"""The in-memory store: dictionaries, for tests and runs that need no durability."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from types import TracebackType
+
+from plait.engine.stores._checks import checksum, last_per_node, no_such_run, run_exists, verified
+from plait.engine.stores._protocol import (
+    SCHEMA_VERSION,
+    FailureRecord,
+    InterruptRecord,
+    OutputRecord,
+    RunLockedError,
+    RunRecord,
+    StoredStatus,
+)
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """A ``Store`` kept in this process's memory; it forgets everything when dropped.
+
+    It behaves exactly like the durable stores (the same errors, orders and checksum
+    checks), so tests written against it hold for them. Closing keeps the data: open it
+    again and it is all there.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[str, RunRecord] = {}
+        self._order: dict[str, int] = {}
+        self._outputs: dict[str, dict[str, OutputRecord]] = {}
+        self._failures: dict[str, list[FailureRecord]] = {}
+        self._interrupts: dict[str, dict[tuple[str, str], InterruptRecord]] = {}
+        self._leases: dict[str, tuple[str, float]] = {}
+        self._sequence = itertools.count()
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(runs={len(self._runs)})"
+
+    async def __aenter__(self) -> MemoryStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Nothing to connect to."""
+
+    async def close(self) -> None:
+        """Nothing to release; the data stays."""
+
+    async def migrate(self) -> int:
+        """Nothing to migrate: returns the schema version, as the durable stores do."""
+        return SCHEMA_VERSION
+
+    async def create_run(self, record: RunRecord) -> None:
+        """Record a new run.
+
+        Raises:
+            StoreError: when the run id already exists.
+        """
+        if record.run_id in self._runs:
+            raise run_exists(record.run_id)
+        self._runs[record.run_id] = record
+        self._order[record.run_id] = next(self._sequence)
+
+    async def set_status(
+        self, run_id: str, status: StoredStatus, at: float, error: str | None = None
+    ) -> None:
+        """Update a run's status, error and ``updated_at``.
+
+        Raises:
+            StoreError: when there is no such run.
+        """
+        record = self._existing(run_id, "set the status")
+        self._runs[run_id] = dataclasses.replace(
+            record, status=StoredStatus(status), updated_at=at, error=error
+        )
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        """The run, or None when there is no such run."""
+        return self._runs.get(run_id)
+
+    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
+        """The most recent runs (by ``created_at``, then creation order), newest first."""
+        newest = sorted(
+            self._runs.values(),
+            key=lambda run: (run.created_at, self._order[run.run_id]),
+            reverse=True,
+        )
+        return newest[: max(limit, 0)]
+
+    async def put_output(
+        self, run_id: str, node: str, attempt: int, data: bytes, at: float
+    ) -> None:
+        """Commit one node's output, replacing an earlier one for the same node.
+
+        Raises:
+            StoreError: when there is no such run.
+        """
+        self._existing(run_id, f"store the output of node `{node}`")
+        record = OutputRecord(run_id, node, attempt, bytes(data), checksum(data), at)
+        self._outputs.setdefault(run_id, {})[node] = record
+
+    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+        """Commit several outputs at once: all of them, or none when one is refused.
+
+        Raises:
+            CorruptRecordError: when a record's checksum does not match its bytes.
+            StoreError: when a record's run does not exist.
+        """
+        kept = last_per_node(records)
+        missing = [record.run_id for record in kept if record.run_id not in self._runs]
+        if missing:
+            raise no_such_run(missing, "store outputs")
+        for record in kept:
+            self._outputs.setdefault(record.run_id, {})[record.node] = record
+
+    async def outputs(self, run_id: str) -> dict[str, OutputRecord]:
+        """Every committed output of a run, by node path, in commit order.
+
+        Raises:
+            CorruptRecordError: when a record's bytes do not match its checksum.
+        """
+        stored = sorted(self._outputs.get(run_id, {}).values(), key=_commit_order)
+        return {record.node: verified(record) for record in stored}
+
+    async def put_failure(self, record: FailureRecord) -> None:
+        """Record a failed attempt.
+
+        Raises:
+            StoreError: when there is no such run.
+        """
+        self._existing(record.run_id, f"record a failure of node `{record.node}`")
+        self._failures.setdefault(record.run_id, []).append(record)
+
+    async def failures(self, run_id: str) -> Sequence[FailureRecord]:
+        """A run's failed attempts, oldest first (by ``created_at``, then recording order)."""
+        return sorted(self._failures.get(run_id, []), key=lambda failure: failure.created_at)
+
+    async def put_interrupt(self, record: InterruptRecord) -> None:
+        """Record a question, or update it (its answer) for the same node and key.
+
+        An update keeps the question's place and ``created_at``.
+
+        Raises:
+            StoreError: when there is no such run.
+        """
+        self._existing(record.run_id, f"record an interrupt of node `{record.node}`")
+        stored = self._interrupts.setdefault(record.run_id, {})
+        earlier = stored.get((record.node, record.key))
+        if earlier is not None:
+            record = dataclasses.replace(record, created_at=earlier.created_at)
+        stored[record.node, record.key] = record
+
+    async def interrupts(self, run_id: str) -> Sequence[InterruptRecord]:
+        """A run's interrupts, oldest first (by ``created_at``, then recording order)."""
+        stored = self._interrupts.get(run_id, {}).values()
+        return sorted(stored, key=lambda interrupt: interrupt.created_at)
+
+    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
+        """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.
+
+        Raises:
+            RunLockedError: when another owner holds a lease that expires after ``now``.
+        """
+        held = self._leases.get(run_id)
+        if held is not None:
+            holder, expires_at = held
+            if holder != owner and expires_at > now:
+                raise RunLockedError(run_id, holder, expires_at - now)
+        self._leases[run_id] = (owner, now + ttl)
+
+    async def release(self, run_id: str, owner: str) -> None:
+        """Give the lease back (no-op when ``owner`` does not hold it)."""
+        held = self._leases.get(run_id)
+        if held is not None and held[0] == owner:
+            del self._leases[run_id]
+
+    def _existing(self, run_id: str, doing: str) -> RunRecord:
+        record = self._runs.get(run_id)
+        if record is None:
+            raise no_such_run([run_id], doing)
+        return record
+
+
+def _commit_order(record: OutputRecord) -> tuple[float, str]:
+    return (record.created_at, record.node)

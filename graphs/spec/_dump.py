@@ -1,0 +1,398 @@
+"""Writing a compiled graph as a spec: every part by its registered name.
+
+The result loads back (with the same registry) to a graph with the same content hash. A
+part without a name, or a node option a spec cannot express, is a problem; all of them are
+reported together, each at the path it would have had in the spec.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from plait.graphs._control import route_labels
+from plait.graphs._graph import Graph
+from plait.graphs._kinds import HumanNode, JoinNode, LoopNode, MapNode, SubgraphNode
+from plait.graphs.spec._errors import Path, SpecError, json_path
+from plait.graphs.spec._registry import Registry
+from plait.graphs.spec._text import TypeTextError, label_key, write_type
+from plait.nodes import NO_RETRY, FunctionNode, Node, Problem, RetryPolicy, type_name
+
+__all__ = ["to_document"]
+
+_DEFAULT_RETRY = RetryPolicy()
+_POLICY_NUMBERS = ("initial_delay", "multiplier", "max_delay", "jitter")
+_KEY_ORDER = {
+    key: index
+    for index, key in enumerate(
+        [
+            *("id", "kind", "function", "agent", "graph", "body", "question", "answer"),
+            *("model", "instructions", "prompt", "inputs"),
+            *("over", "carry", "max_iterations", "until", "policy", "k", "concurrency"),
+            *("max_items", "collect_failures", "retry", "timeout", "pool", "blocking"),
+            *("description", "routes"),
+        ]
+    )
+}
+"""The order a node's keys are written in: what it is, what feeds it, then its options."""
+_MAX_NESTING = 100
+"""How deep graphs may nest in a dump: deeper is a problem, not a RecursionError."""
+
+
+def _same(first: object, second: object) -> bool:
+    """Equal and of one type: ``10`` and ``10.0`` hash differently, so they differ here."""
+    if isinstance(first, RetryPolicy) and isinstance(second, RetryPolicy):
+        return first == second and all(
+            type(getattr(first, name)) is type(getattr(second, name)) for name in _POLICY_NUMBERS
+        )
+    return type(first) is type(second) and first == second
+
+
+def _callable_name(fn: object) -> str:
+    module = getattr(fn, "__module__", None) or type(fn).__module__
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{module}.{qualname}"
+
+
+class _Dump:
+    """One dump: the registry, the problems so far, and the graphs written by content hash."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.problems: list[Problem] = []
+        self.keys: dict[str, str] = {}
+        self.graphs: dict[str, dict[str, object]] = {}
+        self.depth = 0
+
+    def add(self, code: str, path: Path, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(code, json_path(path), message, hint))
+
+    def number(self, value: float, path: Path) -> float:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add("unrepresentable", path, f"{value} cannot be written in JSON")
+        return value
+
+    def type_text(self, annotation: object, path: Path) -> str:
+        try:
+            return write_type(annotation, self.registry)
+        except TypeTextError as error:
+            self.add(
+                "unregistered-type",
+                path,
+                str(error),
+                f"register it: `registry.type({error.unknown}, name=...)`",
+            )
+            return "object"
+
+    def policy(self, policy: RetryPolicy, path: Path) -> dict[str, object]:
+        written: dict[str, object] = {"max_attempts": policy.max_attempts}
+        for name in _POLICY_NUMBERS:
+            value = getattr(policy, name)
+            if not _same(value, getattr(_DEFAULT_RETRY, name)):
+                written[name] = self.number(value, (*path, name))
+        for name in ("retry_on", "give_up_on"):
+            classes = getattr(policy, name)
+            if classes == getattr(_DEFAULT_RETRY, name):
+                continue
+            names = []
+            for index, error in enumerate(classes):
+                found = self.registry._errors.name_of(error)
+                if found is None:
+                    shown = type_name(error, qualified=True)
+                    self.add(
+                        "unregistered-error",
+                        (*path, name, index),
+                        f"exception class `{shown}` is not registered",
+                        f"register it: `registry.error({error.__name__})`",
+                    )
+                names.append(found or "Exception")
+            written[name] = names
+        return written
+
+    def graph_key(self, graph: Graph[object], path: Path) -> str:
+        """The key of ``graph`` in ``graphs``, writing it there the first time."""
+        key = self.keys.get(graph.content_hash)
+        if key is not None:
+            return key
+        if self.depth >= _MAX_NESTING:
+            self.add("too-deep", path, f"graphs nest more than {_MAX_NESTING} levels deep")
+            return graph.name
+        key, number = graph.name, 1
+        taken = set(self.keys.values())
+        while key in taken:
+            number += 1
+            key = f"{graph.name}_{number}"
+        self.keys[graph.content_hash] = key
+        self.graphs[key] = {}  # reserve the place: bodies keep the order they are met in
+        self.depth += 1
+        written = self.graph(graph, ("graphs", key))
+        self.depth -= 1
+        if written.get("name") == key:
+            del written["name"]
+        self.graphs[key] = written
+        return key
+
+    def graph(self, graph: Graph[object], path: Path) -> dict[str, object]:
+        written: dict[str, object] = {"name": graph.name}
+        if graph.description:
+            written["description"] = graph.description
+        if graph.inputs:
+            written["inputs"] = {
+                name: self.type_text(tp, (*path, "inputs", name))
+                for name, tp in graph.inputs.items()
+            }
+        written["output"] = graph.output
+        if not _same(graph.retry, NO_RETRY):
+            written["retry"] = self.policy(graph.retry, (*path, "retry"))
+        if graph.timeout is not None:
+            written["timeout"] = self.number(graph.timeout, (*path, "timeout"))
+        if graph.pools:
+            written["pools"] = dict(graph.pools)
+        wired: dict[str, dict[str, str]] = {}
+        for edge in graph.edges:
+            wired.setdefault(edge.target, {})[edge.input] = edge.source_ref
+        nodes = []
+        for index, node in enumerate(graph.nodes.values()):
+            node_path = (*path, "nodes", index)
+            inputs = wired.get(node.id, {})
+            ordered = {item.name: inputs[item.name] for item in node.inputs if item.name in inputs}
+            nodes.append(self.node(graph, node, ordered, node_path))
+        written["nodes"] = nodes
+        return written
+
+    def node(
+        self, graph: Graph[object], node: Node[object], inputs: dict[str, str], path: Path
+    ) -> dict[str, object]:
+        writer = _WRITERS.get(node.kind)
+        if writer is None:
+            self.add(
+                "unsupported-kind",
+                path,
+                f"node `{node.id}` is a `{node.kind}` node, which spec format 1 cannot express",
+            )
+            return {"id": node.id, "kind": node.kind}
+        written: dict[str, object] = {"id": node.id, "kind": node.kind}
+        written.update(writer(self, node, path))
+        if inputs:
+            written["inputs"] = inputs
+        if node.kind not in ("function", "agent"):  # these write their options themselves
+            self.options(node, written, path)
+        table = graph.routes.get(node.id)
+        if table is not None:
+            written["routes"] = self.routes(node, table, (*path, "routes"))
+        return dict(sorted(written.items(), key=lambda item: _KEY_ORDER.get(item[0], 99)))
+
+    def options(self, node: Node[object], written: dict[str, object], path: Path) -> None:
+        """The retry, timeout and pool a kind's builder method takes, where set."""
+        allowed = _OPTIONS[node.kind]
+        for name in ("retry", "timeout", "pool"):
+            value = getattr(node, name)
+            if name in written or value is None:
+                continue
+            if name not in allowed:
+                self.add(
+                    "unrepresentable",
+                    (*path, name),
+                    f"`{node.kind}` node `{node.id}` sets {name}, which a spec cannot express",
+                    f"leave {name} unset on {node.kind} nodes",
+                )
+            elif isinstance(value, RetryPolicy):
+                written[name] = self.policy(value, (*path, name))
+            else:
+                written[name] = self.number(value, (*path, name)) if name == "timeout" else value
+
+    def routes(
+        self, node: Node[object], table: Mapping[object, tuple[str, ...]], path: Path
+    ) -> dict[str, list[str]]:
+        found = route_labels(node.output)
+        keys: dict[str, object] = {}
+        for label in found[0] if found is not None else table:
+            key = label_key(label)
+            if key in keys and keys[key] != label:
+                self.add(
+                    "label-collision",
+                    path,
+                    f"labels {keys[key]!r} and {label!r} of `{node.id}` are both written `{key}`",
+                    "give the router labels that differ as text",
+                )
+            keys.setdefault(key, label)
+        return {label_key(label): list(targets) for label, targets in table.items()}
+
+    def function(self, node: FunctionNode[object], path: Path) -> dict[str, object]:
+        name = self.registry._functions.name_of(node.fn)
+        if name is None:
+            fn = node.fn
+            self.add(
+                "unregistered-function",
+                (*path, "function"),
+                f"function `{_callable_name(fn)}` (node `{node.id}`) is not registered",
+                f"register it: `registry.function({getattr(fn, '__name__', 'fn')})`",
+            )
+            base: FunctionNode[object] = node
+            written: dict[str, object] = {"function": _callable_name(fn)}
+        else:
+            base = self.registry.functions[name]
+            written = {"function": name}
+        if (node.inputs, node.output, node.is_async, node.context_parameter) != (
+            base.inputs,
+            base.output,
+            base.is_async,
+            base.context_parameter,
+        ):
+            self.add(
+                "unrepresentable",
+                path,
+                f"node `{node.id}` has inputs or an output that differ from its function's",
+                "build the node from the function itself (`builder.add(fn)` or `@node`)",
+            )
+        # Options in effect are written out (a reviewer sees them), and a null where the
+        # registered node has one that this node dropped; absent means "the registered one".
+        retry = node.retry
+        if retry is not None or base.retry is not None:
+            written["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
+        if node.timeout is not None or base.timeout is not None:
+            timeout = node.timeout
+            written["timeout"] = None if timeout is None else self.number(timeout, path)
+        if node.pool is not None or base.pool is not None:
+            written["pool"] = node.pool
+        if not node.blocking or not base.blocking:
+            written["blocking"] = node.blocking
+        if node.description != base.description:
+            written["description"] = node.description
+        return written
+
+    def subgraph(self, node: SubgraphNode, path: Path) -> dict[str, object]:
+        return {"graph": self.graph_key(node.graph, path)}
+
+    def map(self, node: MapNode, path: Path) -> dict[str, object]:
+        written: dict[str, object] = {"body": self.graph_key(node.body, path), "over": node.over}
+        if node.concurrency is not None:
+            written["concurrency"] = node.concurrency
+        if node.max_items is not None:
+            written["max_items"] = node.max_items
+        if node.collect_failures:
+            written["collect_failures"] = True
+        return written
+
+    def loop(self, node: LoopNode, path: Path) -> dict[str, object]:
+        written: dict[str, object] = {
+            "body": self.graph_key(node.body, path),
+            "carry": node.carry,
+            "max_iterations": node.max_iterations,
+        }
+        if node.until is not None:
+            name = self.registry._conditions.name_of(node.until)
+            if name is None:
+                shown = _callable_name(node.until)
+                self.add(
+                    "unregistered-condition",
+                    (*path, "until"),
+                    f"condition `{shown}` (loop `{node.id}`) is not registered",
+                    f"register it: `registry.condition({getattr(node.until, '__name__', 'fn')})`",
+                )
+            written["until"] = name or _callable_name(node.until)
+        return written
+
+    def join(self, node: JoinNode, path: Path) -> dict[str, object]:
+        written: dict[str, object] = {}
+        if node.policy != "all":
+            written["policy"] = node.policy
+        if node.k is not None:
+            written["k"] = node.k
+        return written
+
+    def agent_base(self, node: Node[object]) -> tuple[str, Node[object]] | None:
+        """The registered agent ``node`` was made from: all it cannot change is the same
+        (the one of the same id first)."""
+        found: list[tuple[str, Node[object]]] = []
+        for label, base in self.registry.agents.items():
+            if all(getattr(node, name) == getattr(base, name) for name in _AGENT_FIXED) and all(
+                getattr(node, name) is getattr(base, name) for name in _AGENT_SAME
+            ):
+                found.append((label, base))
+        found.sort(key=lambda item: item[1].id != node.id)
+        return found[0] if found else None
+
+    def agent(self, node: Node[object], path: Path) -> dict[str, object]:
+        match = self.agent_base(node)
+        if match is None:
+            self.add(
+                "unregistered-agent",
+                (*path, "agent"),
+                f"agent `{node.id}` is not registered (nor one with the same tools, output, "
+                "memory and model catalog)",
+                f"register it: `registry.agent({node.id})`",
+            )
+            return {"agent": node.id}
+        name, base = match
+        written: dict[str, object] = {"agent": name}
+        model = getattr(node, "model", None)
+        if not isinstance(model, str) and model is not getattr(base, "model", None):
+            self.add(
+                "unrepresentable",
+                (*path, "model"),
+                f"agent `{node.id}` uses a model client object, which a spec cannot name",
+                "give the agent a model string, or register the agent with that client",
+            )
+        for name in _AGENT_DATA:
+            value = getattr(node, name)
+            # What the agent is asked and of whom is written out for the reader, always.
+            shown = name in _AGENT_SHOWN and value not in (None, "")
+            if shown or not _same(value, getattr(base, name)):
+                written[name] = value
+        if not _same(node.retry, base.retry):
+            retry = node.retry
+            written["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
+        return written
+
+    def human(self, node: HumanNode, path: Path) -> dict[str, object]:
+        return {"question": node.question, "answer": self.type_text(node.output, (*path, "answer"))}
+
+
+_WRITERS: dict[str, Callable[[_Dump, Any, Path], dict[str, object]]] = {
+    "function": _Dump.function,
+    "agent": _Dump.agent,
+    "subgraph": _Dump.subgraph,
+    "map": _Dump.map,
+    "loop": _Dump.loop,
+    "join": _Dump.join,
+    "human": _Dump.human,
+}
+"""How each node kind is written; a kind missing here cannot be dumped yet."""
+
+_OPTIONS: dict[str, frozenset[str]] = {
+    "subgraph": frozenset({"retry", "timeout", "pool"}),
+    "map": frozenset({"retry", "timeout"}),
+    "loop": frozenset({"retry", "timeout"}),
+    "join": frozenset(),
+    "human": frozenset({"timeout"}),
+}
+"""The node options each kind's builder method takes (and so a spec can hold)."""
+
+_AGENT_FIXED = ("inputs", "output", "tools", "prompt_messages", "thread_input")
+"""What a spec cannot change about a registered agent (compared by equality)."""
+_AGENT_SAME = ("memory", "models")
+"""... and what must be the very same object."""
+_AGENT_DATA: tuple[str, ...] = (
+    *("model", "instructions", "prompt", "max_iterations", "max_tokens", "reasoning"),
+    *("parallel_tool_calls", "stream", "timeout", "pool", "description"),
+)
+"""What a spec's agent node may set."""
+_AGENT_SHOWN = frozenset({"model", "instructions", "prompt"})
+
+
+def to_document(graph: Graph[object], registry: Registry) -> dict[str, object]:
+    """The spec of ``graph`` as JSON-ready data.
+
+    Raises:
+        SpecError: naming every part that is not registered or cannot be expressed.
+    """
+    dump = _Dump(registry)
+    main = dump.graph(graph, ())
+    document: dict[str, object] = {"plait": "1", **main}
+    if dump.graphs:
+        document["graphs"] = dump.graphs
+    if dump.problems:
+        raise SpecError(dump.problems, subject=f"dumping graph `{graph.name}`")
+    return document

@@ -1,0 +1,213 @@
+"""The model catalog: model strings to clients, with keys, base URLs, aliases and limits."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+
+from plait.nodes._errors import ConfigError
+from plait.nodes.llm._config import PlaitConfig, ProviderConfig, standard_settings
+from plait.nodes.llm._history import load_history
+from plait.nodes.llm._limits import RateLimitedModel, RateLimiter
+from plait.nodes.llm._messages import Message, Usage
+from plait.nodes.llm._model import ModelClient
+from plait.nodes.llm._model_string import ModelSpec, parse_model
+from plait.nodes.llm._offline import KeyedPlaybackModel, PassthroughModel, PlaybackModel, opener
+from plait.nodes.llm._secret import Secret
+
+__all__ = ["PRICING", "ModelCatalog", "Pricing"]
+
+GENERIC_BASE_URL = "http://localhost:11434/v1"
+_KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """US dollars per million tokens."""
+
+    input: float
+    output: float
+    cache_read: float | None = None
+    """``None``: cached input costs the same as input."""
+
+    def cost(self, usage: Usage) -> float:
+        """The cost of ``usage`` in US dollars."""
+        cached = self.input if self.cache_read is None else self.cache_read
+        fresh = max(0, usage.input_tokens - usage.cache_read_tokens)
+        total = fresh * self.input + usage.cache_read_tokens * cached
+        return (total + usage.output_tokens * self.output) / 1_000_000
+
+
+PRICING: Mapping[str, Pricing] = {
+    "anthropic.claude-haiku-4-5": Pricing(1.0, 5.0, 0.1),
+    "anthropic.claude-sonnet-4-5": Pricing(3.0, 15.0, 0.3),
+    "anthropic.claude-opus-4-1": Pricing(15.0, 75.0, 1.5),
+    "openai.gpt-4.1": Pricing(2.0, 8.0, 0.5),
+    "openai.gpt-4.1-mini": Pricing(0.4, 1.6, 0.1),
+    "openai.gpt-4.1-nano": Pricing(0.1, 0.4, 0.025),
+    "openai.gpt-4o": Pricing(2.5, 10.0, 1.25),
+    "openai.gpt-4o-mini": Pricing(0.15, 0.6, 0.075),
+    "openai.gpt-5": Pricing(1.25, 10.0, 0.125),
+    "openai.gpt-5-mini": Pricing(0.25, 2.0, 0.025),
+    "openai.o3": Pricing(2.0, 8.0, 0.5),
+    "openai.o4-mini": Pricing(1.1, 4.4, 0.275),
+}
+"""Published list prices of a few models (by ``provider.model``); pass ``pricing=`` to a
+catalog for others. A model without a price has no cost (``None``), not a made-up one."""
+
+
+class ModelCatalog:
+    """Resolves model strings into model clients, using a ``PlaitConfig``.
+
+    Agents without one use ``ModelCatalog()``; give them your own (usually
+    ``ModelCatalog(load_config(".", os.environ))``) for ``plait.yaml``'s aliases and
+    settings. Like the SDKs, a catalog reads ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY``,
+    ``ANTHROPIC_BASE_URL`` and ``OPENAI_BASE_URL`` when it makes a client, for what its
+    configuration leaves unset: ``environ``, or ``os.environ`` when none is given (pass
+    ``{}`` to read no variable). It keeps one rate limiter per provider key, shared by every
+    client it makes; each ``client()`` call gives a fresh client (a fresh playback
+    position, too).
+    """
+
+    def __init__(
+        self,
+        config: PlaitConfig | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        pricing: Mapping[str, Pricing] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.config = config or PlaitConfig()
+        self._environ = environ
+        self._pricing = {**PRICING, **(pricing or {})}
+        self._clock = clock
+        self._sleep = sleep
+        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+
+    def __repr__(self) -> str:
+        return f"ModelCatalog(default_model={self.config.default_model!r})"
+
+    def parse(self, model: str | None = None) -> ModelSpec:
+        """Parse ``model`` with the configured aliases; ``None`` means the default model.
+
+        Raises:
+            ConfigError: for an unknown model, or no model and no default.
+        """
+        if model is None:
+            model = self.config.default_model
+        if model is None:
+            raise ConfigError(
+                "no model given and no default: pass model=..., or set default_model in "
+                "plait.yaml (or PLAIT_DEFAULT_MODEL)"
+            )
+        return parse_model(model, self.config.aliases)
+
+    def provider(self, name: str) -> ProviderConfig:
+        """Provider ``name``'s settings as a client made now gets them: the configuration's,
+        with the standard variables filling an unset key or base URL."""
+        environ = os.environ if self._environ is None else self._environ
+        return standard_settings(name, self.config.provider(name), environ)
+
+    def client(self, model: str | ModelSpec | None = None) -> ModelClient:
+        """A new client for ``model``.
+
+        Raises:
+            ConfigError: for an unknown model, a provider without an API key, or a
+                playback history that cannot be read.
+        """
+        spec = model if isinstance(model, ModelSpec) else self.parse(model)
+        options = dict(spec.options)
+        if spec.provider == "passthrough":
+            return PassthroughModel()
+        if spec.provider == "playback":
+            return self._playback(options.get("history"))
+        settings = self.provider(spec.provider)
+        key = settings.api_key
+        if spec.provider == "generic" and key is None:
+            key = Secret("ollama")  # local OpenAI-compatible servers ignore the key
+        if key is None:
+            variable = _KEY_VARIABLES.get(spec.provider, f"{spec.provider.upper()}_API_KEY")
+            raise ConfigError(
+                f"no API key for `{spec.provider}` (model `{spec}`): set {variable} in the "
+                f"environment, or {spec.provider}.api_key in plait.secrets.yaml"
+            )
+        client: ModelClient
+        if spec.provider == "anthropic":
+            from plait.nodes.llm.providers._anthropic import AnthropicModel
+
+            client = AnthropicModel(
+                spec.model,
+                api_key=key,
+                base_url=settings.base_url,
+                timeout=settings.timeout,
+                max_tokens=settings.max_tokens,
+                headers=settings.headers,
+                options=options,
+            )
+        else:
+            from plait.nodes.llm.providers._openai import OpenAIModel
+
+            generic = spec.provider == "generic"
+            client = OpenAIModel(
+                spec.model,
+                api_key=key,
+                base_url=settings.base_url or (GENERIC_BASE_URL if generic else None),
+                api="chat" if generic or options.get("api") == "chat" else "responses",
+                provider=spec.provider,
+                timeout=settings.timeout,
+                max_tokens=settings.max_tokens,
+                headers=settings.headers,
+                options=options,
+            )
+        if settings.rate_limit is None:
+            return client
+        slot = (spec.provider, key.fingerprint)
+        limiter = self._limiters.get(slot)
+        if limiter is None:
+            limiter = RateLimiter(settings.rate_limit, clock=self._clock, sleep=self._sleep)
+            self._limiters[slot] = limiter
+        return RateLimitedModel(client, limiter)
+
+    def cost(self, model: str, usage: Usage) -> float | None:
+        """What ``usage`` of ``model`` (a client's ``name``) cost in US dollars, if known."""
+        if model.split("?")[0] in ("passthrough", "playback", "scripted"):
+            return 0.0
+        pricing = self._pricing.get(model.split("?")[0])
+        return None if pricing is None else pricing.cost(usage)
+
+    def _playback(self, history: str | None) -> ModelClient:
+        if history is None:
+            return PlaybackModel()
+        path = self.config.base_dir / history
+        try:
+            if path.is_dir():  # one recording per opening user message
+                return KeyedPlaybackModel(_recordings(path), source=str(path))
+            return PlaybackModel(load_history(path))
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"playback history {path} cannot be read: {error}") from None
+
+
+def _recordings(folder: Path) -> dict[str, tuple[Message, ...]]:
+    """The ``.yaml``/``.yml``/``.json`` histories in ``folder``, by their opening message.
+
+    Raises:
+        ValueError: a history that cannot be read, or two that open the same way.
+    """
+    found: dict[str, tuple[Message, ...]] = {}
+    where: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+            continue
+        messages = load_history(path)
+        key = opener(messages)
+        if key in where:
+            raise ValueError(f"{where[key].name} and {path.name} both open with {key!r}")
+        found[key] = messages
+        where[key] = path
+    return found

@@ -1,0 +1,1 @@
+"""Memory a node reads and writes through the run context: conversation threads."""

@@ -1,0 +1,1 @@
+"""Testing helpers of the front: cassettes (record a run's LLM and tool calls, replay them)."""
