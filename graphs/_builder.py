@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar, overload
 
-from plait.graphs._compile import RawEdge, RawRoute, compile_graph
+from plait.graphs._compile import compile_graph
+from plait.graphs._definition import Definition, RawEdge, RawRoute
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs._kinds import (
     BranchFailure,
@@ -352,19 +353,20 @@ class GraphBuilder:
         Raises:
             GraphDefinitionError: when anything is wrong, listing every problem at once.
         """
-        return compile_graph(
+        definition = Definition(
             name=self.name,
             nodes=dict(self._nodes),
-            edges=list(self._edges),
-            routes=list(self._routes),
+            edges=tuple(self._edges),
+            routes=tuple(self._routes),
             inputs=dict(self._inputs),
             output=str(output),
             retry=self._retry,
             timeout=self._timeout,
             pools=dict(self._pools),
             description=self._description,
-            problems=list(self._problems),
+            problems=tuple(self._problems),
         )
+        return compile_graph(definition)
 
 
 def _as_graph(body: Graph[Any] | Node[Any] | Callable[..., Any]) -> Graph[Any]:

@@ -5,34 +5,26 @@ from __future__ import annotations
 import enum
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Union
 
+from plait.graphs._definition import ProblemSink, RawRoute
 from plait.graphs._graph import INPUTS, Bound, Edge
 from plait.graphs._kinds import BranchFailure, JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.nodes import Input, Node, is_assignable, type_name
 
 __all__ = [
-    "RawRoute",
     "check_bodies",
     "check_joins",
+    "check_routes",
     "exclusive_regions",
+    "route_edges",
     "route_labels",
     "static_bound",
     "typed_join",
 ]
 
-ProblemSink = Callable[[str, str, str, str], None]
-
 _COLLECTIONS = (list, set, frozenset, tuple, typing.get_origin(Sequence[int]))
-
-
-@dataclass(frozen=True, slots=True)
-class RawRoute:
-    """A route table as the user wrote it: router reference, label -> target ids."""
-
-    router: str
-    targets: Mapping[object, tuple[str, ...]]
 
 
 def _labels_of(annotation: object) -> tuple[object, ...] | None:
@@ -73,7 +65,29 @@ def _label_text(label: object) -> str:
     return f"{type(label).__name__}.{label.name}" if isinstance(label, enum.Enum) else repr(label)
 
 
-def check_route(
+def check_routes(
+    routes: Sequence[RawRoute], nodes: Mapping[str, Node[object]], problem: ProblemSink
+) -> dict[str, dict[object, tuple[str, ...]]]:
+    """Router -> its table, for every route that checks out; the others are reported."""
+    decided: dict[str, dict[object, tuple[str, ...]]] = {}
+    for route in routes:
+        if route.router in decided:
+            problem("duplicate-route", f"route of `{route.router}`", "routed twice", "")
+            continue
+        table = _check_route(route, nodes, problem)
+        if table is not None:
+            decided[route.router] = table
+    return decided
+
+
+def route_edges(routes: Mapping[str, Mapping[object, tuple[str, ...]]]) -> list[tuple[str, str]]:
+    """(router, target) for every target a router can route to, sorted."""
+    return sorted(
+        {(router, t) for router, table in routes.items() for ts in table.values() for t in ts}
+    )
+
+
+def _check_route(
     route: RawRoute, nodes: Mapping[str, Node[object]], problem: ProblemSink
 ) -> dict[object, tuple[str, ...]] | None:
     """The route table resolved and checked, or None after reporting its problems."""

@@ -64,24 +64,38 @@ def test_any_change_changes_the_hash() -> None:
     assert variant(1.0) != variant(None)
 
 
+# The content hashes of tests/graphs/hashed_graph.py, imported as `graphs.hashed_graph`.
+# Durable runs resume only into a graph with the same hash: a change here breaks them.
+PINNED = (
+    "e8303e7be8d400e4dc3261a0142e9fbf39efcb859b84e3151b7f623917f20da2",
+    "81cc43d6ccc783cb7d989ed1103aafae7b6d53d1197ed5e32459005c6c908df0",
+)
+
+
+def _hashes_in_new_process(seed: str) -> tuple[str, ...]:
+    code = (
+        "from graphs import hashed_graph; "
+        "print(hashed_graph.graph.content_hash, hashed_graph.control.content_hash)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+    )
+    return tuple(completed.stdout.split())
+
+
 def test_hash_is_stable_across_processes() -> None:
-    tests = Path(__file__).resolve().parents[1]
-    code = "from graphs import hashed_graph; print(hashed_graph.graph.content_hash)"
-
-    def hash_in_new_process(seed: str) -> str:
-        completed = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=tests,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
-        )
-        return completed.stdout.strip()
-
-    first, second = hash_in_new_process("1"), hash_in_new_process("2")
+    first, second = _hashes_in_new_process("1"), _hashes_in_new_process("2")
     assert first == second
-    assert len(first) == 64
+    assert [len(digest) for digest in first] == [64, 64]
+
+
+def test_hashes_are_pinned() -> None:
+    assert _hashes_in_new_process("0") == PINNED
 
 
 def test_canonical_description_is_readable() -> None:
