@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 from plait.nodes._errors import ConfigError
 from plait.nodes._secret import Secret
-from plait.nodes._types import close_matches
+from plait.nodes._type_names import close_matches
 from plait.nodes._yaml import load_yaml
 
 __all__ = [

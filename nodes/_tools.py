@@ -23,7 +23,7 @@ from plait.nodes._errors import DefinitionError, Problem
 from plait.nodes._function import _is_async_callable
 from plait.nodes._messages import ToolCall, ToolResult
 from plait.nodes._model import ToolSpec
-from plait.nodes._types import close_matches
+from plait.nodes._type_names import close_matches
 from plait.nodes._values import REQUIRED, ArgumentField, Arguments, to_jsonable
 
 __all__ = ["Tool", "ToolRegistry", "tool"]
