@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Awaitable, Callable
 
 import anyio
-import networkx as nx
 from answers import as_int, in_chain_order
 from bodies import branch_names, make_join, noop
 from harness import Trial
@@ -50,6 +49,8 @@ def fan_out(n: int, x: int, branch: Body) -> Trial:
 
 def compile_chain(n: int) -> Trial:
     """Build a networkx ``DiGraph`` of an ``n``-node chain and sort it topologically."""
+    import networkx as nx  # here, not above: W1's fresh-process footprint must not pay it
+
     ids = [f"n{index}" for index in range(n)]
     edges = list(itertools.pairwise(ids))
 

@@ -15,7 +15,7 @@ __all__ = ["header", "rows", "table_head", "write_json"]
 
 _COLUMNS = (
     ("workload", "<", 12),
-    ("engine", "<", 10),
+    ("engine", "<", 14),
     ("n", ">", 6),
     ("median ms", ">", 10),
     ("µs/node", ">", 9),
@@ -39,16 +39,22 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def header(langgraph: bool) -> list[str]:
-    """The environment the numbers come from, plus a line when LangGraph is skipped."""
+def header(langgraph: bool, pydantic_graph: bool) -> list[str]:
+    """The environment the numbers come from, plus a line per other engine skipped."""
     lines = [
         f"python {platform.python_version()} ({platform.python_implementation()}), "
         f"anyio {_version('anyio')}, plait {_version('plait')}, "
         f"langgraph {_version('langgraph') if langgraph else 'not installed'}, "
+        f"pydantic-graph {_version('pydantic-graph') if pydantic_graph else 'not installed'}, "
         f"networkx {_version('networkx')}, cpu_count {os.cpu_count()}"
     ]
-    if not langgraph:
-        lines.append("langgraph skipped: not importable (install it: pip install -e '.[bench]')")
+    for name, present in (("langgraph", langgraph), ("pydantic-graph", pydantic_graph)):
+        if not present:
+            lines.append(f"{name} skipped: not importable (install it: pip install -e '.[bench]')")
+    lines.append(
+        "peak RSS MB: this process (every engine loaded); fresh_peak_rss_mb: a fresh process "
+        "running only that engine's W1"
+    )
     return lines
 
 

@@ -1,4 +1,4 @@
-"""Benchmark plait against a bare-anyio floor (and LangGraph when installed).
+"""Benchmark plait against a bare-anyio floor (and LangGraph, pydantic-graph when installed).
 
 Usage: ``python benchmarks/run.py [--quick] [--json FILE] [--only W1,W3] [--scale FLOAT]``.
 """
@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
+import rivals
 from harness import BenchmarkError, Outcome, Settings, measure
 from report import header, rows, table_head, write_json
 from workloads import SPECS, Spec
@@ -44,15 +44,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return options
 
 
-def langgraph_available() -> bool:
-    """Whether ``import langgraph`` works."""
-    try:
-        importlib.import_module("langgraph")
-    except ImportError:
-        return False
-    return True
-
-
 async def run_all(
     specs: Sequence[Spec], scale: float, settings: Settings, langgraph: bool
 ) -> list[Outcome]:
@@ -73,10 +64,10 @@ async def run_all(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; 1 when an engine computed a wrong answer."""
     options = parse(argv)
-    langgraph = langgraph_available()
+    langgraph = rivals.installed("langgraph")
     settings = QUICK if options.quick else FULL
     specs = [spec for spec in SPECS if options.only is None or spec.name in options.only]
-    for line in header(langgraph):
+    for line in header(langgraph, rivals.installed("pydantic_graph")):
         print(line)
     print(f"{settings.repetitions} repetitions after {settings.warmups} warm-up(s), medians")
     call = functools.partial(run_all, specs, options.scale, settings, langgraph)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from types import CodeType
 
 import floor
+import rivals
 import workloads_plait
 from bodies import JOIN_CODE, Join, nap, nap_asyncio, noop
+from footprint import with_fresh_peak
 from harness import Case, Target, Trial, Workload
 
 __all__ = ["SPECS", "Spec"]
@@ -36,13 +38,27 @@ def _cases(
 
 
 def chain(n: int, langgraph: bool) -> Workload:
-    """W1: a chain of ``n`` no-op nodes; the output must be the input."""
+    """W1: a chain of ``n`` no-op nodes; the output must be the input.
+
+    Each engine's record also carries the peak RSS of a fresh process running it alone.
+    pydantic-graph joins when installed (W1 only: it is here for the footprint).
+    """
     x = 7
+    modules = {"floor": "floor", "plait": "workloads_plait"}
     trials = {"floor": floor.chain(n, x), "plait": workloads_plait.chain(n, x)}
     if langgraph:
         import workloads_langgraph
 
+        modules["langgraph"] = "workloads_langgraph"
         trials["langgraph"] = workloads_langgraph.chain(n, x)
+    if rivals.installed("pydantic_graph"):
+        import workloads_pydantic_graph
+
+        modules["pydantic_graph"] = "workloads_pydantic_graph"
+        trials["pydantic_graph"] = workloads_pydantic_graph.chain(n, x)
+    trials = {
+        engine: with_fresh_peak(trial, modules[engine], n) for engine, trial in trials.items()
+    }
     calls = {engine: {noop.__code__: n} for engine in trials}
     return Workload("W1", "chain", n, Target.per_node_us(10), _cases(trials, x, calls))
 

@@ -37,9 +37,11 @@ from plait.nodes._errors import (
     ToolLoopLimitError,
     TransientProviderError,
 )
+from plait.nodes._fields import field_getter, field_types
 from plait.nodes._function import FunctionNode, Input, Node, node, to_node
 from plait.nodes._policy import NO_RETRY, RetryPolicy
-from plait.nodes._types import close_matches, field_getter, field_types, is_assignable, type_name
+from plait.nodes._type_names import close_matches, type_name
+from plait.nodes._types import is_assignable
 from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
 from plait.nodes.llm._yaml import dump_yaml, load_yaml
 

@@ -1,6 +1,7 @@
 """Smoke test of benchmarks/run.py: it runs tiny workloads and writes well-formed records."""
 
 import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -41,10 +42,14 @@ def test_quick_run_writes_one_record_per_workload_and_engine(tmp_path: Path) -> 
     pairs = sorted((record["workload"], record["engine"]) for record in records)
     expected = [(workload, engine) for workload in WORKLOADS for engine in _engines()]
     expected += [("W4", "floor"), ("W4", "plait"), ("W4", "plait_async")]
+    if importlib.util.find_spec("pydantic_graph") is not None:
+        expected.append(("W1", "pydantic_graph"))
     assert pairs == sorted(expected)
     for record in records:
         if record["workload"] == "W4":  # checkpoints: the database size rides along
             assert record.pop("db_bytes") > 0
+        if record["workload"] == "W1" and sys.platform == "linux":  # each engine alone
+            assert record.pop("fresh_peak_rss_mb") > 0
         assert set(record) == KEYS
         assert isinstance(record["n"], int)
         assert record["n"] >= 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from plait.nodes._errors import ConfigError
-from plait.nodes._types import close_matches
+from plait.nodes._type_names import close_matches
 
 __all__ = ["ALIASES", "PROVIDERS", "REASONING_EFFORTS", "ModelSpec", "parse_model"]
 

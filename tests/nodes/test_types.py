@@ -1,4 +1,4 @@
-"""Tests for plait.nodes._types: type names, edge assignability and field access."""
+"""Tests for the type helpers: type names, edge assignability and field access."""
 
 import collections
 import dataclasses
@@ -37,13 +37,9 @@ from typing import (
 import pydantic
 import pytest
 
-from plait.nodes._types import (
-    close_matches,
-    field_getter,
-    field_types,
-    is_assignable,
-    type_name,
-)
+from plait.nodes._fields import field_getter, field_types
+from plait.nodes._type_names import close_matches, type_name
+from plait.nodes._types import is_assignable
 
 T = TypeVar("T")
 Num = TypeVar("Num", bound=float)
