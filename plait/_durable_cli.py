@@ -104,10 +104,10 @@ async def _with_store(url: str, work: Callable[[Store], Awaitable[int]]) -> int:
 
 
 async def _graph_of(config: Settings, args: argparse.Namespace, store: Store) -> Graph[object]:
-    record = await store.get_run(args.run_id)
-    if record is None:
+    stored = await store.load(args.run_id)
+    if stored is None:
         raise CliError(f"run {args.run_id} is not in store {config.store_url(args.store)}")
-    target = config.graph_target(record.graph, args.graph, args.run_id)
+    target = config.graph_target(stored.run.graph, args.graph, args.run_id)
     graph = load_graph(target, config.imports(args.imports))
     return config.configure_agents(graph, None)
 
@@ -185,7 +185,8 @@ async def _runs(config: Settings, args: argparse.Namespace) -> int:
         records = await store.list_runs(args.limit)
         print(f"{'RUN':26}  {'GRAPH':16}  {'STATUS':9}  {'STARTED':19}  NODES DONE/TOTAL")
         for record in records:
-            done = len(await store.outputs(record.run_id))
+            stored = await store.load(record.run_id)
+            done = 0 if stored is None else len(stored.outputs)
             total = len(json.loads(record.canonical).get("nodes", []))
             print(
                 f"{record.run_id:26}  {record.graph[:16]:16}  {record.status.value:9}  "
@@ -199,14 +200,14 @@ async def _runs(config: Settings, args: argparse.Namespace) -> int:
 
 
 async def _show(store: Store, run_id: str) -> int:
-    record = await store.get_run(run_id)
-    if record is None:
+    stored = await store.load(run_id)
+    if stored is None:
         raise CliError(f"run {run_id} is not in the store")
-    outputs = await store.outputs(run_id)
+    record, outputs = stored.run, stored.outputs
     failures: dict[str, list[str]] = {}
-    for failure in await store.failures(run_id):
+    for failure in stored.failures:
         failures.setdefault(failure.node, []).append(f"{failure.error_type}: {failure.message}")
-    questions = {item.node: item for item in await store.interrupts(run_id)}
+    questions = {item.node: item for item in stored.interrupts}
     print(f"run {run_id}  graph {record.graph}  status {record.status.value}")
     if record.parent_run:
         print(f"forked from {record.parent_run}")

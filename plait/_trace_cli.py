@@ -104,10 +104,10 @@ def _stored(args: argparse.Namespace, run_id: str) -> int:
     async def work() -> Trace:
         store = await open_store(config.store_url(args.store))
         try:
-            record = await store.get_run(run_id)
-            if record is None:
+            stored = await store.load(run_id)
+            if stored is None:
                 raise CliError(f"run {run_id} is not in store {config.store_url(args.store)}")
-            target = config.graph_target(record.graph, args.graph, run_id)
+            target = config.graph_target(stored.run.graph, args.graph, run_id)
             graph = load_graph(target, config.imports(args.imports))
             return await stored_trace(graph, run_id, store)
         finally:
