@@ -1,8 +1,9 @@
 """Per-commit cost of each checkpoint store: one insert-and-commit per node output.
 
-Each store commits ``n`` outputs one at a time (``put_output``, as the ``sync`` durability
-mode does), next to its floor measured in the same run: the same insert-and-commit through
-the raw driver (``sqlite3`` on the loop's thread, psycopg on one connection), no plait.
+Each store commits ``n`` outputs one at a time (``put_outputs`` of one record, as the
+``sync`` durability mode does), next to its floor measured in the same run: the same
+insert-and-commit through the raw driver (``sqlite3`` on the loop's thread, psycopg on one
+connection), no plait.
 
 Store and floor alternate in chunks of n/20 commits, so drift in the disk's flush time
 (large on virtual machines) hits both alike; the SQLite size is the file's after closing.
@@ -30,7 +31,7 @@ import anyio
 
 from plait.engine.stores._memory import MemoryStore
 from plait.engine.stores._postgres import PostgresStore
-from plait.engine.stores._protocol import RunRecord, Store, StoredStatus
+from plait.engine.stores._protocol import OutputRecord, RunRecord, Store, StoredStatus
 from plait.engine.stores._sqlite import SQLiteStore
 
 __all__ = ["Figure", "main", "measure_store", "postgres_floor", "sqlite_floor"]
@@ -91,18 +92,18 @@ async def postgres_floor(url: str, n: int, payload: bytes) -> float:
 
 
 async def measure_store(store: Store, n: int, payload: bytes) -> float:
-    """Seconds per ``put_output`` of ``payload`` to an open ``store``, one after another."""
+    """Seconds per ``put_outputs`` of one ``payload`` to an open ``store``, one after another."""
     run_id = await _new_run(store)
     started = time.perf_counter()
     for index in range(n):
-        await store.put_output(run_id, f"n{index}", 1, payload, time.time())
+        await store.put_outputs([OutputRecord.of(run_id, f"n{index}", 1, payload, time.time())])
     return (time.perf_counter() - started) / n
 
 
 async def _new_run(store: Store) -> str:
     now = time.time()
     run_id = uuid.uuid4().hex
-    await store.create_run(
+    await store.put_run(
         RunRecord(run_id, "bench", "hash", "{}", b"{}", StoredStatus.RUNNING, now, now)
     )
     return run_id
@@ -144,7 +145,9 @@ async def _sqlite(directory: Path, n: int, payload: bytes, sync: str) -> Figure:
             run_id = await _new_run(store)
 
             async def put(index: int) -> None:
-                await store.put_output(run_id, f"n{index}", 1, payload, time.time())
+                await store.put_outputs(
+                    [OutputRecord.of(run_id, f"n{index}", 1, payload, time.time())]
+                )
 
             floor_s, store_s = await _interleaved(floor, put, n, max(1, n // 20))
     finally:
@@ -179,7 +182,9 @@ async def _postgres(url: str, n: int, payload: bytes) -> Figure:
                 run_id = await _new_run(store)
 
                 async def put(index: int) -> None:
-                    await store.put_output(run_id, f"n{index}", 1, payload, time.time())
+                    await store.put_outputs(
+                        [OutputRecord.of(run_id, f"n{index}", 1, payload, time.time())]
+                    )
 
                 floor_s, store_s = await _interleaved(floor, put, n, max(1, n // 20))
             cursor = await admin.execute(

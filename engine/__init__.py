@@ -33,6 +33,7 @@ from plait.engine.stores._protocol import (
     RunLockedError,
     RunRecord,
     Store,
+    StoredRun,
     StoredStatus,
     StoreError,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "SQLiteStore",
     "Store",
     "StoreError",
+    "StoredRun",
     "StoredStatus",
     "SystemClock",
     "Trace",

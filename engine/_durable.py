@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import anyio
@@ -140,6 +140,7 @@ class Checkpointer:
         self.wall = wall
         self.lease = lease
         self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self.record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
@@ -152,7 +153,7 @@ class Checkpointer:
     async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
         """Record a new run and take its lease."""
         now = self.wall()
-        record = RunRecord(
+        self.record = RunRecord(
             run_id=self.run_id,
             graph=self.graph.name,
             content_hash=self.graph.content_hash,
@@ -163,7 +164,7 @@ class Checkpointer:
             updated_at=now,
             parent_run=parent,
         )
-        await guarded(f"record run {self.run_id}", self.store.create_run(record))
+        await guarded(f"record run {self.run_id}", self.store.put_run(self.record))
         lease = self.store.acquire(self.run_id, self.owner, self.lease, now)
         await guarded(f"take the lease of run {self.run_id}", lease)
 
@@ -176,9 +177,10 @@ class Checkpointer:
             RunLockedError: when another process holds the run.
             CorruptRecordError: when a stored output fails its checksum or decoding.
         """
-        record = await self.store.get_run(self.run_id)
-        if record is None:
+        stored = await self.store.load(self.run_id)
+        if stored is None:
             raise RunError(f"run {self.run_id} is not in the store", run_id=self.run_id)
+        record = stored.run
         if record.content_hash != self.graph.content_hash and not force:
             change = describe_change(json.loads(record.canonical), self.graph.canonical())
             raise GraphChangedError(
@@ -187,13 +189,16 @@ class Checkpointer:
                 "(force=True / --force) to reuse the committed outputs anyway"
             )
         await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
-        await self.store.set_status(self.run_id, StoredStatus.RUNNING, self.wall())
+        self.record = replace(
+            record, status=StoredStatus.RUNNING, updated_at=self.wall(), error=None
+        )
+        await self.store.put_run(self.record)
         inputs = self.decode_inputs(record.inputs)
-        for item in await self.store.interrupts(self.run_id):
+        for item in stored.interrupts:
             if item.answer is not None:
                 self.answers[item.node] = item.answer
             self.asked.add(item.node)
-        return inputs, await self.restore()
+        return inputs, self.decode_outputs(stored.outputs)
 
     def decode_inputs(self, data: bytes) -> dict[str, object]:
         raw = json.loads(data)
@@ -203,10 +208,14 @@ class Checkpointer:
             if name in raw
         }
 
-    async def restore(self) -> dict[str, object]:
-        """The committed outputs of top-level nodes, decoded against their types."""
+    def decode_outputs(self, outputs: Mapping[str, OutputRecord]) -> dict[str, object]:
+        """The committed outputs of top-level nodes, decoded against their types.
+
+        Raises:
+            CorruptRecordError: when an output does not decode to its node's type.
+        """
         restored: dict[str, object] = {}
-        for name, record in (await self.store.outputs(self.run_id)).items():
+        for name, record in outputs.items():
             node = self.graph.nodes.get(name)
             if node is None:
                 continue
@@ -262,14 +271,7 @@ class Checkpointer:
 
     async def commit(self, node: str, attempt: int) -> None:
         """Store one node's staged output as the mode says."""
-        data = self.staged.pop(node)
-        if self.mode == "sync":
-            put = self.store.put_output(self.run_id, node, attempt, data, self.wall())
-            await self.write(f"commit the output of node `{node}`", put)
-            return
-        record = OutputRecord(
-            self.run_id, node, attempt, data, hashlib.sha256(data).hexdigest(), self.wall()
-        )
+        record = OutputRecord.of(self.run_id, node, attempt, self.staged.pop(node), self.wall())
         if self.mode == "exit":
             self.buffer.append(record)
         else:
@@ -306,7 +308,10 @@ class Checkpointer:
         if self.buffer:
             await self.store.put_outputs(self.buffer)
             self.buffer.clear()
-        await self.store.set_status(self.run_id, status, self.wall(), error)
+        if self.record is None:
+            raise RuntimeError(f"run {self.run_id}: finish() before start() or reopen()")
+        self.record = replace(self.record, status=status, updated_at=self.wall(), error=error)
+        await self.store.put_run(self.record)
         await self.store.release(self.run_id, self.owner)
 
 
@@ -321,7 +326,8 @@ async def answer(
     """
     from plait.nodes import from_jsonable
 
-    waiting = {item.node: item for item in await store.interrupts(run_id)}
+    stored = await store.load(run_id)
+    waiting = {item.node: item for item in (stored.interrupts if stored is not None else ())}
     for name, value in answers.items():
         node = graph.nodes.get(name)
         if not isinstance(node, HumanNode) or name not in waiting:

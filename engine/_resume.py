@@ -11,6 +11,7 @@ from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler, check_inputs
+from plait.engine.stores._codec import encode
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
@@ -102,11 +103,11 @@ async def fork(
     settings = replace(base, store=store, run_id=None)
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
     old = Checkpointer(store, scheduler.graph, run_id, "sync", settings.wall, settings.lease)
-    record = await store.get_run(run_id)
-    if record is None:
+    stored = await store.load(run_id)
+    if stored is None:
         raise RunError(f"run {run_id} is not in the store", run_id=run_id)
-    inputs = old.decode_inputs(record.inputs)
-    committed = await old.restore()
+    inputs = old.decode_inputs(stored.run.inputs)
+    committed = old.decode_outputs(stored.outputs)
     replaced = dict(outputs or {})
     for name in [*replaced, *([at] if at is not None else [])]:
         if name not in graph.nodes:
@@ -120,23 +121,11 @@ async def fork(
     await checkpoint.start(inputs, parent=run_id)
     await store.put_outputs(
         [
-            OutputRecord(scheduler.run_id, name, 0, data, digest, settings.wall())
-            for name, (data, digest) in _encoded(kept).items()
+            OutputRecord.of(scheduler.run_id, name, 0, encode(value), settings.wall())
+            for name, value in kept.items()
         ]
     )
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, kept))
-
-
-def _encoded(values: Mapping[str, object]) -> dict[str, tuple[bytes, str]]:
-    import hashlib
-
-    from plait.engine.stores._codec import encode
-
-    found: dict[str, tuple[bytes, str]] = {}
-    for name, value in values.items():
-        data = encode(value)
-        found[name] = (data, hashlib.sha256(data).hexdigest())
-    return found
 
 
 def _downstream(scheduler: Scheduler, names: list[str]) -> set[str]:

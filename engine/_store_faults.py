@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
@@ -98,7 +99,10 @@ async def _settle(checkpoint: Checkpointer, status: StoredStatus, error: str) ->
         return True
     checkpoint.buffer.clear()  # outputs it could not flush are lost, as in a crash
     try:
-        await checkpoint.store.set_status(checkpoint.run_id, status, checkpoint.wall(), error)
+        if checkpoint.record is None:
+            return False
+        ended = replace(checkpoint.record, status=status, updated_at=checkpoint.wall(), error=error)
+        await checkpoint.store.put_run(ended)
     except Exception:
         return False
     with contextlib.suppress(Exception):  # the lease expires on its own

@@ -6,32 +6,33 @@ the same messages, and one conformance suite can hold them to it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
     OutputRecord,
+    RunRecord,
     StoredStatus,
     StoreError,
+    checksum,
 )
 
 __all__ = [
+    "RUN_FIXED_FIELDS",
     "check_schema",
-    "checksum",
     "last_per_node",
     "migration_steps",
     "no_such_run",
     "run_exists",
+    "same_run",
     "stored_status",
     "verified",
 ]
 
 
-def checksum(data: bytes) -> str:
-    """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds."""
-    return hashlib.sha256(data).hexdigest()
+RUN_FIXED_FIELDS = ("graph", "content_hash", "canonical", "inputs", "created_at", "parent_run")
+"""What a run is: ``put_run`` refuses to change these under a stored run's id."""
 
 
 def verified(record: OutputRecord) -> OutputRecord:
@@ -67,15 +68,23 @@ def last_per_node(records: Sequence[OutputRecord]) -> list[OutputRecord]:
     return list(kept.values())
 
 
+def same_run(stored: RunRecord, record: RunRecord) -> bool:
+    """Whether ``record`` is ``stored`` (same fixed fields), perhaps in another state."""
+    return all(getattr(stored, name) == getattr(record, name) for name in RUN_FIXED_FIELDS)
+
+
 def run_exists(run_id: str) -> StoreError:
-    """The error for ``create_run`` with an id already taken."""
-    return StoreError(f"run {run_id} already exists: pick a new run id")
+    """The error for ``put_run`` of another run under an id already taken."""
+    fixed = ", ".join(RUN_FIXED_FIELDS)
+    return StoreError(
+        f"run {run_id} already exists with other fixed fields ({fixed}): pick a new run id"
+    )
 
 
 def no_such_run(run_ids: Iterable[str], doing: str) -> StoreError:
     """The error for writing records of runs that were never created."""
     names = ", ".join(sorted(set(run_ids)))
-    return StoreError(f"cannot {doing}: no run {names} in this store (create_run first)")
+    return StoreError(f"cannot {doing}: no run {names} in this store (put_run first)")
 
 
 def stored_status(value: str, run_id: str) -> StoredStatus:

@@ -7,7 +7,13 @@ import itertools
 from collections.abc import Sequence
 from types import TracebackType
 
-from plait.engine.stores._checks import checksum, last_per_node, no_such_run, run_exists, verified
+from plait.engine.stores._checks import (
+    last_per_node,
+    no_such_run,
+    run_exists,
+    same_run,
+    verified,
+)
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     FailureRecord,
@@ -15,6 +21,7 @@ from plait.engine.stores._protocol import (
     OutputRecord,
     RunLockedError,
     RunRecord,
+    StoredRun,
     StoredStatus,
 )
 
@@ -63,57 +70,23 @@ class MemoryStore:
         """Nothing to migrate: returns the schema version, as the durable stores do."""
         return SCHEMA_VERSION
 
-    async def create_run(self, record: RunRecord) -> None:
-        """Record a new run.
+    async def put_run(self, record: RunRecord) -> None:
+        """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
-            StoreError: when the run id already exists.
+            StoreError: when the id is taken by a run with other fixed fields.
         """
-        if record.run_id in self._runs:
+        stored = self._runs.get(record.run_id)
+        if stored is None:
+            self._order[record.run_id] = next(self._sequence)
+        elif not same_run(stored, record):
             raise run_exists(record.run_id)
-        self._runs[record.run_id] = record
-        self._order[record.run_id] = next(self._sequence)
-
-    async def set_status(
-        self, run_id: str, status: StoredStatus, at: float, error: str | None = None
-    ) -> None:
-        """Update a run's status, error and ``updated_at``.
-
-        Raises:
-            StoreError: when there is no such run.
-        """
-        record = self._existing(run_id, "set the status")
-        self._runs[run_id] = dataclasses.replace(
-            record, status=StoredStatus(status), updated_at=at, error=error
+        self._runs[record.run_id] = dataclasses.replace(
+            record, status=StoredStatus(record.status), inputs=bytes(record.inputs)
         )
-
-    async def get_run(self, run_id: str) -> RunRecord | None:
-        """The run, or None when there is no such run."""
-        return self._runs.get(run_id)
-
-    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
-        """The most recent runs (by ``created_at``, then creation order), newest first."""
-        newest = sorted(
-            self._runs.values(),
-            key=lambda run: (run.created_at, self._order[run.run_id]),
-            reverse=True,
-        )
-        return newest[: max(limit, 0)]
-
-    async def put_output(
-        self, run_id: str, node: str, attempt: int, data: bytes, at: float
-    ) -> None:
-        """Commit one node's output, replacing an earlier one for the same node.
-
-        Raises:
-            StoreError: when there is no such run.
-        """
-        self._existing(run_id, f"store the output of node `{node}`")
-        record = OutputRecord(run_id, node, attempt, bytes(data), checksum(data), at)
-        self._outputs.setdefault(run_id, {})[node] = record
 
     async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        """Commit several outputs at once: all of them, or none when one is refused.
+        """Commit outputs at once: all of them, or none when one is refused.
 
         Raises:
             CorruptRecordError: when a record's checksum does not match its bytes.
@@ -126,27 +99,14 @@ class MemoryStore:
         for record in kept:
             self._outputs.setdefault(record.run_id, {})[record.node] = record
 
-    async def outputs(self, run_id: str) -> dict[str, OutputRecord]:
-        """Every committed output of a run, by node path, in commit order.
-
-        Raises:
-            CorruptRecordError: when a record's bytes do not match its checksum.
-        """
-        stored = sorted(self._outputs.get(run_id, {}).values(), key=_commit_order)
-        return {record.node: verified(record) for record in stored}
-
     async def put_failure(self, record: FailureRecord) -> None:
-        """Record a failed attempt.
+        """Append a failed attempt.
 
         Raises:
             StoreError: when there is no such run.
         """
         self._existing(record.run_id, f"record a failure of node `{record.node}`")
         self._failures.setdefault(record.run_id, []).append(record)
-
-    async def failures(self, run_id: str) -> Sequence[FailureRecord]:
-        """A run's failed attempts, oldest first (by ``created_at``, then recording order)."""
-        return sorted(self._failures.get(run_id, []), key=lambda failure: failure.created_at)
 
     async def put_interrupt(self, record: InterruptRecord) -> None:
         """Record a question, or update it (its answer) for the same node and key.
@@ -163,10 +123,36 @@ class MemoryStore:
             record = dataclasses.replace(record, created_at=earlier.created_at)
         stored[record.node, record.key] = record
 
-    async def interrupts(self, run_id: str) -> Sequence[InterruptRecord]:
-        """A run's interrupts, oldest first (by ``created_at``, then recording order)."""
-        stored = self._interrupts.get(run_id, {}).values()
-        return sorted(stored, key=lambda interrupt: interrupt.created_at)
+    async def load(self, run_id: str) -> StoredRun | None:
+        """The run and its records (see ``StoredRun``), or None when there is no such run.
+
+        Outputs are in commit order; failures and interrupts by ``created_at``, then
+        recording order.
+
+        Raises:
+            CorruptRecordError: when an output's bytes do not match its checksum.
+        """
+        record = self._runs.get(run_id)
+        if record is None:
+            return None
+        outputs = sorted(self._outputs.get(run_id, {}).values(), key=_commit_order)
+        failures = self._failures.get(run_id, [])
+        interrupts = self._interrupts.get(run_id, {}).values()
+        return StoredRun(
+            record,
+            {output.node: verified(output) for output in outputs},
+            sorted(failures, key=lambda failure: failure.created_at),
+            sorted(interrupts, key=lambda interrupt: interrupt.created_at),
+        )
+
+    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
+        """The most recent runs (by ``created_at``, then creation order), newest first."""
+        newest = sorted(
+            self._runs.values(),
+            key=lambda run: (run.created_at, self._order[run.run_id]),
+            reverse=True,
+        )
+        return newest[: max(limit, 0)]
 
     async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
         """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.

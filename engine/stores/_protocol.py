@@ -1,13 +1,15 @@
 """Checkpoint stores: one small protocol; memory, SQLite and PostgreSQL implement it.
 
 A store keeps bytes and small facts. It never decodes an output: the engine encodes each
-value with msgspec against its declared type before ``put_output`` and decodes it after
-``outputs``. Every stored output carries a SHA-256 of its bytes, checked on every read.
+value with msgspec against its declared type before ``put_outputs`` and decodes it after
+``load``. Every stored output carries a SHA-256 of its bytes (``checksum``), checked on
+every write and every read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -24,7 +26,9 @@ __all__ = [
     "RunRecord",
     "Store",
     "StoreError",
+    "StoredRun",
     "StoredStatus",
+    "checksum",
 ]
 
 SCHEMA_VERSION = 1
@@ -86,6 +90,11 @@ class RunRecord:
     """The run this one was forked from."""
 
 
+def checksum(data: bytes) -> str:
+    """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds."""
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class OutputRecord:
     """A committed node output: the value's bytes, exactly as the engine encoded them."""
@@ -96,8 +105,13 @@ class OutputRecord:
     attempt: int
     data: bytes
     checksum: str
-    """SHA-256 hex of ``data``, verified by the store on every read."""
+    """SHA-256 hex of ``data``, verified by the store on every write and read."""
     created_at: float
+
+    @classmethod
+    def of(cls, run_id: str, node: str, attempt: int, data: bytes, at: float) -> OutputRecord:
+        """The record of ``data``, with its ``checksum``."""
+        return cls(run_id, node, attempt, bytes(data), checksum(data), at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,15 +141,32 @@ class FailureRecord:
     created_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """Everything a store holds about one run, as ``Store.load`` reads it."""
+
+    run: RunRecord
+    outputs: Mapping[str, OutputRecord]
+    """Committed outputs by node path, in commit order."""
+    failures: Sequence[FailureRecord]
+    """Failed attempts, oldest first."""
+    interrupts: Sequence[InterruptRecord]
+    """Questions (answered or not), oldest first."""
+
+
 @runtime_checkable
 class Store(Protocol):
-    """Where runs are checkpointed. All methods are safe to call from one event loop."""
+    """Where runs are checkpointed. All methods are safe to call from one event loop.
+
+    Writes are ``put_*`` (runs, outputs, failures, questions), reads are ``load`` and
+    ``list_runs``, and a lease (``acquire``/``release``) keeps one process per run.
+    """
 
     async def open(self) -> None:
         """Connect and create or check the schema.
 
         Raises:
-            StoreError: when the stored schema is newer than ``SCHEMA_VERSION``.
+            StoreError: when the stored schema is not ``SCHEMA_VERSION``.
         """
         ...
 
@@ -143,60 +174,50 @@ class Store(Protocol):
         """Release connections; the store can be opened again."""
         ...
 
-    async def create_run(self, record: RunRecord) -> None:
-        """Record a new run.
+    async def put_run(self, record: RunRecord) -> None:
+        """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
-            StoreError: when the run id already exists.
+            StoreError: when the id is taken by a run with other fixed fields (graph,
+                content hash, canonical form, inputs, ``created_at``, parent).
         """
         ...
 
-    async def set_status(
-        self, run_id: str, status: StoredStatus, at: float, error: str | None = None
-    ) -> None:
-        """Update a run's status (and error)."""
-        ...
-
-    async def get_run(self, run_id: str) -> RunRecord | None:
-        """The run, or None when there is no such run."""
-        ...
-
-    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
-        """The most recent runs, newest first."""
-        ...
-
-    async def put_output(
-        self, run_id: str, node: str, attempt: int, data: bytes, at: float
-    ) -> None:
-        """Commit one node's output (replacing an earlier one for the same node)."""
-        ...
-
     async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        """Commit several outputs in one transaction (the ``async`` and ``exit`` modes)."""
-        ...
-
-    async def outputs(self, run_id: str) -> dict[str, OutputRecord]:
-        """Every committed output of a run, by node path.
+        """Commit outputs in one transaction, all or none; the last one of a node wins.
 
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
+            StoreError: when a record's run does not exist.
         """
         ...
 
     async def put_failure(self, record: FailureRecord) -> None:
-        """Record a failed attempt."""
-        ...
+        """Append a failed attempt.
 
-    async def failures(self, run_id: str) -> Sequence[FailureRecord]:
-        """A run's failed attempts, oldest first."""
+        Raises:
+            StoreError: when the run does not exist.
+        """
         ...
 
     async def put_interrupt(self, record: InterruptRecord) -> None:
-        """Record a question (or, with ``answer`` set, its answer) for a node."""
+        """Record a question, or its answer in place (same node and key).
+
+        Raises:
+            StoreError: when the run does not exist.
+        """
         ...
 
-    async def interrupts(self, run_id: str) -> Sequence[InterruptRecord]:
-        """A run's interrupts, oldest first."""
+    async def load(self, run_id: str) -> StoredRun | None:
+        """The run and everything recorded for it, or None when there is no such run.
+
+        Raises:
+            CorruptRecordError: when an output's bytes do not match its checksum.
+        """
+        ...
+
+    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
+        """The most recent runs, newest first."""
         ...
 
     async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:

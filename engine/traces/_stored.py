@@ -48,19 +48,20 @@ async def stored_trace(
         RunError: when the run is not in the store.
         CorruptRecordError: when a stored output fails its checksum or decoding.
     """
-    record = await store.get_run(run_id)
-    if record is None:
+    stored = await store.load(run_id)
+    if stored is None:
         raise RunError(f"run {run_id} is not in the store", run_id=run_id)
+    record = stored.run
     reader = Checkpointer(store, graph, run_id, "sync", lambda: 0.0, 1.0)
     inputs = reader.decode_inputs(record.inputs)
-    outputs = await reader.restore()
-    attempts = {name: item.attempt for name, item in (await store.outputs(run_id)).items()}
+    outputs = reader.decode_outputs(stored.outputs)
+    attempts = {name: item.attempt for name, item in stored.outputs.items()}
     failures: dict[str, list[tuple[int, Exception]]] = {}
-    for failure in await store.failures(run_id):
+    for failure in stored.failures:
         failures.setdefault(failure.node, []).append(
             (failure.attempt, _error(failure.error_type, failure.message))
         )
-    questions = {item.node: item for item in await store.interrupts(run_id)}
+    questions = {item.node: item for item in stored.interrupts}
     recorder = TraceRecorder(graph, redaction=redaction)
     seq = iter(range(1_000_000))
 

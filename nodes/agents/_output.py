@@ -8,7 +8,6 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from plait.nodes.llm._model import OutputSchema
 from plait.nodes._type_names import type_name
 from plait.nodes._values import from_jsonable, json_schema, parse_json, to_jsonable
 from plait.nodes.llm._model import OutputSchema

@@ -21,8 +21,6 @@ import anyio.to_thread
 from plait.nodes._context import RunContext
 from plait.nodes._errors import DefinitionError, Problem
 from plait.nodes._function import _is_async_callable
-from plait.nodes.llm._messages import ToolCall, ToolResult
-from plait.nodes.llm._model import ToolSpec
 from plait.nodes._type_names import close_matches
 from plait.nodes._values import REQUIRED, ArgumentField, Arguments, to_jsonable
 from plait.nodes.llm._messages import ToolCall, ToolResult

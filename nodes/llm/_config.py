@@ -20,8 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from plait.nodes._errors import ConfigError
-from plait.nodes.llm._secret import Secret
 from plait.nodes._type_names import close_matches
+from plait.nodes.llm._secret import Secret
 from plait.nodes.llm._yaml import load_yaml
 
 __all__ = [

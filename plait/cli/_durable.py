@@ -125,10 +125,10 @@ async def _with_store(url: str, work: Callable[[Store], Awaitable[int]]) -> int:
 async def _graph_of(
     config: Settings, args: argparse.Namespace, store: Store
 ) -> tuple[Graph[object], ResumeHint]:
-    record = await store.get_run(args.run_id)
-    if record is None:
+    stored = await store.load(args.run_id)
+    if stored is None:
         raise CliError(f"run {args.run_id} is not in store {config.store_url(args.store)}")
-    target = config.graph_target(record.graph, args.graph, args.run_id)
+    target = config.graph_target(stored.run.graph, args.graph, args.run_id)
     graph = named_graph(target, args.imports, config)
     return config.configure_agents(graph, None), ResumeHint(target, args.store, args.imports)
 

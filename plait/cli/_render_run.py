@@ -56,7 +56,8 @@ async def stored_run(
     url = config.store_url(args.store)
     store = await open_store(url)
     try:
-        record = await store.get_run(run_id)
+        loaded = await store.load(run_id)
+        record = None if loaded is None else loaded.run
         if record is None:
             raise CliError(
                 f"`{run_id}` is not a run in store {url} (TARGET is module:attribute, a "
@@ -94,11 +95,14 @@ def _graph(
 async def _statuses(store: Store, record: RunRecord, ids: Iterable[str]) -> StoredRun:
     from plait.engine import StoredStatus
 
-    outputs = await store.outputs(record.run_id)
+    loaded = await store.load(record.run_id)
+    outputs = {} if loaded is None else loaded.outputs
     failed: dict[str, int] = {}
-    for failure in await store.failures(record.run_id):
+    for failure in () if loaded is None else loaded.failures:
         failed[failure.node] = max(failed.get(failure.node, 0), failure.attempt)
-    waiting = {item.node for item in await store.interrupts(record.run_id) if item.answer is None}
+    waiting = {
+        item.node for item in (() if loaded is None else loaded.interrupts) if item.answer is None
+    }
     unrun = "skipped" if record.status is StoredStatus.SUCCEEDED else "pending"
     nodes: dict[str, StoredNode] = {}
     for node_id in ids:

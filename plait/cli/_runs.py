@@ -232,7 +232,8 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
     for record in await _records(store, args):
         try:
             total = len(graph_order(_description(record)))
-            done = len(await store.outputs(record.run_id))
+            loaded = await store.load(record.run_id)
+            done = 0 if loaded is None else len(loaded.outputs)
         except StoreError as error:  # CorruptRecordError names the run and node
             _unreadable(record.run_id, str(error))
             unreadable += 1
@@ -262,7 +263,9 @@ def _unreadable(run_id: str, message: str) -> None:
 async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
     from plait.engine import StoreError
 
-    record = await store.get_run(run_id)
+    loaded = await store.load(run_id)
+
+    record = None if loaded is None else loaded.run
     if record is None:
         raise CliError(f"run {run_id} is not in the store (`plait runs` lists the stored runs)")
     try:
@@ -324,11 +327,12 @@ class _NodeState:
 
 async def _node_states(store: Store, record: RunRecord, order: Sequence[str]) -> list[_NodeState]:
     """Each node's state, output, question and failures, in ``order``."""
-    outputs = await store.outputs(record.run_id)
+    loaded = await store.load(record.run_id)
+    outputs = {} if loaded is None else loaded.outputs
     failures: dict[str, list[str]] = {}
-    for failure in await store.failures(record.run_id):
+    for failure in () if loaded is None else loaded.failures:
         failures.setdefault(failure.node, []).append(f"{failure.error_type}: {failure.message}")
-    questions = {item.node: item for item in await store.interrupts(record.run_id)}
+    questions = {item.node: item for item in (() if loaded is None else loaded.interrupts)}
     nodes: list[_NodeState] = []
     for name in order:
         failed = failures.get(name, [])

@@ -130,7 +130,8 @@ def _stored(args: argparse.Namespace, run_id: str) -> int:
     async def work() -> Trace:
         store = await open_store(config.store_url(args.store))
         try:
-            record = await store.get_run(run_id)
+            loaded = await store.load(run_id)
+            record = None if loaded is None else loaded.run
             if record is None:
                 raise CliError(f"run {run_id} is not in store {config.store_url(args.store)}")
             target = config.graph_target(record.graph, args.graph, run_id)

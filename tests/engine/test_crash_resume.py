@@ -37,7 +37,8 @@ def _committed(database: Path) -> set[str]:
         store = open_store(f"sqlite:///{database}")
         await store.open()
         try:
-            return set(await store.outputs("crash-1"))
+            stored = await store.load("crash-1")
+            return set() if stored is None else set(stored.outputs)
         finally:
             await store.close()
 

@@ -58,13 +58,13 @@ async def test_a_fixed_branch_resumes_without_rerunning_its_siblings() -> None:
 
     first = await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r1"))
     assert first.status is RunStatus.FAILED
-    record = await store.get_run("r1")
-    assert record is not None
-    assert record.status is StoredStatus.FAILED
+    stored = await store.load("r1")
+    assert stored is not None
+    assert stored.run.status is StoredStatus.FAILED
     finished = {name for name, count in calls.items() if count and name != "b3"}
-    committed = set(await store.outputs("r1"))
+    committed = set(stored.outputs)
     assert committed == finished  # what finished before the failure cancelled the rest
-    assert [f.node for f in await store.failures("r1")] == ["b3"]
+    assert [f.node for f in stored.failures] == ["b3"]
 
     broken.clear()
     before = Counter(calls)
@@ -110,9 +110,9 @@ async def test_human_input_waits_and_resumes_with_a_checked_answer() -> None:
     (question,) = waiting.error.questions
     assert (question.node, question.question) == ("approve", "Approve 'refund 30'?")
     assert question.schema["properties"] == Verdict.model_json_schema()["properties"]
-    record = await store.get_run("h1")
-    assert record is not None
-    assert record.status is StoredStatus.WAITING
+    stored = await store.load("h1")
+    assert stored is not None
+    assert stored.run.status is StoredStatus.WAITING
 
     with pytest.raises(ValueError, match="approve"):
         await resume(graph, "h1", store=store, answers={"approve": {"approved": "perhaps"}})
@@ -157,9 +157,9 @@ async def test_fork_replaces_an_output_and_reruns_only_what_follows() -> None:
     assert forked.output == "20/99"
     assert forked.run_id != "f1"
     assert calls == {"fetch": 1, "score": 1, "report": 2}
-    record = await store.get_run(forked.run_id)
-    assert record is not None
-    assert record.parent_run == "f1"
+    stored = await store.load(forked.run_id)
+    assert stored is not None
+    assert stored.run.parent_run == "f1"
     again = await fork(graph, "f1", store=store, at="fetch")
     assert again.output == "20/21"
     assert calls["fetch"] == 2
@@ -262,7 +262,9 @@ async def test_every_durability_mode_commits_every_output(mode: str) -> None:
     result = await graph.run({"x": 0}, options=options)
 
     assert result.ok
-    assert set(await store.outputs("d1")) == {f"b{i}" for i in range(10)} | {"all", "total"}
+    stored = await store.load("d1")
+    assert stored is not None
+    assert set(stored.outputs) == {f"b{i}" for i in range(10)} | {"all", "total"}
 
 
 async def test_a_corrupted_output_is_an_error_naming_run_and_node() -> None:

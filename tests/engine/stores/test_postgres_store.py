@@ -7,8 +7,9 @@ import urllib.parse
 
 import pytest
 
-from plait.engine.stores._postgres import PostgresStore, describe, translate
-from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._postgres import PostgresStore
+from plait.engine.stores._postgres_connection import describe, translate
+from plait.engine.stores._protocol import OutputRecord, StoreError
 
 pytestmark = pytest.mark.anyio
 
@@ -92,11 +93,14 @@ async def test_more_concurrent_calls_than_connections_wait_their_turn(postgres_u
     harness.create()
     try:
         async with PostgresStore(harness.url, min_size=1, max_size=2) as store:
-            await store.create_run(run())
+            await store.put_run(run())
             async with anyio.create_task_group() as group:
                 for index in range(30):
-                    group.start_soon(store.put_output, "r1", f"n{index}", 1, b"x", 1.0)
-            assert len(await store.outputs("r1")) == 30
+                    output = OutputRecord.of("r1", f"n{index}", 1, b"x", 1.0)
+                    group.start_soon(store.put_outputs, [output])
+            stored = await store.load("r1")
+            assert stored is not None
+            assert len(stored.outputs) == 30
     finally:
         harness.drop()
 

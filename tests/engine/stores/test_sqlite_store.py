@@ -11,7 +11,12 @@ from pathlib import Path
 import anyio
 import pytest
 
-from plait.engine.stores._protocol import CorruptRecordError, RunLockedError, StoreError
+from plait.engine.stores._protocol import (
+    CorruptRecordError,
+    OutputRecord,
+    RunLockedError,
+    StoreError,
+)
 from plait.engine.stores._sqlite import SQLiteStore
 
 from .test_conformance import run
@@ -39,18 +44,20 @@ def _write(path: Path, statement: str, values: tuple[object, ...] = ()) -> None:
 async def test_the_file_is_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "runs.db"  # the directory is created
     async with SQLiteStore(path) as store:
-        await store.create_run(run())
-        assert store._connection is not None
-        assert store._connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
-        assert store._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        await store.put_run(run())
+        assert store._connection._connection is not None
+        assert store._connection._connection.execute("PRAGMA synchronous").fetchone() == (
+            2,
+        )  # FULL
+        assert store._connection._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert _read(path, "PRAGMA journal_mode") == [("wal",)]
     assert _read(path, "SELECT version FROM plait_schema") == [(1,)]
 
 
 async def test_synchronous_is_a_choice(tmp_path: Path) -> None:
     async with SQLiteStore(tmp_path / "runs.db", synchronous="normal") as store:
-        assert store._connection is not None
-        assert store._connection.execute("PRAGMA synchronous").fetchone() == (1,)
+        assert store._connection._connection is not None
+        assert store._connection._connection.execute("PRAGMA synchronous").fetchone() == (1,)
     with pytest.raises(StoreError, match="synchronous='sometimes': expected one of OFF"):
         SQLiteStore(tmp_path / "runs.db", synchronous="sometimes")
 
@@ -71,33 +78,33 @@ async def test_an_unopenable_path_is_refused_by_name(tmp_path: Path) -> None:
 async def test_a_tampered_checksum_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     async with SQLiteStore(path) as store:
-        await store.create_run(run())
-        await store.put_output("r1", "a", 1, b"value", 1.0)
+        await store.put_run(run())
+        await store.put_outputs([OutputRecord.of("r1", "a", 1, b"value", 1.0)])
     _write(path, "UPDATE plait_outputs SET checksum = ?", (hashlib.sha256(b"x").hexdigest(),))
     async with SQLiteStore(path) as store:
         with pytest.raises(CorruptRecordError, match="run r1: the stored output of node `a`"):
-            await store.outputs("r1")
+            await store.load("r1")
 
 
 async def test_output_bytes_turned_into_text_are_detected(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     async with SQLiteStore(path) as store:
-        await store.create_run(run())
-        await store.put_output("r1", "a", 1, b"value", 1.0)
+        await store.put_run(run())
+        await store.put_outputs([OutputRecord.of("r1", "a", 1, b"value", 1.0)])
     _write(path, "UPDATE plait_outputs SET data = 'value'")
     async with SQLiteStore(path) as store:
         with pytest.raises(CorruptRecordError, match="stored as str, not bytes"):
-            await store.outputs("r1")
+            await store.load("r1")
 
 
 async def test_an_unknown_stored_status_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     async with SQLiteStore(path) as store:
-        await store.create_run(run())
+        await store.put_run(run())
     _write(path, "UPDATE plait_runs SET status = 'sleeping'")
     async with SQLiteStore(path) as store:
         with pytest.raises(StoreError, match="run r1: the stored status 'sleeping' is not one"):
-            await store.get_run("r1")
+            await store.load("r1")
 
 
 async def test_a_lease_held_by_another_process_is_respected(tmp_path: Path) -> None:

@@ -1,0 +1,205 @@
+"""The PostgreSQL store's statements: one function per store operation, on a connection.
+
+Connections are autocommit: each write is one statement, so one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from plait.engine.stores._checks import (
+    RUN_FIXED_FIELDS,
+    last_per_node,
+    no_such_run,
+    run_exists,
+    verified,
+)
+from plait.engine.stores._postgres_connection import is_foreign_key_violation
+from plait.engine.stores._protocol import (
+    FailureRecord,
+    InterruptRecord,
+    OutputRecord,
+    RunLockedError,
+    RunRecord,
+    StoredRun,
+)
+from plait.engine.stores._rows import (
+    FAILURE_COLUMNS,
+    INTERRUPT_COLUMNS,
+    OUTPUT_COLUMNS,
+    RUN_COLUMNS,
+    failure_record,
+    failure_row,
+    interrupt_record,
+    interrupt_row,
+    output_row,
+    run_record,
+    run_row,
+)
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
+    Connection = AsyncConnection[tuple[Any, ...]]
+
+__all__ = [
+    "acquire",
+    "list_runs",
+    "load",
+    "put_failure",
+    "put_interrupt",
+    "put_outputs",
+    "put_run",
+    "release",
+]
+
+_SAME_RUN = " AND ".join(
+    f"plait_runs.{name} IS NOT DISTINCT FROM EXCLUDED.{name}" for name in RUN_FIXED_FIELDS
+)
+_PUT_RUN = f"""
+    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (run_id) DO UPDATE SET
+        status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, error = EXCLUDED.error
+    WHERE {_SAME_RUN}
+    RETURNING run_id
+"""
+_PUT_OUTPUTS = f"""
+    INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) SELECT * FROM unnest(
+        %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::text[], %s::float8[])
+    ON CONFLICT (run_id, node) DO UPDATE SET
+        attempt = EXCLUDED.attempt, data = EXCLUDED.data,
+        checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
+"""
+_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)"
+_PUT_INTERRUPT = f"""
+    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (run_id, node, key) DO UPDATE SET
+        question = EXCLUDED.question, answer_schema = EXCLUDED.answer_schema,
+        answer = EXCLUDED.answer
+"""
+_ACQUIRE = """
+    INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (%s, %s, %s)
+    ON CONFLICT (run_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+    WHERE plait_leases.owner = EXCLUDED.owner OR plait_leases.expires_at <= %s
+    RETURNING owner
+"""
+_GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = %s"
+_RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT %s"
+_OUTPUTS = f"SELECT {OUTPUT_COLUMNS} FROM plait_outputs WHERE run_id = %s ORDER BY created_at, node"
+_FAILURES = (
+    f"SELECT {FAILURE_COLUMNS} FROM plait_failures WHERE run_id = %s ORDER BY created_at, seq"
+)
+_INTERRUPTS = (
+    f"SELECT {INTERRUPT_COLUMNS} FROM plait_interrupts WHERE run_id = %s ORDER BY created_at, seq"
+)
+
+
+async def put_run(connection: Connection, record: RunRecord) -> None:
+    """Insert the run, or update its state when the stored one has the same fixed fields.
+
+    Raises:
+        StoreError: when the id is taken by a run with other fixed fields.
+    """
+    cursor = await connection.execute(_PUT_RUN, run_row(record))
+    if await cursor.fetchone() is None:
+        raise run_exists(record.run_id)
+
+
+async def put_outputs(connection: Connection, records: Sequence[OutputRecord]) -> None:
+    """Write the outputs (the last one of each node) in one statement.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record's run does not exist.
+    """
+    # One lock order for every batch, so two concurrent batches cannot deadlock.
+    kept = sorted(last_per_node(records), key=lambda record: (record.run_id, record.node))
+    columns = [list(column) for column in zip(*map(output_row, kept), strict=True)]
+    run_ids = {record.run_id for record in kept}
+    await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs")
+
+
+async def put_failure(connection: Connection, record: FailureRecord) -> None:
+    """Append a failed attempt."""
+    doing = f"record a failure of node `{record.node}`"
+    await _insert(connection, _PUT_FAILURE, failure_row(record), [record.run_id], doing)
+
+
+async def put_interrupt(connection: Connection, record: InterruptRecord) -> None:
+    """Record a question, or its answer in place (keeping its place and ``created_at``)."""
+    doing = f"record an interrupt of node `{record.node}`"
+    await _insert(connection, _PUT_INTERRUPT, interrupt_row(record), [record.run_id], doing)
+
+
+async def load(connection: Connection, run_id: str) -> StoredRun | None:
+    """The run and its records, or None when there is no such run.
+
+    Raises:
+        CorruptRecordError: when an output's bytes do not match its checksum.
+    """
+    row = await (await connection.execute(_GET_RUN, (run_id,))).fetchone()
+    if row is None:
+        return None
+    outputs = await (await connection.execute(_OUTPUTS, (run_id,))).fetchall()
+    failures = await (await connection.execute(_FAILURES, (run_id,))).fetchall()
+    interrupts = await (await connection.execute(_INTERRUPTS, (run_id,))).fetchall()
+    records = [OutputRecord(*output) for output in outputs]
+    return StoredRun(
+        run_record(row),
+        {record.node: verified(record) for record in records},
+        [failure_record(failure) for failure in failures],
+        [interrupt_record(interrupt) for interrupt in interrupts],
+    )
+
+
+async def list_runs(connection: Connection, limit: int) -> list[RunRecord]:
+    """The most recent runs (by ``created_at``, then creation order), newest first."""
+    cursor = await connection.execute(_RECENT_RUNS, (max(limit, 0),))
+    return [run_record(row) for row in await cursor.fetchall()]
+
+
+async def acquire(connection: Connection, run_id: str, owner: str, ttl: float, now: float) -> None:
+    """Take or renew the lease with one upsert whose update applies only to the same owner
+    or an expired lease: PostgreSQL locks the row, so of two callers exactly one wins.
+
+    Raises:
+        RunLockedError: when another owner holds a lease that expires after ``now``.
+    """
+    while True:
+        cursor = await connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now))
+        if await cursor.fetchone() is not None:
+            return
+        cursor = await connection.execute(
+            "SELECT owner, expires_at FROM plait_leases WHERE run_id = %s", (run_id,)
+        )
+        held = await cursor.fetchone()
+        if held is not None:  # else it was released in between: try again
+            raise RunLockedError(run_id, held[0], held[1] - now)
+
+
+async def release(connection: Connection, run_id: str, owner: str) -> None:
+    """Delete the lease if ``owner`` holds it."""
+    await connection.execute(
+        "DELETE FROM plait_leases WHERE run_id = %s AND owner = %s", (run_id, owner)
+    )
+
+
+async def _insert(
+    connection: Connection,
+    statement: str,
+    values: Sequence[object],
+    run_ids: Collection[str],
+    doing: str,
+) -> None:
+    """Run one insert; a row of a missing run is refused by name."""
+    try:
+        await connection.execute(statement, values)
+    except Exception as error:
+        if not is_foreign_key_violation(error):
+            raise
+        cursor = await connection.execute(
+            "SELECT run_id FROM plait_runs WHERE run_id = ANY(%s)", (list(run_ids),)
+        )
+        found = {row[0] for row in await cursor.fetchall()}
+        raise no_such_run(set(run_ids) - found, doing) from None

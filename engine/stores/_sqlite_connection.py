@@ -1,0 +1,120 @@
+"""The SQLite store's one connection: opened with its settings, called in a worker thread."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+from plait.engine.stores import _sqlite_schema as schema
+from plait.engine.stores._protocol import StoreError
+
+__all__ = ["SYNCHRONOUS_MODES", "SQLiteConnection"]
+
+T = TypeVar("T")
+
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+"""SQLite's ``synchronous`` settings; ``FULL`` makes a commit survive a power cut."""
+
+
+class SQLiteConnection:
+    """One connection to one file (WAL), used by one call at a time in a worker thread.
+
+    Every ``sqlite3.Error`` becomes a ``StoreError`` naming the file and what was being
+    done. The file's directory is created when missing.
+    """
+
+    def __init__(self, path: Path, *, synchronous: str, busy_timeout: float) -> None:
+        if synchronous.upper() not in SYNCHRONOUS_MODES:
+            expected = ", ".join(SYNCHRONOUS_MODES)
+            raise StoreError(f"SQLite synchronous={synchronous!r}: expected one of {expected}")
+        self.path = path
+        self.synchronous = synchronous.upper()
+        self.busy_timeout = busy_timeout
+        self.where = f"SQLite store {path}"
+        self._connection: sqlite3.Connection | None = None
+        self._lock: anyio.Lock | None = None
+
+    async def open(self) -> None:
+        """Connect (creating the file and its tables when new) and check the schema.
+
+        Raises:
+            StoreError: when the file cannot be opened, is not an SQLite database, or holds
+                a schema other than ``SCHEMA_VERSION``.
+        """
+        if self._connection is not None:
+            return
+        self._connection = await anyio.to_thread.run_sync(self._connect, True)
+        self._lock = anyio.Lock()
+
+    async def close(self) -> None:
+        """Close the connection; ``open()`` works again."""
+        connection, lock = self._connection, self._lock
+        if connection is None or lock is None:
+            return
+        async with lock:
+            self._connection = self._lock = None
+            await anyio.to_thread.run_sync(connection.close)
+
+    async def call(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
+        """``function(connection)`` in a worker thread, after the calls before it.
+
+        Raises:
+            StoreError: when the connection is not open, or SQLite fails.
+        """
+        if self._lock is None:
+            raise StoreError(f"{self.where}: cannot {doing}: the store is not open")
+        async with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise StoreError(f"{self.where}: cannot {doing}: the store was closed")
+            return await anyio.to_thread.run_sync(self._guarded, function, connection, doing)
+
+    async def call_unchecked(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
+        """Like ``call``, but on a connection of its own when closed, whatever its schema."""
+        if self._connection is not None:
+            return await self.call(function, doing)
+        connection = await anyio.to_thread.run_sync(self._connect, False)
+        try:
+            return await anyio.to_thread.run_sync(self._guarded, function, connection, doing)
+        finally:
+            await anyio.to_thread.run_sync(connection.close)
+
+    def _guarded(
+        self,
+        function: Callable[[sqlite3.Connection], T],
+        connection: sqlite3.Connection,
+        doing: str,
+    ) -> T:
+        try:
+            return function(connection)
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.where}: cannot {doing}: {error}") from error
+
+    def _connect(self, check: bool) -> sqlite3.Connection:
+        """A connection with the store's settings; with ``check``, a current schema."""
+        try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"{self.where}: cannot open the file: {error}") from error
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+            if check:
+                schema.create_or_check(connection, self.where)
+        except sqlite3.Error as error:
+            connection.close()
+            raise StoreError(f"{self.where}: cannot open the database: {error}") from error
+        except BaseException:
+            connection.close()
+            raise
+        return connection

@@ -1,0 +1,193 @@
+"""The SQLite store's statements: one function per store operation, on a connection.
+
+Each runs in the store's worker thread; a write is one ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from plait.engine.stores._checks import (
+    RUN_FIXED_FIELDS,
+    last_per_node,
+    no_such_run,
+    run_exists,
+    verified,
+)
+from plait.engine.stores._protocol import (
+    FailureRecord,
+    InterruptRecord,
+    OutputRecord,
+    RunLockedError,
+    RunRecord,
+    StoredRun,
+)
+from plait.engine.stores._rows import (
+    FAILURE_COLUMNS,
+    INTERRUPT_COLUMNS,
+    OUTPUT_COLUMNS,
+    RUN_COLUMNS,
+    Row,
+    failure_record,
+    failure_row,
+    interrupt_record,
+    interrupt_row,
+    output_row,
+    run_record,
+    run_row,
+)
+from plait.engine.stores._sqlite_schema import transaction
+
+__all__ = [
+    "acquire",
+    "list_runs",
+    "load",
+    "put_failure",
+    "put_interrupt",
+    "put_outputs",
+    "put_run",
+    "release",
+]
+
+_PUT_RUN = f"""
+    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id) DO UPDATE SET
+        status = excluded.status, updated_at = excluded.updated_at, error = excluded.error
+    WHERE {" AND ".join(f"plait_runs.{name} IS excluded.{name}" for name in RUN_FIXED_FIELDS)}
+"""
+_PUT_OUTPUT = f"""
+    INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, node) DO UPDATE SET
+        attempt = excluded.attempt, data = excluded.data,
+        checksum = excluded.checksum, created_at = excluded.created_at
+"""
+_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+_PUT_INTERRUPT = f"""
+    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, node, key) DO UPDATE SET
+        question = excluded.question, answer_schema = excluded.answer_schema,
+        answer = excluded.answer
+"""
+_ACQUIRE = """
+    INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+    WHERE plait_leases.owner = excluded.owner OR plait_leases.expires_at <= ?
+"""
+_GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = ?"
+_RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT ?"
+_OUTPUTS = f"SELECT {OUTPUT_COLUMNS} FROM plait_outputs WHERE run_id = ? ORDER BY created_at, node"
+_FAILURES = (
+    f"SELECT {FAILURE_COLUMNS} FROM plait_failures WHERE run_id = ? ORDER BY created_at, seq"
+)
+_INTERRUPTS = (
+    f"SELECT {INTERRUPT_COLUMNS} FROM plait_interrupts WHERE run_id = ? ORDER BY created_at, seq"
+)
+
+
+def put_run(connection: sqlite3.Connection, record: RunRecord) -> None:
+    """Insert the run, or update its state when the stored one has the same fixed fields.
+
+    Raises:
+        StoreError: when the id is taken by a run with other fixed fields.
+    """
+    with transaction(connection):
+        if connection.execute(_PUT_RUN, run_row(record)).rowcount == 0:
+            raise run_exists(record.run_id)
+
+
+def put_outputs(connection: sqlite3.Connection, records: Sequence[OutputRecord]) -> None:
+    """Write the outputs (the last one of each node) in one transaction.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record's run does not exist.
+    """
+    rows = [output_row(record) for record in last_per_node(records)]
+    _insert(connection, _PUT_OUTPUT, rows, "store outputs")
+
+
+def put_failure(connection: sqlite3.Connection, record: FailureRecord) -> None:
+    """Append a failed attempt."""
+    doing = f"record a failure of node `{record.node}`"
+    _insert(connection, _PUT_FAILURE, [failure_row(record)], doing)
+
+
+def put_interrupt(connection: sqlite3.Connection, record: InterruptRecord) -> None:
+    """Record a question, or its answer in place (keeping its place and ``created_at``)."""
+    doing = f"record an interrupt of node `{record.node}`"
+    _insert(connection, _PUT_INTERRUPT, [interrupt_row(record)], doing)
+
+
+def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
+    """The run and its records, read in one transaction, or None when there is no run.
+
+    Raises:
+        CorruptRecordError: when an output's bytes do not match its checksum.
+    """
+    connection.execute("BEGIN")
+    try:
+        row = connection.execute(_GET_RUN, (run_id,)).fetchone()
+        if row is None:
+            return None
+        outputs = (OutputRecord(*row) for row in connection.execute(_OUTPUTS, (run_id,)))
+        return StoredRun(
+            run_record(row),
+            {record.node: verified(record) for record in outputs},
+            [failure_record(row) for row in connection.execute(_FAILURES, (run_id,))],
+            [interrupt_record(row) for row in connection.execute(_INTERRUPTS, (run_id,))],
+        )
+    finally:
+        connection.execute("COMMIT")
+
+
+def list_runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
+    """The most recent runs (by ``created_at``, then creation order), newest first."""
+    return [run_record(row) for row in connection.execute(_RECENT_RUNS, (max(limit, 0),))]
+
+
+def acquire(
+    connection: sqlite3.Connection, run_id: str, owner: str, ttl: float, now: float
+) -> None:
+    """Take or renew the lease: the check and the write are one statement in one write
+    transaction, so it is atomic across processes.
+
+    Raises:
+        RunLockedError: when another owner holds a lease that expires after ``now``.
+    """
+    with transaction(connection):
+        cursor = connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now))
+        if cursor.rowcount == 0:
+            holder, expires_at = connection.execute(
+                "SELECT owner, expires_at FROM plait_leases WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            raise RunLockedError(run_id, holder, expires_at - now)
+
+
+def release(connection: sqlite3.Connection, run_id: str, owner: str) -> None:
+    """Delete the lease if ``owner`` holds it."""
+    with transaction(connection):
+        connection.execute(
+            "DELETE FROM plait_leases WHERE run_id = ? AND owner = ?", (run_id, owner)
+        )
+
+
+def _insert(
+    connection: sqlite3.Connection, statement: str, rows: Sequence[Row], doing: str
+) -> None:
+    """Write ``rows`` in one transaction; a row of a missing run is refused by name."""
+    if not rows:
+        return
+    try:
+        with transaction(connection):
+            connection.executemany(statement, rows)
+    except sqlite3.IntegrityError:
+        asked = {str(row[0]) for row in rows}
+        found = connection.execute(
+            f"SELECT run_id FROM plait_runs WHERE run_id IN ({', '.join('?' * len(asked))})",
+            tuple(asked),
+        ).fetchall()
+        missing = asked - {row[0] for row in found}
+        if not missing:
+            raise
+        raise no_such_run(missing, doing) from None
