@@ -100,9 +100,11 @@ async def test_none_where_a_model_is_declared_fails_that_node(
         failed = [event for event in events if isinstance(event, NodeFailed)]
         assert [event.node for event in failed] == ["fetch"]
     if store is not None:
-        assert (await store.get_run("r1")).status is StoredStatus.FAILED  # type: ignore[union-attr]
-        failures = await store.failures("r1")
-        assert [(item.node, item.error_type) for item in failures] == [("fetch", "NodeOutputError")]
+        stored = await store.load("r1")
+        assert stored is not None
+        assert stored.run.status is StoredStatus.FAILED
+        failures = [(item.node, item.error_type) for item in stored.failures]
+        assert failures == [("fetch", "NodeOutputError")]
 
 
 async def test_a_dict_that_does_not_fit_the_model_names_the_field() -> None:
@@ -233,7 +235,9 @@ async def test_an_output_that_cannot_be_checkpointed_fails_that_node(store: Stor
     wrong = _wrong_output(result.error)
     assert (wrong.node, wrong.expected, wrong.got) == ("make", "object", "a `Opaque` (Opaque())")
     assert "cannot be checkpointed" in wrong.reason
-    assert (await store.get_run(result.run_id)).status is StoredStatus.FAILED  # type: ignore[union-attr]
+    stored = await store.load(result.run_id)
+    assert stored is not None
+    assert stored.run.status is StoredStatus.FAILED
 
 
 async def test_stream_delivers_it_as_the_result_and_raises_input_errors_plainly() -> None:

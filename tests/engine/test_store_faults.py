@@ -6,7 +6,7 @@ import errno
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from pathlib import Path
 
 import anyio
@@ -22,6 +22,7 @@ from plait.engine import (
     RunRecord,
     SQLiteStore,
     Store,
+    StoredRun,
     StoredStatus,
     resume,
 )
@@ -35,8 +36,9 @@ DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
 class FaultyStore:
     """Delegates to a real store; the methods named in ``broken`` raise ``error``.
 
-    ``nodes`` narrows output writes to those nodes; ``after`` lets that many calls of a
-    broken method through first.
+    ``put_run`` is broken as ``put_run:<status>`` (``put_run:running`` records the run,
+    the others its end). ``nodes`` narrows output writes to batches holding those nodes'
+    records; ``after`` lets that many calls of a broken method through first.
     """
 
     def __init__(self, inner: Store, error: Exception = DISK_FULL) -> None:
@@ -46,8 +48,8 @@ class FaultyStore:
         self.nodes: set[str] = set()
         self.after = 0
 
-    def fail(self, method: str, node: str | None = None) -> None:
-        if method not in self.broken or (node and self.nodes and node not in self.nodes):
+    def fail(self, method: str, nodes: Collection[str] = ()) -> None:
+        if method not in self.broken or (nodes and self.nodes and self.nodes.isdisjoint(nodes)):
             return
         if self.after:
             self.after -= 1
@@ -60,48 +62,27 @@ class FaultyStore:
     async def close(self) -> None:
         await self.inner.close()
 
-    async def create_run(self, record: RunRecord) -> None:
-        self.fail("create_run")
-        await self.inner.create_run(record)
-
-    async def set_status(
-        self, run_id: str, status: StoredStatus, at: float, error: str | None = None
-    ) -> None:
-        self.fail("set_status")
-        await self.inner.set_status(run_id, status, at, error)
-
-    async def get_run(self, run_id: str) -> RunRecord | None:
-        return await self.inner.get_run(run_id)
-
-    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
-        return await self.inner.list_runs(limit)
-
-    async def put_output(
-        self, run_id: str, node: str, attempt: int, data: bytes, at: float
-    ) -> None:
-        self.fail("put_output", node)
-        await self.inner.put_output(run_id, node, attempt, data, at)
+    async def put_run(self, record: RunRecord) -> None:
+        self.fail(f"put_run:{record.status.value}")
+        await self.inner.put_run(record)
 
     async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        self.fail("put_outputs")
+        self.fail("put_outputs", {record.node for record in records})
         await self.inner.put_outputs(records)
-
-    async def outputs(self, run_id: str) -> dict[str, OutputRecord]:
-        return await self.inner.outputs(run_id)
 
     async def put_failure(self, record: FailureRecord) -> None:
         self.fail("put_failure")
         await self.inner.put_failure(record)
 
-    async def failures(self, run_id: str) -> Sequence[FailureRecord]:
-        return await self.inner.failures(run_id)
-
     async def put_interrupt(self, record: InterruptRecord) -> None:
         self.fail("put_interrupt")
         await self.inner.put_interrupt(record)
 
-    async def interrupts(self, run_id: str) -> Sequence[InterruptRecord]:
-        return await self.inner.interrupts(run_id)
+    async def load(self, run_id: str) -> StoredRun | None:
+        return await self.inner.load(run_id)
+
+    async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
+        return await self.inner.list_runs(limit)
 
     async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
         self.fail("acquire")
@@ -149,9 +130,15 @@ def _chain(calls: Counter[str], slow: float = 0.0) -> Graph[int]:
 
 
 async def _status(store: Store, run_id: str) -> StoredStatus:
-    record = await store.get_run(run_id)
-    assert record is not None
-    return record.status
+    stored = await store.load(run_id)
+    assert stored is not None
+    return stored.run.status
+
+
+async def _outputs(store: Store, run_id: str) -> set[str]:
+    stored = await store.load(run_id)
+    assert stored is not None
+    return set(stored.outputs)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +152,7 @@ async def test_a_failed_commit_stops_the_run_with_one_store_error(
     calls: Counter[str] = Counter()
     graph = _chain(calls, slow=5.0)
     store = FaultyStore(inner, error)
-    store.broken, store.nodes = {"put_output"}, {"b"}
+    store.broken, store.nodes = {"put_outputs"}, {"b"}
 
     with anyio.fail_after(3), pytest.raises(StoreError) as raised:  # not an ExceptionGroup
         await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r1"))
@@ -175,7 +162,7 @@ async def test_a_failed_commit_stops_the_run_with_one_store_error(
     assert str(error) in message
     assert "it is recorded failed; resume it once the store works again" in message
     assert await _status(inner, "r1") is StoredStatus.FAILED  # never `cancelled`
-    assert set(await inner.outputs("r1")) == {"a"}
+    assert await _outputs(inner, "r1") == {"a"}
     assert calls == Counter(a=1, b=1, s=1)  # the slow sibling was cancelled
 
     store.broken.clear()
@@ -188,7 +175,7 @@ async def test_a_failed_commit_stops_the_run_with_one_store_error(
 
 def test_run_sync_raises_the_store_error_itself(anyio_backend: str) -> None:
     store = FaultyStore(MemoryStore())
-    store.broken = {"put_output"}
+    store.broken = {"put_outputs"}
     anyio.run(store.open, backend=anyio_backend)
     options = RunOptions(store=store)
 
@@ -260,6 +247,44 @@ async def test_a_failed_batch_commit_stops_the_run(inner: Store, durability: str
     assert await _status(inner, "r5") is StoredStatus.FAILED
     store.broken.clear()
     assert (await resume(graph, "r5", store=store)).output == 22
+
+
+async def test_a_failed_end_state_write_records_the_run_failed(inner: Store) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls)
+    store = FaultyStore(inner)
+    store.broken = {"put_run:succeeded"}  # the run was recorded; its end cannot be
+
+    with pytest.raises(StoreError) as raised:
+        await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r8"))
+
+    assert str(raised.value).startswith("run r8 stopped: the store could not record the end")
+    assert "it is recorded failed; resume it once the store works again" in str(raised.value)
+    assert await _status(inner, "r8") is StoredStatus.FAILED
+    assert await _outputs(inner, "r8") == {"a", "b", "s", "c"}
+    store.broken.clear()
+    assert (await resume(graph, "r8", store=store)).output == 22
+    assert calls == Counter(a=1, b=1, s=1, c=1)  # everything was committed: nothing reruns
+
+
+async def test_a_store_that_cannot_record_the_end_either_leaves_the_run_running(
+    inner: Store,
+) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls)
+    store = FaultyStore(inner)
+    store.broken, store.nodes = {"put_outputs", "put_run:failed"}, {"b"}
+
+    with pytest.raises(StoreError) as raised:
+        await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r9"))
+
+    assert "could not commit the output of node `b`" in str(raised.value)
+    assert "the store could not record that either" in str(raised.value)
+    assert await _status(inner, "r9") is StoredStatus.RUNNING  # as after a crash
+    store.broken.clear()
+    later = RunOptions(wall=lambda: time.time() + 60)  # once the dead run's lease expired
+    assert (await resume(graph, "r9", store=store, options=later)).output == 22
+    assert calls["a"] == 1
 
 
 async def test_a_store_that_cannot_record_the_failure_leaves_the_run_resumable(
@@ -335,16 +360,14 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(ROOT))
     target = "tests.engine.test_store_faults:CLI_GRAPH"
-    real = SQLiteStore.put_output
+    real = SQLiteStore.put_outputs
 
-    async def disk_full(
-        self: SQLiteStore, run_id: str, node: str, attempt: int, data: bytes, at: float
-    ) -> None:
-        if node == "second":
+    async def disk_full(self: SQLiteStore, records: Sequence[OutputRecord]) -> None:
+        if any(record.node == "second" for record in records):
             raise DISK_FULL
-        await real(self, run_id, node, attempt, data, at)
+        await real(self, records)
 
-    monkeypatch.setattr(SQLiteStore, "put_output", disk_full)
+    monkeypatch.setattr(SQLiteStore, "put_outputs", disk_full)
     code = main(["run", target, "--input", '{"x": 3}'])
 
     assert code == 1
@@ -355,7 +378,7 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
     assert "No space left on device" in errors[0]
     run_id = errors[0].split()[3]
 
-    monkeypatch.setattr(SQLiteStore, "put_output", real)
+    monkeypatch.setattr(SQLiteStore, "put_outputs", real)
     assert main(["runs"]) == 0
     assert f"{run_id}" in capsys.readouterr().out
     assert main(["resume", run_id, "--graph", target]) == 0
