@@ -355,7 +355,7 @@ def test_usage_errors_exit_2_with_one_line(
 def test_live_display_when_stdout_and_stderr_are_terminals(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(plait.cli, "_wants_live_display", lambda as_json: True)
+    monkeypatch.setattr(plait.cli._main, "_wants_live_display", lambda as_json: True)
     code, out, err = run_cli(capsys, "run", "cli_graphs:failing", "-i", '{"x": 1}')
     assert code == 1
     assert out == ""

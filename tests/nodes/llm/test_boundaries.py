@@ -16,13 +16,13 @@ IMPORT = re.compile(r"^\s*(?:import|from)\s+(anthropic|openai|yaml|httpx2?|pydan
 
 def test_each_third_party_library_is_imported_in_exactly_one_module() -> None:
     homes: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "nodes").glob("*.py")):
+    for path in sorted((ROOT / "nodes").rglob("*.py")):
         for name in IMPORT.findall(path.read_text(encoding="utf-8")):
-            homes.setdefault(name, set()).add(path.name)
+            homes.setdefault(name, set()).add(path.relative_to(ROOT / "nodes").as_posix())
 
-    assert homes["anthropic"] == {"_anthropic.py"}
-    assert homes["openai"] == {"_openai.py"}
-    assert homes["yaml"] == {"_yaml.py"}
+    assert homes["anthropic"] == {"llm/providers/_anthropic.py"}
+    assert homes["openai"] == {"llm/providers/_openai.py"}
+    assert homes["yaml"] == {"llm/_yaml.py"}
     assert homes["pydantic"] == {"_values.py"}
     assert "httpx" not in homes
     assert "httpx2" not in homes
