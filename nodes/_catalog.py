@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 
 import anyio
 
+from plait.nodes._clients import ClientPool
 from plait.nodes._config import PlaitConfig
 from plait.nodes._errors import ConfigError
 from plait.nodes._history import load_history
@@ -65,6 +67,11 @@ class ModelCatalog:
     You create it (usually ``ModelCatalog(load_config(".", os.environ))``) and hand it to
     agents. It keeps one rate limiter per provider key, shared by every client it makes;
     each ``client()`` call gives a fresh client (a fresh playback position, too).
+
+    While it is open (``async with catalog:``, or until ``aclose()``), the provider SDK
+    clients behind its model clients are built once per key, base URL and options and
+    shared, with their kept-alive connections; closing it closes them. Outside, every
+    call builds and closes an SDK client of its own. The CLI opens it around a run.
     """
 
     def __init__(
@@ -80,6 +87,23 @@ class ModelCatalog:
         self._clock = clock
         self._sleep = sleep
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._clients = ClientPool()
+
+    async def __aenter__(self) -> ModelCatalog:
+        await self._clients.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._clients.__aexit__(exc_type, exc, traceback)
+
+    async def aclose(self) -> None:
+        """Close the SDK clients kept for the running event loop."""
+        await self._clients.aclose()
 
     def __repr__(self) -> str:
         return f"ModelCatalog(default_model={self.config.default_model!r})"
@@ -135,6 +159,7 @@ class ModelCatalog:
                 max_tokens=settings.max_tokens,
                 headers=settings.headers,
                 options=options,
+                clients=self._clients,
             )
         else:
             from plait.nodes._openai import OpenAIModel
@@ -150,6 +175,7 @@ class ModelCatalog:
                 max_tokens=settings.max_tokens,
                 headers=settings.headers,
                 options=options,
+                clients=self._clients,
             )
         if settings.rate_limit is None:
             return client

@@ -113,12 +113,17 @@ async def _graph_of(config: Settings, args: argparse.Namespace, store: Store) ->
 
 
 async def _continue(config: Settings, args: argparse.Namespace, report: Report) -> int:
+    from plait._catalogs import open_catalogs
     from plait._progress import LogLines
     from plait.engine import GraphChangedError, RunLockedError, StoreError, fork, resume
     from plait.nodes import RunError
 
     async def work(store: Store) -> int:
         graph = await _graph_of(config, args, store)
+        async with open_catalogs(graph):  # the run shares its agents' SDK clients
+            return await act(store, graph)
+
+    async def act(store: Store, graph: Graph[object]) -> int:
         listeners = (LogLines(graph, sys.stderr),)
         try:
             if args.command == "resume":
