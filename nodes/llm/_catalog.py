@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 import anyio
 
@@ -19,6 +20,7 @@ from plait.nodes.llm._model import ModelClient
 from plait.nodes.llm._model_string import ModelSpec, parse_model
 from plait.nodes.llm._offline import KeyedPlaybackModel, PassthroughModel, PlaybackModel, opener
 from plait.nodes.llm._secret import Secret
+from plait.nodes.llm.providers._clients import ClientPool
 
 __all__ = ["PRICING", "ModelCatalog", "Pricing"]
 
@@ -72,6 +74,11 @@ class ModelCatalog:
     ``{}`` to read no variable). It keeps one rate limiter per provider key, shared by every
     client it makes; each ``client()`` call gives a fresh client (a fresh playback
     position, too).
+
+    While it is open (``async with catalog:``, or until ``aclose()``), the provider SDK
+    clients behind its model clients are built once per key, base URL and options and
+    shared, with their kept-alive connections; closing it closes them. Outside, every
+    call builds and closes an SDK client of its own. The CLI opens it around a run.
     """
 
     def __init__(
@@ -89,6 +96,23 @@ class ModelCatalog:
         self._clock = clock
         self._sleep = sleep
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._clients = ClientPool()
+
+    async def __aenter__(self) -> ModelCatalog:
+        await self._clients.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._clients.__aexit__(exc_type, exc, traceback)
+
+    async def aclose(self) -> None:
+        """Close the SDK clients kept for the running event loop."""
+        await self._clients.aclose()
 
     def __repr__(self) -> str:
         return f"ModelCatalog(default_model={self.config.default_model!r})"
@@ -149,6 +173,7 @@ class ModelCatalog:
                 max_tokens=settings.max_tokens,
                 headers=settings.headers,
                 options=options,
+                clients=self._clients,
             )
         else:
             from plait.nodes.llm.providers._openai import OpenAIModel
@@ -164,6 +189,7 @@ class ModelCatalog:
                 max_tokens=settings.max_tokens,
                 headers=settings.headers,
                 options=options,
+                clients=self._clients,
             )
         if settings.rate_limit is None:
             return client

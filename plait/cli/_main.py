@@ -288,6 +288,7 @@ def _execute(
 ) -> RunResult[object]:
     import anyio
 
+    from plait.cli._catalogs import open_catalogs
     from plait.cli._progress import LogLines, live_progress
     from plait.engine import EventListener, StoreError, TraceRecorder, run
     from plait.nodes import InputError
@@ -305,12 +306,16 @@ def _execute(
         finally:
             await opened.close()
 
+    async def pooled(listener: EventListener) -> RunResult[object]:
+        async with open_catalogs(graph):  # the run shares its agents' SDK clients
+            return await go(listener)
+
     try:
         if live:
             with live_progress(graph, run_id=options.run_id) as table:
-                result = anyio.run(go, table)
+                result = anyio.run(pooled, table)
         else:
-            result = anyio.run(go, LogLines(graph, sys.stderr))
+            result = anyio.run(pooled, LogLines(graph, sys.stderr))
     except InputError as error:  # converted inputs that still fail the engine's check
         raise CliError(str(error)) from None
     except StoreError as error:  # the store failed mid-run: the run is recorded failed

@@ -39,17 +39,33 @@ class Seen:
     body: Mapping[str, Any]
 
 
-class FakeServer:
-    """Serves scripted replies in order; ``requests`` records what came in."""
+class _Listener(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the listen backlog: room for many parallel connections
 
-    def __init__(self) -> None:
+
+class FakeServer:
+    """Serves scripted replies in order; ``requests`` records what came in.
+
+    ``keep_alive`` keeps each connection open for the next request (the SDKs' pooling);
+    ``connections`` counts the TCP connections accepted.
+    """
+
+    def __init__(self, *, keep_alive: bool = False) -> None:
         self.replies: list[Reply | Callable[[Seen], Reply]] = []
         self.requests: list[Seen] = []
+        self.connections = 0
+        self.keep_alive = keep_alive
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.connections += 1
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -87,17 +103,18 @@ class FakeServer:
                     self.send_header("content-length", str(len(payload)))
                 else:
                     self.send_header("content-length", str(len(payload) + 1000))
-                self.send_header("connection", "close")
+                close = not server.keep_alive or reply.drop_after is not None
+                if close:
+                    self.send_header("connection", "close")
                 self.end_headers()
                 self.wfile.write(payload)
                 self.wfile.flush()
-                self.close_connection = True
+                self.close_connection = close
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Listener(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -129,9 +146,9 @@ def _sse(name: str | None, data: Mapping[str, Any] | str) -> bytes:
 
 
 @contextmanager
-def running_server() -> Iterator[FakeServer]:
+def running_server(*, keep_alive: bool = False) -> Iterator[FakeServer]:
     """A started fake server, stopped afterwards."""
-    server = FakeServer()
+    server = FakeServer(keep_alive=keep_alive)
     server.start()
     try:
         yield server

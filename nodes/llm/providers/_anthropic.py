@@ -7,8 +7,8 @@ exception class the SDK exports is mapped to plait's provider errors here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from plait.nodes._errors import (
     AuthenticationError,
@@ -32,10 +32,8 @@ from plait.nodes.llm._model import (
 )
 from plait.nodes.llm._secret import Secret
 from plait.nodes.llm.providers._anthropic_wire import anthropic_params, anthropic_response
+from plait.nodes.llm.providers._clients import ClientPool, http_limits
 from plait.nodes.llm.providers._errors import Failure, kind_of, provider_error
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 __all__ = ["ANTHROPIC_ERRORS", "DEFAULT_BASE_URL", "AnthropicModel", "translate_error"]
 
@@ -150,6 +148,7 @@ class AnthropicModel:
         max_tokens: int | None = None,
         headers: Mapping[str, Secret] | None = None,
         options: Mapping[str, str] | None = None,
+        clients: ClientPool | None = None,
     ) -> None:
         self.model = model
         self._api_key = api_key
@@ -158,6 +157,14 @@ class AnthropicModel:
         self._max_tokens = max_tokens or DEFAULT_MAX_TOKENS
         self._headers = dict(headers or {})
         self._options = dict(options or {})
+        self._clients = clients or ClientPool()
+        self._client_key = (
+            "anthropic",
+            api_key,
+            self.base_url,
+            timeout,
+            tuple(sorted(self._headers.items())),
+        )
 
     @property
     def name(self) -> str:
@@ -167,19 +174,22 @@ class AnthropicModel:
     def __repr__(self) -> str:
         return f"AnthropicModel({self.model!r}, base_url={self.base_url!r})"
 
-    @asynccontextmanager
-    async def _client(self) -> AsyncIterator[Any]:
+    def _client(self) -> AbstractAsyncContextManager[Any]:
+        """The SDK client for a call: the catalog's shared one while it is open."""
+        return self._clients.client(self._client_key, self._new_client)
+
+    def _new_client(self) -> Any:
         anthropic = _sdk()
         arguments: dict[str, Any] = {
             "api_key": self._api_key.reveal(),
             "base_url": self.base_url,
             "max_retries": 0,
             "default_headers": {key: value.reveal() for key, value in self._headers.items()},
+            "http_client": anthropic.DefaultAsyncHttpxClient(limits=http_limits()),
         }
         if self._timeout is not None:
             arguments["timeout"] = self._timeout
-        async with anthropic.AsyncAnthropic(**arguments) as client:
-            yield client
+        return anthropic.AsyncAnthropic(**arguments)
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         return anthropic_params(

@@ -7,8 +7,8 @@ exception class the SDK exports is mapped to plait's provider errors here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, aclosing
 from typing import Any, Literal
 
 from plait.nodes._errors import (
@@ -31,6 +31,7 @@ from plait.nodes.llm._model import (
     ToolCallDelta,
 )
 from plait.nodes.llm._secret import Secret
+from plait.nodes.llm.providers._clients import ClientPool, http_limits
 from plait.nodes.llm.providers._errors import Failure, kind_of, provider_error
 from plait.nodes.llm.providers._openai_wire import (
     chat_params,
@@ -129,6 +130,7 @@ class OpenAIModel:
         max_tokens: int | None = None,
         headers: Mapping[str, Secret] | None = None,
         options: Mapping[str, str] | None = None,
+        clients: ClientPool | None = None,
     ) -> None:
         self.model = model
         self.api = api
@@ -139,6 +141,14 @@ class OpenAIModel:
         self._max_tokens = max_tokens
         self._headers = dict(headers or {})
         self._options = dict(options or {})
+        self._clients = clients or ClientPool()
+        self._client_key = (
+            "openai",
+            api_key,
+            self.base_url,
+            timeout,
+            tuple(sorted(self._headers.items())),
+        )
 
     @property
     def name(self) -> str:
@@ -148,8 +158,11 @@ class OpenAIModel:
     def __repr__(self) -> str:
         return f"OpenAIModel({self.name!r}, api={self.api!r}, base_url={self.base_url!r})"
 
-    @asynccontextmanager
-    async def _client(self) -> AsyncIterator[Any]:
+    def _client(self) -> AbstractAsyncContextManager[Any]:
+        """The SDK client for a call: the catalog's shared one while it is open."""
+        return self._clients.client(self._client_key, self._new_client)
+
+    def _new_client(self) -> Any:
         openai = _sdk()
         arguments: dict[str, Any] = {
             "api_key": self._api_key.reveal(),
@@ -158,11 +171,11 @@ class OpenAIModel:
             "organization": None,
             "project": None,
             "default_headers": {key: value.reveal() for key, value in self._headers.items()},
+            "http_client": openai.DefaultAsyncHttpxClient(limits=http_limits()),
         }
         if self._timeout is not None:
             arguments["timeout"] = self._timeout
-        async with openai.AsyncOpenAI(**arguments) as client:
-            yield client
+        return openai.AsyncOpenAI(**arguments)
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         if self.api == "responses":
