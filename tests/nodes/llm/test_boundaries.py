@@ -25,7 +25,7 @@ def test_each_third_party_library_is_imported_in_exactly_one_module() -> None:
     assert homes["yaml"] == {"llm/_yaml.py"}
     assert homes["pydantic"] == {"_values.py"}
     assert "httpx" not in homes
-    assert homes["httpx2"] == {"_clients.py"}  # the SDKs' connection limits
+    assert homes["httpx2"] == {"llm/providers/_clients.py"}  # the SDKs' connection limits
 
 
 def test_defining_agents_loads_no_sdk() -> None:
