@@ -19,7 +19,7 @@ def check_inputs(graph: Graph[object], inputs: Mapping[str, object]) -> None:
     problems: list[str] = []
     for name, annotation in graph.inputs.items():
         if name not in inputs:
-            problems.append(f"missing input `{name}` (expects `{type_name(annotation)}`)")
+            problems.append(f"missing input `{name}` (`{type_name(annotation)}`)")
         else:
             why = check_value(annotation, inputs[name])
             if why is not None:
