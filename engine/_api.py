@@ -13,6 +13,7 @@ import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from plait.engine._events import Event, EventListener
+from plait.engine._inputs import check_inputs
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler
@@ -44,6 +45,7 @@ async def run(
             (the run stops, is recorded ``failed`` and can be resumed once the store works).
     """
     settings = options or _DEFAULT_OPTIONS
+    check_inputs(cast(Graph[object], graph), inputs or {})  # before the run is recorded
     if settings.store is not None:
         from plait.engine._resume import run_durably
 
@@ -110,6 +112,7 @@ class RunHandle(Generic[OutputT]):
     async def _drive(self) -> None:
         with self._send:
             try:
+                check_inputs(self._scheduler.graph, self._inputs)
                 result = await self._scheduler.execute(self._inputs)
             except Exception as error:  # raised by __aexit__, outside the task group
                 self._error = error

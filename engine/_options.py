@@ -41,8 +41,6 @@ class RunOptions:
     run_id: str | None = None
     """Use this id instead of a new one."""
     id_factory: Callable[[], str] = new_run_id
-    validate_inputs: bool = True
-    """Check graph inputs against their declared types before anything runs."""
     store: Store | None = None
     """Checkpoint every node output here (an opened store), so the run can resume."""
     durability: Literal["sync", "async", "exit"] = "sync"

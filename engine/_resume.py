@@ -10,7 +10,7 @@ from plait.engine._durable import Checkpointer, answer
 from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
-from plait.engine._scheduler import Scheduler, check_inputs
+from plait.engine._scheduler import Scheduler
 from plait.engine.stores._codec import encode
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
@@ -27,12 +27,9 @@ async def run_durably(
     options: RunOptions,
     listeners: tuple[EventListener, ...],
 ) -> RunResult[OutputT]:
-    """A new run whose outputs are committed to ``options.store``."""
+    """A new run whose outputs are committed to ``options.store`` (its inputs checked)."""
     assert options.store is not None
-    # Check the inputs before the run is recorded; the scheduler then need not again.
-    check_inputs(cast(Graph[object], graph), inputs, types=options.validate_inputs)
-    settled = replace(options, validate_inputs=False)
-    scheduler = Scheduler(cast(Graph[object], graph), settled, listeners)
+    scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
     checkpoint = _checkpointer(options.store, scheduler, options)
     await checkpoint.start(inputs)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint))
@@ -68,7 +65,7 @@ async def resume(
         StoreError: when the store fails mid-run (the run is recorded ``failed``).
     """
     base = options or RunOptions()
-    settings = replace(base, store=store, run_id=run_id, validate_inputs=False)
+    settings = replace(base, store=store, run_id=run_id)
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
     checkpoint = _checkpointer(store, scheduler, settings)
     if answers:

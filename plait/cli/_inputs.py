@@ -1,4 +1,4 @@
-"""Read ``--input`` and convert each value to the graph input's declared type."""
+"""Read ``--input``: parse its JSON and decode each value to its input's declared type."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from plait.cli._usage import CliError
 
 if TYPE_CHECKING:
     from plait.graphs import Graph
+    from plait.nodes import InputError
 
-__all__ = ["parse_inputs"]
+__all__ = ["inputs_problem", "parse_inputs"]
 
 
 def _reject_constant(name: str) -> object:
@@ -33,20 +34,39 @@ def _short_json(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _source(raw: str) -> str:
+    return f"input file `{raw[1:]}`" if raw.startswith("@") else "--input"
+
+
+def _takes(graph: Graph[object]) -> str:
+    from plait.nodes import type_name
+
+    signature = ", ".join(f"`{name}: {type_name(tp)}`" for name, tp in graph.inputs.items())
+    return f"takes {signature or 'no inputs'}"
+
+
+def inputs_problem(raw: str, graph: Graph[object], error: InputError) -> str:
+    """The one line for inputs the engine's check rejected (named as the user gave them)."""
+    return f"{_source(raw)} does not fit graph `{graph.name}`: {'; '.join(error.problems)}"
+
+
 def parse_inputs(raw: str, graph: Graph[object]) -> dict[str, object]:
-    """Read ``--input`` (JSON text or ``@file``) and convert each value to its input type.
+    """Read ``--input`` (JSON text or ``@file``) and decode each value to its input's type.
+
+    Only the JSON is checked here: missing and unknown names are left to the engine's
+    input check (see ``inputs_problem``); an unknown name keeps its JSON value.
 
     Raises:
-        CliError: code 2 when the text or file is not a JSON object, names unknown
-            inputs, misses some, or holds values that do not fit their types.
+        CliError: code 2 when the text or file is not a JSON object, or holds values
+            that cannot be decoded to their inputs' types.
     """
     from plait.nodes import from_jsonable, type_name
 
+    source = _source(raw)
     if raw.startswith("@"):
         path = raw[1:]
         if not path:
             raise CliError("--input @FILE needs a file path after `@`, got just `@`")
-        source = f"input file `{path}`"
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -56,7 +76,7 @@ def parse_inputs(raw: str, graph: Graph[object]) -> dict[str, object]:
         except OSError as error:
             raise CliError(f"cannot read {source}: {error.strerror or error}") from None
     else:
-        source, text = "--input", raw
+        text = raw
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -66,38 +86,32 @@ def parse_inputs(raw: str, graph: Graph[object]) -> dict[str, object]:
     except ValueError as error:
         raise CliError(f"{source} is not valid JSON: {error}") from None
 
-    signature = ", ".join(f"`{name}: {type_name(tp)}`" for name, tp in graph.inputs.items())
-    takes = f"takes {signature or 'no inputs'}"
     if not isinstance(data, dict):
         kind = _JSON_KINDS.get(type(data), type(data).__name__)
         raise CliError(
             f"{source} must be a JSON object of input names to values (graph `{graph.name}` "
-            f"{takes}), "
+            f"{_takes(graph)}), "
             f"got {kind}: {_short_json(data)}"
         )
 
     problems: list[str] = []
-    converted: dict[str, object] = {}
+    decoded: dict[str, object] = {}
     for name, value in data.items():
-        if name not in graph.inputs:
-            problems.append(f"unknown input `{name}`")
+        annotation = graph.inputs.get(name)
+        if annotation is None:
+            decoded[name] = value
             continue
-        annotation = graph.inputs[name]
         try:
-            converted[name] = from_jsonable(annotation, value)
+            decoded[name] = from_jsonable(annotation, value)
         except ValueError as error:
             reason = str(error).removesuffix(" at `value`")
             problems.append(
                 f"input `{name}` expects `{type_name(annotation)}`, got "
                 f"{_short_json(value)} ({reason})"
             )
-    problems.extend(
-        f"missing input `{name}` (`{type_name(tp)}`)"
-        for name, tp in graph.inputs.items()
-        if name not in data
-    )
     if problems:
         raise CliError(
-            f"{source} does not fit graph `{graph.name}`: {'; '.join(problems)} (the graph {takes})"
+            f"{source} does not fit graph `{graph.name}`: {'; '.join(problems)} "
+            f"(the graph {_takes(graph)})"
         )
-    return converted
+    return decoded

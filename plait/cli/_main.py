@@ -43,7 +43,7 @@ from plait.cli._durable import add_durable_parsers, durable_command
 from plait.cli._graph_name import add_target_argument, named_graph
 from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
-from plait.cli._inputs import parse_inputs
+from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._signals import terminate_as_interrupt
@@ -245,6 +245,7 @@ def _wants_live_display(as_json: bool) -> bool:
 
 def _run_command(args: argparse.Namespace) -> int:
     from plait.engine import RunOptions, new_run_id
+    from plait.nodes import InputError
 
     config = settings()
     as_json: bool = args.json
@@ -265,6 +266,8 @@ def _run_command(args: argparse.Namespace) -> int:
         result = _execute(
             graph, inputs, options, live=_wants_live_display(as_json), store=store, trace=args.trace
         )
+    except InputError as error:  # the engine's one input check, before the run is recorded
+        raise CliError(inputs_problem(args.input, graph, error)) from None
     except KeyboardInterrupt:
         run_id = options.run_id or ""
         if as_json:
@@ -291,7 +294,6 @@ def _execute(
     from plait.cli._catalogs import open_catalogs
     from plait.cli._progress import LogLines, live_progress
     from plait.engine import EventListener, StoreError, TraceRecorder, run
-    from plait.nodes import InputError
 
     recorder = TraceRecorder(graph) if trace is not None else None
 
@@ -316,8 +318,6 @@ def _execute(
                 result = anyio.run(pooled, table)
         else:
             result = anyio.run(pooled, LogLines(graph, sys.stderr))
-    except InputError as error:  # converted inputs that still fail the engine's check
-        raise CliError(str(error)) from None
     except StoreError as error:  # the store failed mid-run: the run is recorded failed
         raise CliError(str(error), RUN_FAILED) from None
     if recorder is not None and trace is not None:

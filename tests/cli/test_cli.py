@@ -21,6 +21,7 @@ from rich.console import Console
 
 import plait
 import plait.cli
+import plait.engine._inputs
 from plait import GraphBuilder, RetryPolicy, node
 from plait.cli._progress import LogLines, ProgressTable, describe_error, live_progress
 from plait.engine import (
@@ -586,3 +587,27 @@ def test_live_progress_draws_the_final_state() -> None:
     for state in ("pending", "running", "done", "failed", "retrying after attempt 1", "cancelled"):
         assert state in text
     assert "plait: run r1, graph fan, running, 1/6 done" in text
+
+
+@pytest.mark.usefixtures("in_cli_dir")
+def test_the_cli_leaves_unknown_and_missing_inputs_to_the_engines_one_check(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    check = plait.engine._inputs.check_inputs
+
+    def counted(graph: object, inputs: object) -> None:
+        calls.append(inputs)
+        check(graph, inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("plait.engine._api.check_inputs", counted)
+    code = plait.cli.main(
+        ["run", "cli_graphs:greeting", "--no-store", "--input", '{"name": "ada", "extra": 0}']
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert calls == [{"name": "ada", "extra": 0}]
+    assert err.strip().splitlines() == [
+        "plait: error: --input does not fit graph `greeting`: missing input `times` (`int`); "
+        "unknown input `extra` (the graph's inputs: `name`, `times`)"
+    ]

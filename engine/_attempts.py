@@ -1,0 +1,123 @@
+"""The retry loop: a step's attempts, the waits between them, and each attempt's timeout."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import anyio
+
+from plait.engine._events import NodeCancelled, NodeFinished, NodeRetrying, NodeStarted
+from plait.engine._flow import route_labels
+from plait.engine._invoke import invoke
+from plait.engine._outputs import checked_output, is_wrong_output
+from plait.engine._result import NodeStatus
+from plait.engine._step_values import WAITING, GaveUp, JoinUnsatisfiedError, RouteError
+from plait.graphs import Step
+from plait.nodes import NodeTimeoutError
+
+if TYPE_CHECKING:
+    from plait.engine._scheduler import Scheduler
+
+__all__ = ["Slots", "attempts_of", "call", "node_cancelled", "one_attempt"]
+
+
+async def attempts_of(scheduler: Scheduler, step: Step) -> object:
+    """Try a step until it succeeds or its retry policy gives up."""
+    index = step.index
+    name = scheduler.names[index]
+    policy = step.retry
+    attempt = 0
+    while True:
+        attempt += 1
+        scheduler.attempts[index] = attempt
+        scheduler.statuses[index] = NodeStatus.RUNNING
+        listeners = scheduler.listeners
+        if listeners:
+            began = scheduler.clock.now()
+            scheduler.emit(NodeStarted, node=name, attempt=attempt)
+        try:
+            value = await one_attempt(scheduler, step, attempt)
+            if step.routes is not None:
+                route_labels(scheduler, step, value)
+            value = checked_output(scheduler.run_id, name, step.node, value)
+            if scheduler.checkpoint is not None and value is not WAITING:
+                scheduler.checkpoint.stage(name, step.node.output, value)
+        except Exception as error:
+            if scheduler.checkpoint is not None:
+                await scheduler.checkpoint.failed(name, attempt, error)
+            final = isinstance(error, RouteError | JoinUnsatisfiedError)
+            final = final or is_wrong_output(error)
+            if not final and attempt < policy.max_attempts and policy.retries(error):
+                delay = policy.delay(attempt, error, scheduler.jitter())
+                if listeners:
+                    scheduler.emit(
+                        NodeRetrying, node=name, attempt=attempt, delay=delay, error=error
+                    )
+                try:
+                    await scheduler.clock.sleep(delay)
+                except BaseException:
+                    node_cancelled(scheduler, step, attempt)
+                    raise
+                continue
+            raise GaveUp(error, attempt) from error
+        except BaseException:
+            node_cancelled(scheduler, step, attempt)
+            raise
+        if listeners and value is not WAITING:
+            scheduler.emit(
+                NodeFinished,
+                node=name,
+                attempt=attempt,
+                duration=scheduler.clock.now() - began,
+                output=value,
+            )
+        return value
+
+
+def node_cancelled(scheduler: Scheduler, step: Step, attempt: int) -> None:
+    scheduler.statuses[step.index] = NodeStatus.CANCELLED
+    if scheduler.listeners:
+        scheduler.emit(NodeCancelled, node=scheduler.names[step.index], attempt=attempt)
+
+
+async def one_attempt(scheduler: Scheduler, step: Step, attempt: int) -> object:
+    """One attempt of a step, under its limits and timeout."""
+    pool = scheduler.pools.get(step.node.pool) if step.node.pool is not None else None
+    if scheduler.limiter is None and pool is None:
+        return await call(scheduler, step, attempt)
+    async with Slots(scheduler.limiter, pool):
+        return await call(scheduler, step, attempt)
+
+
+async def call(scheduler: Scheduler, step: Step, attempt: int) -> object:
+    if step.timeout is None:
+        return await invoke(scheduler, step, attempt)
+    with anyio.CancelScope(deadline=anyio.current_time() + step.timeout) as scope:
+        return await invoke(scheduler, step, attempt)
+    if scope.cancelled_caught:
+        raise NodeTimeoutError(scheduler.names[step.index], step.timeout)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Slots:
+    """Acquire the run-wide slot, then the pool's; release in reverse."""
+
+    __slots__ = ("limiters",)
+
+    def __init__(self, *limiters: anyio.CapacityLimiter | None) -> None:
+        self.limiters = [limiter for limiter in limiters if limiter is not None]
+
+    async def __aenter__(self) -> None:
+        acquired: list[anyio.CapacityLimiter] = []
+        try:
+            for limiter in self.limiters:
+                await limiter.acquire()
+                acquired.append(limiter)
+        except BaseException:
+            for limiter in reversed(acquired):
+                limiter.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for limiter in reversed(self.limiters):
+            limiter.release()

@@ -1,0 +1,80 @@
+"""One attempt's call: function nodes, joins, human nodes and the composite runners."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+
+from plait.engine._composite import run_loop, run_map, run_subgraph
+from plait.engine._durable import Question, idempotency_key
+from plait.engine._events import NodeReported, NodeWaiting
+from plait.engine._joins import join_value
+from plait.engine._step_values import WAITING
+from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
+from plait.nodes import FunctionNode, RunContext
+
+if TYPE_CHECKING:
+    from plait.engine._scheduler import Scheduler
+
+__all__ = ["ask", "context", "invoke"]
+
+
+async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
+    node = step.node
+    kwargs = scheduler.args[step.index]
+    if isinstance(node, FunctionNode):
+        if node.context_parameter is not None:
+            kwargs = dict(kwargs)
+            kwargs[node.context_parameter] = context(scheduler, step, attempt)
+        if node.is_async:
+            result: object = await node.fn(**kwargs)  # type: ignore[misc]
+            return result
+        if not node.blocking:
+            return node.fn(**kwargs)
+        return await anyio.to_thread.run_sync(
+            functools.partial(node.fn, **kwargs), abandon_on_cancel=True
+        )
+    path = scheduler.names[step.index]
+    if isinstance(node, JoinNode):
+        return join_value(scheduler, step)
+    if isinstance(node, HumanNode):
+        return await ask(scheduler, node, kwargs)
+    if isinstance(node, SubgraphNode):
+        return await run_subgraph(node, path, kwargs, scheduler.run_nested)
+    if isinstance(node, MapNode):
+        return await run_map(node, path, kwargs, scheduler.run_nested)
+    if isinstance(node, LoopNode):
+        return await run_loop(node, path, kwargs, scheduler.run_nested)
+    return await node.execute(kwargs, context(scheduler, step, attempt))
+
+
+async def ask(scheduler: Scheduler, node: HumanNode, inputs: Mapping[str, object]) -> object:
+    """The answer to a human node, or ``WAITING`` after recording its question."""
+    if scheduler.parent is not None:
+        raise TypeError(f"human node `{node.id}` can only be a top-level node for now")
+    if scheduler.checkpoint is not None:
+        found = await scheduler.checkpoint.ask(node, inputs)
+        if found is not None:
+            return found
+        scheduler.questions.extend(scheduler.checkpoint.questions[-1:])
+    else:
+        scheduler.questions.append(Question(node.id, node.question.format_map(dict(inputs)), {}))
+    if scheduler.listeners:
+        scheduler.emit(NodeWaiting, node=node.id, question=scheduler.questions[-1].question)
+    return WAITING
+
+
+def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
+    """The run context handed to a node's attempt."""
+    name = scheduler.names[step.index]
+    report = None
+    if scheduler.listeners:
+
+        def report(kind: str, data: Mapping[str, object]) -> None:
+            scheduler.emit(NodeReported, node=name, kind=kind, data=data)
+
+    key = idempotency_key(scheduler.run_id, name, scheduler.args[step.index])
+    return RunContext(scheduler.run_id, name, attempt, report, key)
