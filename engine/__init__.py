@@ -3,49 +3,49 @@
 import importlib as _importlib
 import typing as _typing
 
-from plait.engine._api import RunHandle, run, run_sync, stream
-from plait.engine._clock import Clock, ManualClock, SystemClock
-from plait.engine._durable import Durability, GraphChangedError, Question, RunWaitingError
-from plait.engine._events import (
-    Event,
-    EventListener,
-    NodeCancelled,
-    NodeFailed,
-    NodeFinished,
-    NodeReported,
-    NodeRetrying,
-    NodeRouted,
-    NodeSkipped,
-    NodeStarted,
-    NodeWaiting,
-    RunFinished,
-    RunStarted,
-    RunStatus,
-)
-from plait.engine._options import RunOptions, new_run_id
-from plait.engine._result import NodeOutcome, NodeStatus, RunResult
-from plait.engine.stores._protocol import (
-    SCHEMA_VERSION,
-    CorruptRecordError,
-    FailureRecord,
-    InterruptRecord,
-    OutputRecord,
-    RunLockedError,
-    RunRecord,
-    Store,
-    StoredRun,
-    StoredStatus,
-    StoreError,
-)
-
 if _typing.TYPE_CHECKING:
+    from plait.engine._api import RunHandle, run, run_sync, stream
+    from plait.engine._clock import Clock, ManualClock, SystemClock
+    from plait.engine._durable import Durability, GraphChangedError, Question, RunWaitingError
+    from plait.engine._events import (
+        Event,
+        EventListener,
+        NodeCancelled,
+        NodeFailed,
+        NodeFinished,
+        NodeReported,
+        NodeRetrying,
+        NodeRouted,
+        NodeSkipped,
+        NodeStarted,
+        NodeWaiting,
+        RunFinished,
+        RunStarted,
+        RunStatus,
+    )
+    from plait.engine._options import RunOptions, new_run_id
+    from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
     from plait.engine.stores._memory import MemoryStore
     from plait.engine.stores._postgres import PostgresStore
+    from plait.engine.stores._protocol import (
+        SCHEMA_VERSION,
+        CorruptRecordError,
+        FailureRecord,
+        InterruptRecord,
+        OutputRecord,
+        RunLockedError,
+        RunRecord,
+        Store,
+        StoredRun,
+        StoredStatus,
+        StoreError,
+    )
     from plait.engine.stores._sqlite import SQLiteStore
     from plait.engine.stores._url import STORE_URL_FORMS, open_store
     from plait.engine.traces._diff import TraceChange, TraceDiff, diff
     from plait.engine.traces._recorder import TraceRecorder, trace, trace_sync
+    from plait.engine.traces._stored import stored_trace
     from plait.engine.traces._trace import (
         TRACE_VERSION,
         FailedAttempt,
@@ -55,19 +55,56 @@ if _typing.TYPE_CHECKING:
         TracedCall,
         TracedError,
     )
-    from plait.engine.traces._values import DEFAULT_REDACTED_KEYS, Redaction
+    from plait.engine.traces._values import DEFAULT_REDACTED_KEYS, Canonicaliser, Redaction
 
-_LAZY: dict[str, str] = {
+_PUBLIC: dict[str, str] = {
     "DEFAULT_REDACTED_KEYS": "plait.engine.traces._values",
-    "FailedAttempt": "plait.engine.traces._trace",
-    "MemoryStore": "plait.engine.stores._memory",
-    "NodeTrace": "plait.engine.traces._trace",
-    "PostgresStore": "plait.engine.stores._postgres",
-    "Redaction": "plait.engine.traces._values",
-    "RouteDecision": "plait.engine.traces._trace",
-    "SQLiteStore": "plait.engine.stores._sqlite",
+    "SCHEMA_VERSION": "plait.engine.stores._protocol",
     "STORE_URL_FORMS": "plait.engine.stores._url",
     "TRACE_VERSION": "plait.engine.traces._trace",
+    "Clock": "plait.engine._clock",
+    "CorruptRecordError": "plait.engine.stores._protocol",
+    "Durability": "plait.engine._durable",
+    "Event": "plait.engine._events",
+    "EventListener": "plait.engine._events",
+    "FailedAttempt": "plait.engine.traces._trace",
+    "FailureRecord": "plait.engine.stores._protocol",
+    "GraphChangedError": "plait.engine._durable",
+    "InterruptRecord": "plait.engine.stores._protocol",
+    "ManualClock": "plait.engine._clock",
+    "MemoryStore": "plait.engine.stores._memory",
+    "NodeCancelled": "plait.engine._events",
+    "NodeFailed": "plait.engine._events",
+    "NodeFinished": "plait.engine._events",
+    "NodeOutcome": "plait.engine._result",
+    "NodeReported": "plait.engine._events",
+    "NodeRetrying": "plait.engine._events",
+    "NodeRouted": "plait.engine._events",
+    "NodeSkipped": "plait.engine._events",
+    "NodeStarted": "plait.engine._events",
+    "NodeStatus": "plait.engine._result",
+    "NodeTrace": "plait.engine.traces._trace",
+    "NodeWaiting": "plait.engine._events",
+    "OutputRecord": "plait.engine.stores._protocol",
+    "PostgresStore": "plait.engine.stores._postgres",
+    "Question": "plait.engine._durable",
+    "Redaction": "plait.engine.traces._values",
+    "RouteDecision": "plait.engine.traces._trace",
+    "RunFinished": "plait.engine._events",
+    "RunHandle": "plait.engine._api",
+    "RunLockedError": "plait.engine.stores._protocol",
+    "RunOptions": "plait.engine._options",
+    "RunRecord": "plait.engine.stores._protocol",
+    "RunResult": "plait.engine._result",
+    "RunStarted": "plait.engine._events",
+    "RunStatus": "plait.engine._events",
+    "RunWaitingError": "plait.engine._durable",
+    "SQLiteStore": "plait.engine.stores._sqlite",
+    "Store": "plait.engine.stores._protocol",
+    "StoreError": "plait.engine.stores._protocol",
+    "StoredRun": "plait.engine.stores._protocol",
+    "StoredStatus": "plait.engine.stores._protocol",
+    "SystemClock": "plait.engine._clock",
     "Trace": "plait.engine.traces._trace",
     "TraceChange": "plait.engine.traces._diff",
     "TraceDiff": "plait.engine.traces._diff",
@@ -76,16 +113,29 @@ _LAZY: dict[str, str] = {
     "TracedError": "plait.engine.traces._trace",
     "diff": "plait.engine.traces._diff",
     "fork": "plait.engine._resume",
+    "new_run_id": "plait.engine._options",
     "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",
+    "run": "plait.engine._api",
+    "run_sync": "plait.engine._api",
+    "stream": "plait.engine._api",
     "trace": "plait.engine.traces._recorder",
     "trace_sync": "plait.engine.traces._recorder",
 }
-"""Loaded on first use: stores, resume/fork and traces cost imports plain runs never need."""
+"""The user API: each name and the module it is loaded from, on first use."""
+
+_INTERNAL: dict[str, str] = {
+    "Canonicaliser": "plait.engine.traces._values",
+    "stored_trace": "plait.engine.traces._stored",
+}
+"""What the front's CLI and cassettes need: importable from here, not part of `__all__`."""
+
+
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
+    module = _PUBLIC.get(name) or _INTERNAL.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(_importlib.import_module(module), name)
@@ -94,71 +144,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-__all__ = [
-    "DEFAULT_REDACTED_KEYS",
-    "SCHEMA_VERSION",
-    "STORE_URL_FORMS",
-    "TRACE_VERSION",
-    "Clock",
-    "CorruptRecordError",
-    "Durability",
-    "Event",
-    "EventListener",
-    "FailedAttempt",
-    "FailureRecord",
-    "GraphChangedError",
-    "InterruptRecord",
-    "ManualClock",
-    "MemoryStore",
-    "NodeCancelled",
-    "NodeFailed",
-    "NodeFinished",
-    "NodeOutcome",
-    "NodeReported",
-    "NodeRetrying",
-    "NodeRouted",
-    "NodeSkipped",
-    "NodeStarted",
-    "NodeStatus",
-    "NodeTrace",
-    "NodeWaiting",
-    "OutputRecord",
-    "PostgresStore",
-    "Question",
-    "Redaction",
-    "RouteDecision",
-    "RunFinished",
-    "RunHandle",
-    "RunLockedError",
-    "RunOptions",
-    "RunRecord",
-    "RunResult",
-    "RunStarted",
-    "RunStatus",
-    "RunWaitingError",
-    "SQLiteStore",
-    "Store",
-    "StoreError",
-    "StoredRun",
-    "StoredStatus",
-    "SystemClock",
-    "Trace",
-    "TraceChange",
-    "TraceDiff",
-    "TraceRecorder",
-    "TracedCall",
-    "TracedError",
-    "diff",
-    "fork",
-    "new_run_id",
-    "open_store",
-    "resume",
-    "run",
-    "run_sync",
-    "stream",
-    "trace",
-    "trace_sync",
-]
+    return sorted({*globals(), *_PUBLIC, *_INTERNAL})

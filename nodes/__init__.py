@@ -8,44 +8,42 @@ The LLM side loads on first use (``plait.nodes.AgentNode`` imports it), so that
 import importlib as _importlib
 import typing as _typing
 
-from plait.nodes._context import NodeId, RunContext, RunId
-from plait.nodes._errors import (
-    AgentError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigError,
-    ContextTooLongError,
-    DefinitionError,
-    GraphDefinitionError,
-    InputError,
-    NodeFailedError,
-    NodeOutputError,
-    NodeTimeoutError,
-    OutputValidationError,
-    OverloadedError,
-    PlaitError,
-    Problem,
-    ProviderConnectionError,
-    ProviderError,
-    ProviderServerError,
-    ProviderTimeoutError,
-    RateLimitedError,
-    RunCancelledError,
-    RunError,
-    RunTimeoutError,
-    StreamInterruptedError,
-    ToolLoopLimitError,
-    TransientProviderError,
-)
-from plait.nodes._fields import field_getter, field_types
-from plait.nodes._function import FunctionNode, Input, Node, node, to_node
-from plait.nodes._policy import NO_RETRY, RetryPolicy
-from plait.nodes._type_names import close_matches, type_name
-from plait.nodes._types import is_assignable
-from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
-from plait.nodes.llm._yaml import dump_yaml, load_yaml
-
 if _typing.TYPE_CHECKING:
+    from plait.nodes._context import NodeId, RunContext, RunId
+    from plait.nodes._errors import (
+        AgentError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigError,
+        ContextTooLongError,
+        DefinitionError,
+        GraphDefinitionError,
+        InputError,
+        NodeFailedError,
+        NodeOutputError,
+        NodeTimeoutError,
+        OutputValidationError,
+        OverloadedError,
+        PlaitError,
+        Problem,
+        ProviderConnectionError,
+        ProviderError,
+        ProviderServerError,
+        ProviderTimeoutError,
+        RateLimitedError,
+        RunCancelledError,
+        RunError,
+        RunTimeoutError,
+        StreamInterruptedError,
+        ToolLoopLimitError,
+        TransientProviderError,
+    )
+    from plait.nodes._fields import field_getter, field_types
+    from plait.nodes._function import FunctionNode, Input, Node, node, to_node
+    from plait.nodes._policy import NO_RETRY, RetryPolicy
+    from plait.nodes._type_names import close_matches, type_name
+    from plait.nodes._types import is_assignable
+    from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
     from plait.nodes.agents._factory import agent
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
@@ -94,49 +92,82 @@ if _typing.TYPE_CHECKING:
     )
     from plait.nodes.llm._scripted import ScriptedModel, ScriptedReply
     from plait.nodes.llm._secret import Secret
+    from plait.nodes.llm._yaml import dump_yaml, load_yaml
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
     from plait.nodes.memory._conversation import ConversationMemory
 
-_LAZY: dict[str, str] = {
+_PUBLIC: dict[str, str] = {
     "AGENT_RETRY": "plait.nodes.agents._node",
     "ALIASES": "plait.nodes.llm._model_string",
+    "CALL_TOOL_INDICATOR": "plait.nodes.llm._offline",
+    "CONFIG_FILE": "plait.nodes.llm._config",
+    "FIXED_RESPONSE_INDICATOR": "plait.nodes.llm._offline",
+    "NO_RETRY": "plait.nodes._policy",
+    "PRICING": "plait.nodes.llm._catalog",
+    "PROVIDERS": "plait.nodes.llm._model_string",
+    "SECRETS_FILE": "plait.nodes.llm._config",
+    "AgentError": "plait.nodes._errors",
     "AgentNode": "plait.nodes.agents._node",
     "AgentResult": "plait.nodes.agents._node",
     "AnthropicModel": "plait.nodes.llm.providers._anthropic",
-    "CALL_TOOL_INDICATOR": "plait.nodes.llm._offline",
-    "CONFIG_FILE": "plait.nodes.llm._config",
+    "AuthenticationError": "plait.nodes._errors",
+    "BadRequestError": "plait.nodes._errors",
+    "ConfigError": "plait.nodes._errors",
+    "ContextTooLongError": "plait.nodes._errors",
     "ConversationMemory": "plait.nodes.memory._conversation",
+    "DefinitionError": "plait.nodes._errors",
     "Delta": "plait.nodes.llm._model",
     "DeltaHandler": "plait.nodes.llm._model",
-    "FIXED_RESPONSE_INDICATOR": "plait.nodes.llm._offline",
+    "FunctionNode": "plait.nodes._function",
+    "GraphDefinitionError": "plait.nodes._errors",
     "Image": "plait.nodes.llm._messages",
+    "Input": "plait.nodes._function",
+    "InputError": "plait.nodes._errors",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
     "ModelClient": "plait.nodes.llm._model",
     "ModelRequest": "plait.nodes.llm._model",
     "ModelResponse": "plait.nodes.llm._model",
     "ModelSpec": "plait.nodes.llm._model_string",
+    "Node": "plait.nodes._function",
     "NodeBoundModel": "plait.nodes.agents._node",
+    "NodeFailedError": "plait.nodes._errors",
+    "NodeId": "plait.nodes._context",
+    "NodeOutputError": "plait.nodes._errors",
+    "NodeTimeoutError": "plait.nodes._errors",
     "OpenAIModel": "plait.nodes.llm.providers._openai",
     "OutputSchema": "plait.nodes.llm._model",
-    "PRICING": "plait.nodes.llm._catalog",
-    "PROVIDERS": "plait.nodes.llm._model_string",
+    "OutputValidationError": "plait.nodes._errors",
+    "OverloadedError": "plait.nodes._errors",
     "Part": "plait.nodes.llm._messages",
     "PassthroughModel": "plait.nodes.llm._offline",
     "PlaitConfig": "plait.nodes.llm._config",
+    "PlaitError": "plait.nodes._errors",
     "PlaybackModel": "plait.nodes.llm._offline",
     "Pricing": "plait.nodes.llm._catalog",
+    "Problem": "plait.nodes._errors",
     "ProviderConfig": "plait.nodes.llm._config",
+    "ProviderConnectionError": "plait.nodes._errors",
+    "ProviderError": "plait.nodes._errors",
+    "ProviderServerError": "plait.nodes._errors",
+    "ProviderTimeoutError": "plait.nodes._errors",
     "RateLimit": "plait.nodes.llm._config",
+    "RateLimitedError": "plait.nodes._errors",
     "RateLimitedModel": "plait.nodes.llm._limits",
     "RateLimiter": "plait.nodes.llm._limits",
+    "RetryPolicy": "plait.nodes._policy",
     "Role": "plait.nodes.llm._messages",
-    "SECRETS_FILE": "plait.nodes.llm._config",
+    "RunCancelledError": "plait.nodes._errors",
+    "RunContext": "plait.nodes._context",
+    "RunError": "plait.nodes._errors",
+    "RunId": "plait.nodes._context",
+    "RunTimeoutError": "plait.nodes._errors",
     "ScriptedModel": "plait.nodes.llm._scripted",
     "ScriptedReply": "plait.nodes.llm._scripted",
     "Secret": "plait.nodes.llm._secret",
     "StopReason": "plait.nodes.llm._messages",
+    "StreamInterruptedError": "plait.nodes._errors",
     "Text": "plait.nodes.llm._messages",
     "TextDelta": "plait.nodes.llm._model",
     "Thinking": "plait.nodes.llm._messages",
@@ -145,134 +176,50 @@ _LAZY: dict[str, str] = {
     "ToolCall": "plait.nodes.llm._messages",
     "ToolCallDelta": "plait.nodes.llm._model",
     "ToolChoice": "plait.nodes.llm._model",
+    "ToolLoopLimitError": "plait.nodes._errors",
     "ToolRegistry": "plait.nodes.agents._tools",
     "ToolResult": "plait.nodes.llm._messages",
     "ToolSpec": "plait.nodes.llm._model",
+    "TransientProviderError": "plait.nodes._errors",
     "Usage": "plait.nodes.llm._messages",
     "agent": "plait.nodes.agents._factory",
     "load_config": "plait.nodes.llm._config",
     "load_history": "plait.nodes.llm._history",
+    "node": "plait.nodes._function",
     "parse_model": "plait.nodes.llm._model_string",
     "save_history": "plait.nodes.llm._history",
+    "to_node": "plait.nodes._function",
     "tool": "plait.nodes.agents._tools",
 }
+"""The user API: each name and the module it is loaded from, on first use."""
+
+_INTERNAL: dict[str, str] = {
+    "check_value": "plait.nodes._values",
+    "close_matches": "plait.nodes._type_names",
+    "dump_yaml": "plait.nodes.llm._yaml",
+    "field_getter": "plait.nodes._fields",
+    "field_types": "plait.nodes._fields",
+    "fit_value": "plait.nodes._values",
+    "from_jsonable": "plait.nodes._values",
+    "is_assignable": "plait.nodes._types",
+    "load_yaml": "plait.nodes.llm._yaml",
+    "to_jsonable": "plait.nodes._values",
+    "type_name": "plait.nodes._type_names",
+}
+"""Helpers the other layers share: importable from here, not part of `__all__`."""
+
+
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
+    module = _PUBLIC.get(name) or _INTERNAL.get(name)
     if module is None:
-        raise AttributeError(f"module 'plait.nodes' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-__all__ = [
-    "AGENT_RETRY",
-    "ALIASES",
-    "CALL_TOOL_INDICATOR",
-    "CONFIG_FILE",
-    "FIXED_RESPONSE_INDICATOR",
-    "NO_RETRY",
-    "PRICING",
-    "PROVIDERS",
-    "SECRETS_FILE",
-    "AgentError",
-    "AgentNode",
-    "AgentResult",
-    "AnthropicModel",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConfigError",
-    "ContextTooLongError",
-    "ConversationMemory",
-    "DefinitionError",
-    "Delta",
-    "DeltaHandler",
-    "FunctionNode",
-    "GraphDefinitionError",
-    "Image",
-    "Input",
-    "InputError",
-    "Message",
-    "ModelCatalog",
-    "ModelClient",
-    "ModelRequest",
-    "ModelResponse",
-    "ModelSpec",
-    "Node",
-    "NodeBoundModel",
-    "NodeFailedError",
-    "NodeId",
-    "NodeOutputError",
-    "NodeTimeoutError",
-    "OpenAIModel",
-    "OutputSchema",
-    "OutputValidationError",
-    "OverloadedError",
-    "Part",
-    "PassthroughModel",
-    "PlaitConfig",
-    "PlaitError",
-    "PlaybackModel",
-    "Pricing",
-    "Problem",
-    "ProviderConfig",
-    "ProviderConnectionError",
-    "ProviderError",
-    "ProviderServerError",
-    "ProviderTimeoutError",
-    "RateLimit",
-    "RateLimitedError",
-    "RateLimitedModel",
-    "RateLimiter",
-    "RetryPolicy",
-    "Role",
-    "RunCancelledError",
-    "RunContext",
-    "RunError",
-    "RunId",
-    "RunTimeoutError",
-    "ScriptedModel",
-    "ScriptedReply",
-    "Secret",
-    "StopReason",
-    "StreamInterruptedError",
-    "Text",
-    "TextDelta",
-    "Thinking",
-    "ThinkingDelta",
-    "Tool",
-    "ToolCall",
-    "ToolCallDelta",
-    "ToolChoice",
-    "ToolLoopLimitError",
-    "ToolRegistry",
-    "ToolResult",
-    "ToolSpec",
-    "TransientProviderError",
-    "Usage",
-    "agent",
-    "check_value",
-    "close_matches",
-    "dump_yaml",
-    "field_getter",
-    "field_types",
-    "fit_value",
-    "from_jsonable",
-    "is_assignable",
-    "load_config",
-    "load_history",
-    "load_yaml",
-    "node",
-    "parse_model",
-    "save_history",
-    "to_jsonable",
-    "to_node",
-    "tool",
-    "type_name",
-]
+    return sorted({*globals(), *_PUBLIC, *_INTERNAL})

@@ -11,10 +11,17 @@
     │   ├── NodeOutputError          a node returned a value that is not its declared type
     │   ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
     │   ├── RunCancelledError        the run was cancelled before it finished
-    │   └── RunWaitingError          the run waits for answers (plait.engine)
+    │   ├── RunWaitingError          the run waits for answers (plait.engine)
+    │   └── NoOutputError            the run ended without its output: the output node was skipped
     ├── StoreError               a checkpoint store failed (plait.engine)
     │   ├── CorruptRecordError       a stored record fails its checksum or decoding
     │   └── RunLockedError           another process holds the run's lease
+    ├── GraphChangedError        a resumed run's graph is not the graph it started with
+    ├── MapTooLargeError         a map received more items than its ``max_items``
+    ├── RouteError               a router returned a label it did not declare
+    ├── JoinUnsatisfiedError     a ``k_of_n`` join could not get ``k`` values
+    ├── CassetteError            a cassette file is missing or not a cassette (plait.testing)
+    ├── CassetteMismatchError    a replay asked for something the cassette did not record
     ├── RenderError              a diagram could not be drawn (plait.visual)
     │   └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
     ├── AgentError               an agent could not produce its output (carries the node id)

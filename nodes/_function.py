@@ -150,6 +150,32 @@ def to_node(
         problems.append(
             Problem("missing-id", where, "a lambda has no usable name", "pass id=... for it")
         )
+    signature, hints, unresolved = _read_signature(fn, where, problems)
+    inputs, context_parameter = _read_inputs(signature, hints, unresolved, where, problems)
+    output = _read_output(hints, unresolved, where, problems)
+    if description is None:
+        description = inspect.getdoc(fn) or ""
+        description = description.split("\n\n", 1)[0].strip()
+    return FunctionNode(
+        id=node_id,
+        inputs=tuple(inputs),
+        output=output,
+        retry=retry,
+        timeout=timeout,
+        pool=pool,
+        description=description,
+        problems=tuple(problems),
+        fn=fn,
+        is_async=_is_async_callable(fn),
+        blocking=blocking,
+        context_parameter=context_parameter,
+    )
+
+
+def _read_signature(
+    fn: Callable[..., object], where: str, problems: list[Problem]
+) -> tuple[inspect.Signature, dict[str, object], bool]:
+    """``fn``'s signature, its resolved annotations, and whether resolving them failed."""
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as error:
@@ -169,6 +195,17 @@ def to_node(
                 "import every name used in the annotations at module level",
             )
         )
+    return signature, hints, unresolved
+
+
+def _read_inputs(
+    signature: inspect.Signature,
+    hints: dict[str, object],
+    unresolved: bool,
+    where: str,
+    problems: list[Problem],
+) -> tuple[list[Input], str | None]:
+    """The node's inputs, and the parameter that takes the run context if any."""
     inputs: list[Input] = []
     context_parameter: str | None = None
     for parameter in signature.parameters.values():
@@ -208,6 +245,13 @@ def to_node(
                 )
             annotation = object
         inputs.append(Input(parameter.name, annotation, parameter.default is _EMPTY))
+    return inputs, context_parameter
+
+
+def _read_output(
+    hints: dict[str, object], unresolved: bool, where: str, problems: list[Problem]
+) -> object:
+    """The node's output type (``None`` means ``NoneType``)."""
     output: object = hints.get("return", _EMPTY)
     if output is _EMPTY:
         if not unresolved:
@@ -222,23 +266,7 @@ def to_node(
         output = object
     if output is None:
         output = type(None)
-    if description is None:
-        description = inspect.getdoc(fn) or ""
-        description = description.split("\n\n", 1)[0].strip()
-    return FunctionNode(
-        id=node_id,
-        inputs=tuple(inputs),
-        output=output,
-        retry=retry,
-        timeout=timeout,
-        pool=pool,
-        description=description,
-        problems=tuple(problems),
-        fn=fn,
-        is_async=_is_async_callable(fn),
-        blocking=blocking,
-        context_parameter=context_parameter,
-    )
+    return output
 
 
 class _NodeDecorator(Protocol):

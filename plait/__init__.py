@@ -7,60 +7,113 @@ mistake is reported together), and run with ``await graph.run(inputs)``.
 import importlib as _importlib
 import typing as _typing
 
-from plait.engine import (
-    Event,
-    ManualClock,
-    NodeOutcome,
-    NodeStatus,
-    Redaction,
-    RunHandle,
-    RunOptions,
-    RunResult,
-    RunStatus,
-    StoreError,
-    Trace,
-    TraceRecorder,
-    run,
-    run_sync,
-    stream,
-    trace,
-    trace_sync,
-)
-from plait.graphs import Graph, GraphBuilder, NodeRef, Registry, SpecError, SpecLimits, dump, load
-from plait.nodes import (
-    DefinitionError,
-    FunctionNode,
-    GraphDefinitionError,
-    InputError,
-    Node,
-    NodeFailedError,
-    NodeOutputError,
-    NodeTimeoutError,
-    PlaitError,
-    Problem,
-    RetryPolicy,
-    RunCancelledError,
-    RunContext,
-    RunError,
-    RunTimeoutError,
-    node,
-)
-
 __version__ = "0.1.0"
 
 if _typing.TYPE_CHECKING:
+    from plait.engine import (
+        Event,
+        ManualClock,
+        NodeOutcome,
+        NodeStatus,
+        Redaction,
+        RunHandle,
+        RunOptions,
+        RunResult,
+        RunStatus,
+        StoreError,
+        Trace,
+        TraceRecorder,
+        run,
+        run_sync,
+        stream,
+        trace,
+        trace_sync,
+    )
+    from plait.graphs import (
+        Graph,
+        GraphBuilder,
+        NodeRef,
+        Registry,
+        SpecError,
+        SpecLimits,
+        dump,
+        load,
+    )
+    from plait.nodes import (
+        DefinitionError,
+        FunctionNode,
+        GraphDefinitionError,
+        InputError,
+        Node,
+        NodeFailedError,
+        NodeOutputError,
+        NodeTimeoutError,
+        PlaitError,
+        Problem,
+        RetryPolicy,
+        RunCancelledError,
+        RunContext,
+        RunError,
+        RunTimeoutError,
+        node,
+    )
     from plait.testing._cassette import Cassette, CassetteMismatchError, with_cassette
 
-_LAZY: dict[str, str] = {
+_PUBLIC: dict[str, str] = {
     "Cassette": "plait.testing._cassette",
     "CassetteMismatchError": "plait.testing._cassette",
+    "DefinitionError": "plait.nodes",
+    "Event": "plait.engine",
+    "FunctionNode": "plait.nodes",
+    "Graph": "plait.graphs",
+    "GraphBuilder": "plait.graphs",
+    "GraphDefinitionError": "plait.nodes",
+    "InputError": "plait.nodes",
+    "ManualClock": "plait.engine",
+    "Node": "plait.nodes",
+    "NodeFailedError": "plait.nodes",
+    "NodeOutcome": "plait.engine",
+    "NodeOutputError": "plait.nodes",
+    "NodeRef": "plait.graphs",
+    "NodeStatus": "plait.engine",
+    "NodeTimeoutError": "plait.nodes",
+    "PlaitError": "plait.nodes",
+    "Problem": "plait.nodes",
+    "Redaction": "plait.engine",
+    "Registry": "plait.graphs",
+    "RetryPolicy": "plait.nodes",
+    "RunCancelledError": "plait.nodes",
+    "RunContext": "plait.nodes",
+    "RunError": "plait.nodes",
+    "RunHandle": "plait.engine",
+    "RunOptions": "plait.engine",
+    "RunResult": "plait.engine",
+    "RunStatus": "plait.engine",
+    "RunTimeoutError": "plait.nodes",
+    "SpecError": "plait.graphs",
+    "SpecLimits": "plait.graphs",
+    "StoreError": "plait.engine",
+    "Trace": "plait.engine",
+    "TraceRecorder": "plait.engine",
+    "dump": "plait.graphs",
+    "load": "plait.graphs",
+    "node": "plait.nodes",
+    "run": "plait.engine",
+    "run_sync": "plait.engine",
+    "stream": "plait.engine",
+    "trace": "plait.engine",
+    "trace_sync": "plait.engine",
     "with_cassette": "plait.testing._cassette",
 }
-"""Names loaded on first use (cassettes pull in the LLM side of plait.nodes)."""
+"""The user API: each name and the module it is loaded from, on first use."""
+
+
+# Classes, then functions with `__version__` in its sorted place (the front has no constants).
+__all__ = sorted([*_PUBLIC, "__version__"], key=lambda name: (not name[:1].isupper(), name))
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
+    module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(_importlib.import_module(module), name)
@@ -69,53 +122,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-__all__ = [
-    "Cassette",
-    "CassetteMismatchError",
-    "DefinitionError",
-    "Event",
-    "FunctionNode",
-    "Graph",
-    "GraphBuilder",
-    "GraphDefinitionError",
-    "InputError",
-    "ManualClock",
-    "Node",
-    "NodeFailedError",
-    "NodeOutcome",
-    "NodeOutputError",
-    "NodeRef",
-    "NodeStatus",
-    "NodeTimeoutError",
-    "PlaitError",
-    "Problem",
-    "Redaction",
-    "Registry",
-    "RetryPolicy",
-    "RunCancelledError",
-    "RunContext",
-    "RunError",
-    "RunHandle",
-    "RunOptions",
-    "RunResult",
-    "RunStatus",
-    "RunTimeoutError",
-    "SpecError",
-    "SpecLimits",
-    "StoreError",
-    "Trace",
-    "TraceRecorder",
-    "__version__",
-    "dump",
-    "load",
-    "node",
-    "run",
-    "run_sync",
-    "stream",
-    "trace",
-    "trace_sync",
-    "with_cassette",
-]
+    return sorted({*globals(), *_PUBLIC})

@@ -135,18 +135,50 @@ def _front_order(name: str) -> tuple[int, str]:
 def test_front_all_is_sorted_and_complete(front: str) -> None:
     module = importlib.import_module(front)
     exported = list(module.__all__)
-    for name in exported:  # a front may load parts lazily (PEP 562): load them all first
+    internal = set(getattr(module, "_INTERNAL", {}))
+    for name in [*exported, *internal]:  # a front may load parts lazily (PEP 562)
         getattr(module, name)
     assert exported == sorted(exported, key=_front_order), f"{front}.__all__ is not sorted"
+    assert not internal & set(exported), f"{front}.__all__ names internal helpers"
     public = {
         name
         for name, value in vars(module).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     public.discard("annotations")
-    assert set(exported) - {"__version__"} == public, f"{front}.__all__ is not complete"
+    assert set(exported) - {"__version__"} == public - internal, f"{front}.__all__ is not complete"
     for name in exported:
         assert hasattr(module, name), f"{front}.__all__ names missing `{name}`"
+
+
+LAZY_FRONTS = {
+    "plait": "plait/__init__.py",
+    "plait.nodes": "nodes/__init__.py",
+    "plait.engine": "engine/__init__.py",
+}
+
+
+def _type_checking_imports(path: Path) -> dict[str, str]:
+    """name -> module of every import in the file's `if TYPE_CHECKING:` block."""
+    found: dict[str, str] = {}
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test):
+            for node in statement.body:
+                assert isinstance(node, ast.ImportFrom)
+                assert node.module
+                found.update((alias.asname or alias.name, node.module) for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("front", sorted(LAZY_FRONTS))
+def test_a_lazy_front_is_one_table(front: str) -> None:
+    """The table is the one list: `__all__` and the TYPE_CHECKING imports (for mypy) agree."""
+    module = importlib.import_module(front)
+    table = {**module._PUBLIC, **getattr(module, "_INTERNAL", {})}
+    assert _type_checking_imports(ROOT / LAZY_FRONTS[front]) == table, (
+        f"{front}: the TYPE_CHECKING imports and the lazy table disagree"
+    )
+    assert set(module.__all__) - {"__version__"} == set(module._PUBLIC)
 
 
 def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:

@@ -121,8 +121,7 @@ def _diff(before: str, after: str) -> int:
 def _stored(args: argparse.Namespace, run_id: str) -> int:
     import anyio
 
-    from plait.engine import CorruptRecordError, StoreError
-    from plait.engine.traces._stored import stored_trace
+    from plait.engine import CorruptRecordError, StoreError, stored_trace
     from plait.nodes import RunError
 
     config = settings()

@@ -16,8 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
 import plait.nodes
-from plait.engine import Redaction
-from plait.engine.traces._values import Canonicaliser
+from plait.engine import Canonicaliser, Redaction
 from plait.nodes import (
     DeltaHandler,
     Message,
