@@ -85,6 +85,7 @@ class RunHandle(Generic[OutputT]):
         self._receive: MemoryObjectReceiveStream[Event] = receive
         self._scheduler = Scheduler(cast(Graph[object], graph), options, (send.send_nowait,))
         self._inputs = inputs
+        self._options = options
         self._result: RunResult[OutputT] | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._error: Exception | None = None
@@ -113,7 +114,13 @@ class RunHandle(Generic[OutputT]):
         with self._send:
             try:
                 check_inputs(self._scheduler.graph, self._inputs)
-                result = await self._scheduler.execute(self._inputs)
+                if self._options.store is not None:  # durable, like run(): same scheduler
+                    from plait.engine._resume import run_durably
+
+                    graph, options = self._scheduler.graph, self._options
+                    result = await run_durably(graph, self._inputs, options, (), self._scheduler)
+                else:
+                    result = await self._scheduler.execute(self._inputs)
             except Exception as error:  # raised by __aexit__, outside the task group
                 self._error = error
                 return

@@ -26,10 +26,13 @@ async def run_durably(
     inputs: Mapping[str, object],
     options: RunOptions,
     listeners: tuple[EventListener, ...],
+    scheduler: Scheduler | None = None,
 ) -> RunResult[OutputT]:
-    """A new run whose outputs are committed to ``options.store`` (its inputs checked)."""
+    """A new run whose outputs are committed to ``options.store`` (its inputs checked);
+    ``scheduler``, when given, is the one already made for it (``stream``'s)."""
     assert options.store is not None
-    scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
+    if scheduler is None:
+        scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
     checkpoint = _checkpointer(options.store, scheduler, options)
     await checkpoint.start(inputs)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint))
