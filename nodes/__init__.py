@@ -93,7 +93,7 @@ if _typing.TYPE_CHECKING:
         PlaybackModel,
     )
     from plait.nodes.llm._scripted import ScriptedModel, ScriptedReply
-    from plait.nodes.llm._secret import Secret
+    from plait.nodes.llm._secret import Secret, Secrets, is_secret_name
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
     from plait.nodes.memory._conversation import ConversationMemory
@@ -136,6 +136,7 @@ _LAZY: dict[str, str] = {
     "ScriptedModel": "plait.nodes.llm._scripted",
     "ScriptedReply": "plait.nodes.llm._scripted",
     "Secret": "plait.nodes.llm._secret",
+    "Secrets": "plait.nodes.llm._secret",
     "StopReason": "plait.nodes.llm._messages",
     "Text": "plait.nodes.llm._messages",
     "TextDelta": "plait.nodes.llm._model",
@@ -150,6 +151,7 @@ _LAZY: dict[str, str] = {
     "ToolSpec": "plait.nodes.llm._model",
     "Usage": "plait.nodes.llm._messages",
     "agent": "plait.nodes.agents._factory",
+    "is_secret_name": "plait.nodes.llm._secret",
     "load_config": "plait.nodes.llm._config",
     "load_history": "plait.nodes.llm._history",
     "parse_model": "plait.nodes.llm._model_string",
@@ -240,6 +242,7 @@ __all__ = [
     "ScriptedModel",
     "ScriptedReply",
     "Secret",
+    "Secrets",
     "StopReason",
     "StreamInterruptedError",
     "Text",
@@ -265,6 +268,7 @@ __all__ = [
     "fit_value",
     "from_jsonable",
     "is_assignable",
+    "is_secret_name",
     "load_config",
     "load_history",
     "load_yaml",
