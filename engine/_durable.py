@@ -26,7 +26,7 @@ from plait.engine.stores._protocol import (
     StoreError,
 )
 from plait.graphs import Graph, HumanNode
-from plait.nodes import NodeOutputError, PlaitError, RunError, type_name
+from plait.nodes import NodeOutputError, PlaitError, RunError, Secrets, type_name
 
 __all__ = [
     "Checkpointer",
@@ -149,6 +149,16 @@ class Checkpointer:
         self.fault: StoreError | None = None
         self.abort: Callable[[], None] = lambda: None
         """Stops the run after a fault (the scheduler sets it)."""
+        self.secrets = Secrets()
+        """Masked in every value and message written (``engine._secrets.run_secrets``)."""
+
+    def encode(self, value: object) -> bytes:
+        """``value`` as stored: JSON with the run's secrets masked.
+
+        Raises:
+            TypeError: when the value has a type that cannot be encoded.
+        """
+        return self.secrets.mask_json(encode(value))
 
     async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
         """Record a new run and take its lease."""
@@ -158,7 +168,7 @@ class Checkpointer:
             graph=self.graph.name,
             content_hash=self.graph.content_hash,
             canonical=json.dumps(dict(self.graph.canonical()), sort_keys=True),
-            inputs=encode(dict(inputs)),
+            inputs=self.encode(dict(inputs)),
             status=StoredStatus.RUNNING,
             created_at=now,
             updated_at=now,
@@ -259,7 +269,7 @@ class Checkpointer:
             NodeOutputError: when the value cannot be stored.
         """
         try:
-            self.staged[node] = encode(value)
+            self.staged[node] = self.encode(value)
         except TypeError as error:
             raise NodeOutputError(
                 run_id=self.run_id,
@@ -280,7 +290,12 @@ class Checkpointer:
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
         record = FailureRecord(
-            self.run_id, node, attempt, type(error).__name__, str(error), self.wall()
+            self.run_id,
+            node,
+            attempt,
+            type(error).__name__,
+            self.secrets.mask(str(error)),
+            self.wall(),
         )
         await self.write(f"record the failure of node `{node}`", self.store.put_failure(record))
 
@@ -310,7 +325,8 @@ class Checkpointer:
             self.buffer.clear()
         if self.record is None:
             raise RuntimeError(f"run {self.run_id}: finish() before start() or reopen()")
-        self.record = replace(self.record, status=status, updated_at=self.wall(), error=error)
+        masked = None if error is None else self.secrets.mask(error)
+        self.record = replace(self.record, status=status, updated_at=self.wall(), error=masked)
         await self.store.put_run(self.record)
         await self.store.release(self.run_id, self.owner)
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from plait.engine._clock import Clock, SystemClock
 from plait.engine.stores._protocol import Store
+from plait.nodes import Secrets
 
 __all__ = ["RunOptions", "new_run_id"]
 
@@ -50,6 +51,9 @@ class RunOptions:
     """Seconds a crashed process keeps the run locked before another may resume it."""
     wall: Callable[[], float] = time.time
     """Wall-clock time for stored timestamps and leases."""
+    secrets: Secrets | None = None
+    """Secret values to mask in what the run stores, besides those its agents' catalogs
+    know (the CLI passes its configuration's)."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

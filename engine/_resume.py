@@ -11,7 +11,7 @@ from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler
-from plait.engine.stores._codec import encode
+from plait.engine._secrets import run_secrets
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
@@ -39,9 +39,11 @@ async def run_durably(
 
 
 def _checkpointer(store: Store, scheduler: Scheduler, options: RunOptions) -> Checkpointer:
-    return Checkpointer(
+    checkpoint = Checkpointer(
         store, scheduler.graph, scheduler.run_id, options.durability, options.wall, options.lease
     )
+    checkpoint.secrets = run_secrets(scheduler.graph, options.secrets)
+    return checkpoint
 
 
 async def resume(
@@ -121,7 +123,7 @@ async def fork(
     await checkpoint.start(inputs, parent=run_id)
     await store.put_outputs(
         [
-            OutputRecord.of(scheduler.run_id, name, 0, encode(value), settings.wall())
+            OutputRecord.of(scheduler.run_id, name, 0, checkpoint.encode(value), settings.wall())
             for name, value in kept.items()
         ]
     )

@@ -91,7 +91,7 @@ if _typing.TYPE_CHECKING:
         PlaybackModel,
     )
     from plait.nodes.llm._scripted import ScriptedModel, ScriptedReply
-    from plait.nodes.llm._secret import Secret
+    from plait.nodes.llm._secret import Secret, Secrets, is_secret_name
     from plait.nodes.llm._yaml import dump_yaml, load_yaml
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
@@ -166,6 +166,7 @@ _PUBLIC: dict[str, str] = {
     "ScriptedModel": "plait.nodes.llm._scripted",
     "ScriptedReply": "plait.nodes.llm._scripted",
     "Secret": "plait.nodes.llm._secret",
+    "Secrets": "plait.nodes.llm._secret",
     "StopReason": "plait.nodes.llm._messages",
     "StreamInterruptedError": "plait.nodes._errors",
     "Text": "plait.nodes.llm._messages",
@@ -197,6 +198,7 @@ _INTERNAL: dict[str, str] = {
     "check_value": "plait.nodes._values",
     "close_matches": "plait.nodes._type_names",
     "dump_yaml": "plait.nodes.llm._yaml",
+    "is_secret_name": "plait.nodes.llm._secret",
     "field_getter": "plait.nodes._fields",
     "field_types": "plait.nodes._fields",
     "fit_value": "plait.nodes._values",

@@ -28,6 +28,7 @@ from plait.engine._events import (
 )
 from plait.engine._options import RunOptions
 from plait.engine._result import NodeStatus, RunResult
+from plait.engine._secrets import run_secrets
 from plait.engine.traces._paths import GraphIndex
 from plait.engine.traces._trace import (
     FailedAttempt,
@@ -127,7 +128,9 @@ class TraceRecorder:
                 f"no finished run of graph `{self.graph.name}` to trace: pass the recorder "
                 "in listeners=(recorder,) and call trace() after the run returns"
             )
-        canon = Canonicaliser(self.redaction, started.run_id)
+        # The keys the graph's agents call with are scrubbed too, wherever they were echoed.
+        known = run_secrets(self.graph).reveal()
+        canon = Canonicaliser(self.redaction.extended(values=known), started.run_id)
         outputs = {
             path: execution.output
             for path, execution in self._executions.items()

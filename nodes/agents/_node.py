@@ -28,6 +28,7 @@ from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
 from plait.nodes.llm._model import Delta, ModelClient, ModelRequest, ModelResponse, TextDelta
+from plait.nodes.llm._secret import Secrets
 from plait.nodes.memory._conversation import ConversationMemory
 
 __all__ = ["AGENT_RETRY", "AgentNode", "AgentResult", "NodeBoundModel"]
@@ -129,6 +130,13 @@ class AgentNode(Node[OutputT_co]):
             model=self.model if model is None else model,
             models=self.models if models is None else models,
         )
+
+    def secrets(self) -> Secrets:
+        """The secrets its model calls use, for the engine to mask in what it records: its
+        catalog's (the default catalog's without one), and a given client's own."""
+        found = (self.models or ModelCatalog()).secrets()
+        own = getattr(self.model, "secrets", None)
+        return found | own() if callable(own) else found
 
     async def execute(self, inputs: Mapping[str, object], context: RunContext) -> object:
         """Run the agent for the engine: the output only (usage goes out as events)."""

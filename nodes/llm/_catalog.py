@@ -19,7 +19,7 @@ from plait.nodes.llm._messages import Message, Usage
 from plait.nodes.llm._model import ModelClient
 from plait.nodes.llm._model_string import ModelSpec, parse_model
 from plait.nodes.llm._offline import KeyedPlaybackModel, PassthroughModel, PlaybackModel, opener
-from plait.nodes.llm._secret import Secret
+from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm.providers._clients import ClientPool
 
 __all__ = ["PRICING", "ModelCatalog", "Pricing"]
@@ -138,6 +138,15 @@ class ModelCatalog:
         environ = os.environ if self._environ is None else self._environ
         return standard_settings(name, self.config.provider(name), environ)
 
+    def secrets(self) -> Secrets:
+        """Every secret its clients may use or see: the configuration's, and the keys and
+        headers each provider gets now (the standard variables' keys included)."""
+        found: list[Secret | None] = []
+        for name in ("anthropic", "openai", "generic"):
+            settings = self.provider(name)
+            found.extend((settings.api_key, *settings.headers.values()))
+        return self.config.secrets | Secrets(found)
+
     def client(self, model: str | ModelSpec | None = None) -> ModelClient:
         """A new client for ``model``.
 
@@ -174,6 +183,7 @@ class ModelCatalog:
                 headers=settings.headers,
                 options=options,
                 clients=self._clients,
+                secrets=self.secrets(),
             )
         else:
             from plait.nodes.llm.providers._openai import OpenAIModel
@@ -190,6 +200,7 @@ class ModelCatalog:
                 headers=settings.headers,
                 options=options,
                 clients=self._clients,
+                secrets=self.secrets(),
             )
         if settings.rate_limit is None:
             return client

@@ -14,14 +14,14 @@ headers become ``Secret``s, so they never print.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from plait.nodes._errors import ConfigError
 from plait.nodes._type_names import close_matches
-from plait.nodes.llm._secret import Secret
+from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm._yaml import load_yaml
 
 __all__ = [
@@ -92,6 +92,10 @@ class PlaitConfig:
     """Where relative paths (a playback history) are resolved."""
     sources: tuple[str, ...] = ()
     """The files read, in order."""
+    secrets: Secrets = field(default_factory=Secrets)
+    """Every value known to be secret, to mask wherever it would be written down: API
+    keys, header values, the secrets file's strings, secret-named variables (``*_API_KEY``,
+    ``*_TOKEN``, ``*_SECRET``, ``*_PASSWORD``) of the environment read."""
 
     def provider(self, name: str) -> ProviderConfig:
         """The settings of provider ``name`` (empty when it was not configured)."""
@@ -143,6 +147,7 @@ def load_config(
     problems: list[str] = []
     merged: dict[str, object] = {}
     sources: list[str] = []
+    secret_texts: list[str] = []
     for path in (config_path, secrets_path):
         if not path.is_file():
             continue
@@ -159,11 +164,15 @@ def load_config(
             continue
         substituted = _substitute(data, env, f"{path.name}: $", problems)
         assert isinstance(substituted, dict)
+        if path == secrets_path:
+            secret_texts.extend(_strings_in(substituted))
         _deep_merge(merged, substituted)
     _deep_merge(merged, _overrides(env))
     if problems:
         raise ConfigError(problems)
-    return config_from_data(merged, env, base_dir=config_path.parent, sources=tuple(sources))
+    return config_from_data(
+        merged, env, base_dir=config_path.parent, sources=tuple(sources), secrets=secret_texts
+    )
 
 
 def config_from_data(
@@ -172,9 +181,10 @@ def config_from_data(
     *,
     base_dir: Path = Path("."),
     sources: tuple[str, ...] = (),
+    secrets: Iterable[str] = (),
 ) -> PlaitConfig:
     """Validate already-merged settings into a ``PlaitConfig``, with standard-variable
-    fallbacks from ``environ``.
+    fallbacks from ``environ``; ``secrets`` are more values to mask (the secrets file's).
 
     Raises:
         ConfigError: listing every problem.
@@ -228,7 +238,26 @@ def config_from_data(
         graphs=MappingProxyType(graphs),
         base_dir=base_dir,
         sources=sources,
+        secrets=Secrets([*secrets, *_provider_secrets(providers.values())])
+        | Secrets.of_environment(env),
     )
+
+
+def _provider_secrets(providers: Iterable[ProviderConfig]) -> Iterator[Secret | None]:
+    for provider in providers:
+        yield provider.api_key
+        yield from provider.headers.values()
+
+
+def _strings_in(data: object) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings_in(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings_in(item)
 
 
 def _provider(name: str, section: Mapping[str, object], problems: list[str]) -> ProviderConfig:

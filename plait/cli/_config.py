@@ -30,7 +30,6 @@ __all__ = ["Entry", "Source", "add_config_parser", "config_command", "describe_c
 ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)
 
 MASK = "**********"
-_SECRET_VARIABLE = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)$")
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 _STANDARD_VARIABLES: dict[tuple[str, ...], str] = {
     ("anthropic", "api_key"): "ANTHROPIC_API_KEY",
@@ -83,8 +82,11 @@ class Entry:
 
 
 def is_secret_variable(name: str) -> bool:
-    """Whether an environment variable holds a secret by its name (``*_API_KEY``, ...)."""
-    return bool(_SECRET_VARIABLE.search(name.upper()))
+    """Whether an environment variable holds a secret by its name (``*_API_KEY``, ...):
+    the one check the whole of plait makes (``plait.nodes.is_secret_name``)."""
+    from plait.nodes import is_secret_name
+
+    return is_secret_name(name)
 
 
 class _Layers:

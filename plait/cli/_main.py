@@ -44,6 +44,7 @@ from plait.cli._graph_name import add_target_argument, named_graph
 from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
+from plait.cli._masking import masked_output
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._signals import terminate_as_interrupt
@@ -170,7 +171,7 @@ def _parser() -> _Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plait`` command with ``argv`` (default: ``sys.argv[1:]``); the exit code."""
     try:
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), masked_output():
             code = _command(argv)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -259,6 +260,7 @@ def _run_command(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         run_id=new_run_id(),
         durability=args.durability,
+        secrets=config.config.secrets,
     )
     store = None if args.no_store else config.store_url(args.store)
     hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
@@ -293,9 +295,11 @@ def _execute(
 
     from plait.cli._catalogs import open_catalogs
     from plait.cli._progress import LogLines, live_progress
-    from plait.engine import EventListener, StoreError, TraceRecorder, run
+    from plait.engine import EventListener, Redaction, StoreError, TraceRecorder, run
 
-    recorder = TraceRecorder(graph) if trace is not None else None
+    known = options.secrets.reveal() if options.secrets is not None else ()
+    redaction = Redaction().extended(values=known)
+    recorder = TraceRecorder(graph, redaction=redaction) if trace is not None else None
 
     async def go(listener: EventListener) -> RunResult[object]:
         listeners = (listener,) if recorder is None else (listener, recorder)

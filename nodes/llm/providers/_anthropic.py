@@ -30,10 +30,15 @@ from plait.nodes.llm._model import (
     ThinkingDelta,
     ToolCallDelta,
 )
-from plait.nodes.llm._secret import Secret
+from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm.providers._anthropic_wire import anthropic_params, anthropic_response
 from plait.nodes.llm.providers._clients import ClientPool, http_limits
-from plait.nodes.llm.providers._errors import Failure, kind_of, provider_error
+from plait.nodes.llm.providers._errors import (
+    Failure,
+    kind_of,
+    mask_sdk_error,
+    provider_error,
+)
 
 __all__ = ["ANTHROPIC_ERRORS", "DEFAULT_BASE_URL", "AnthropicModel", "translate_error"]
 
@@ -95,8 +100,12 @@ ANTHROPIC_ERRORS: Mapping[str, type[ProviderError]] = {
 newer SDK release adds) takes the kind of its nearest mapped base class (`kind_of`)."""
 
 
-def translate_error(error: BaseException, *, mid_stream: bool = False) -> ProviderError:
-    """The plait error for an Anthropic SDK exception (the nearest mapped class wins)."""
+def translate_error(
+    error: BaseException, *, mid_stream: bool = False, secrets: Secrets | None = None
+) -> ProviderError:
+    """The plait error for an Anthropic SDK exception (the nearest mapped class wins);
+    ``secrets`` are masked in both (``mask_sdk_error``)."""
+    mask_sdk_error(error, secrets or Secrets())
     kind = kind_of(type(error), "anthropic", ANTHROPIC_ERRORS) or ProviderError
     status = getattr(error, "status_code", None)
     response = getattr(error, "response", None)
@@ -122,6 +131,7 @@ def translate_error(error: BaseException, *, mid_stream: bool = False) -> Provid
             headers=headers,
             mid_stream=started and isinstance(error, _sdk().APIError),
         ),
+        secrets,
     )
 
 
@@ -149,6 +159,7 @@ class AnthropicModel:
         headers: Mapping[str, Secret] | None = None,
         options: Mapping[str, str] | None = None,
         clients: ClientPool | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.model = model
         self._api_key = api_key
@@ -158,6 +169,7 @@ class AnthropicModel:
         self._headers = dict(headers or {})
         self._options = dict(options or {})
         self._clients = clients or ClientPool()
+        self._secrets = Secrets((api_key, *self._headers.values())) | (secrets or Secrets())
         self._client_key = (
             "anthropic",
             api_key,
@@ -165,6 +177,10 @@ class AnthropicModel:
             timeout,
             tuple(sorted(self._headers.items())),
         )
+
+    def secrets(self) -> Secrets:
+        """The values its errors never show: its key and headers, and ``secrets=``."""
+        return self._secrets
 
     @property
     def name(self) -> str:
@@ -207,7 +223,7 @@ class AnthropicModel:
             try:
                 message = await client.messages.create(**self._params(request))
             except anthropic.AnthropicError as error:
-                raise translate_error(error) from error
+                raise translate_error(error, secrets=self._secrets) from error
         return anthropic_response(message.model_dump(mode="json"), name=self.name)
 
     async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
@@ -227,7 +243,7 @@ class AnthropicModel:
                         _deliver(event, on_delta)
                     message = await events.get_final_message()
             except anthropic.AnthropicError as error:
-                raise translate_error(error, mid_stream=started) from error
+                raise translate_error(error, mid_stream=started, secrets=self._secrets) from error
         return anthropic_response(message.model_dump(mode="json"), name=self.name)
 
 

@@ -1,15 +1,18 @@
 """Turning what a provider said (status, headers, error type, message) into plait's errors.
 
 Shared by the provider modules, which first pick a kind from the SDK exception's class;
-no SDK is imported here.
+no SDK is imported here. This is the one place provider errors are made, so it is where
+secrets a provider echoes back (an error body quoting the API key) are masked: in the
+plait error, and in the SDK exception it keeps as its cause.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from plait.nodes._errors import (
     AuthenticationError,
@@ -24,8 +27,9 @@ from plait.nodes._errors import (
     StreamInterruptedError,
     TransientProviderError,
 )
+from plait.nodes.llm._secret import Secrets
 
-__all__ = ["Failure", "kind_of", "provider_error", "retry_after_seconds"]
+__all__ = ["Failure", "kind_of", "mask_sdk_error", "provider_error", "retry_after_seconds"]
 
 _CONTEXT_MARKERS = (
     "context_length_exceeded",
@@ -94,8 +98,37 @@ def retry_after_seconds(
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def provider_error(provider: str, failure: Failure) -> ProviderError:
-    """The plait error for ``failure``: its class's kind, refined by what the body says."""
+def mask_sdk_error(error: BaseException, secrets: Secrets) -> None:
+    """Mask ``secrets`` in an SDK exception's message, arguments and error body, in place,
+    before it becomes a plait error's ``__cause__`` (its text is the response body)."""
+    if not secrets:
+        return
+    error.args = tuple(_masked(argument, secrets) for argument in error.args)
+    for name in ("message", "body"):
+        value = getattr(error, name, None)
+        if value is not None:
+            with contextlib.suppress(AttributeError):  # read-only: nothing to mask there
+                setattr(error, name, _masked(value, secrets))
+
+
+def _masked(value: object, secrets: Secrets) -> object:
+    if isinstance(value, str):
+        return secrets.mask(value)
+    if isinstance(value, dict):
+        return {key: _masked(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, secrets) for item in value]
+    return value
+
+
+def provider_error(
+    provider: str, failure: Failure, secrets: Secrets | None = None
+) -> ProviderError:
+    """The plait error for ``failure``: its class's kind, refined by what the body says;
+    ``secrets`` (the calling client's key and every configured secret) masked in its text.
+    """
+    if secrets:
+        failure = replace(failure, message=secrets.mask(failure.message))
     kind = failure.kind
     said = f"{failure.error_type or ''} {failure.code or ''} {failure.message}".lower()
     if failure.mid_stream:

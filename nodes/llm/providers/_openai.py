@@ -30,9 +30,14 @@ from plait.nodes.llm._model import (
     ThinkingDelta,
     ToolCallDelta,
 )
-from plait.nodes.llm._secret import Secret
+from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm.providers._clients import ClientPool, http_limits
-from plait.nodes.llm.providers._errors import Failure, kind_of, provider_error
+from plait.nodes.llm.providers._errors import (
+    Failure,
+    kind_of,
+    mask_sdk_error,
+    provider_error,
+)
 from plait.nodes.llm.providers._openai_wire import (
     chat_params,
     chat_response,
@@ -74,9 +79,15 @@ _FINAL_RATE_CODES = ("insufficient_quota",)
 
 
 def translate_error(
-    error: BaseException, *, provider: str = "openai", mid_stream: bool = False
+    error: BaseException,
+    *,
+    provider: str = "openai",
+    mid_stream: bool = False,
+    secrets: Secrets | None = None,
 ) -> ProviderError:
-    """The plait error for an OpenAI SDK exception (the nearest mapped class wins)."""
+    """The plait error for an OpenAI SDK exception (the nearest mapped class wins);
+    ``secrets`` are masked in both (``mask_sdk_error``)."""
+    mask_sdk_error(error, secrets or Secrets())
     kind = kind_of(type(error), "openai", OPENAI_ERRORS) or ProviderError
     code = getattr(error, "code", None)
     if kind is RateLimitedError and code in _FINAL_RATE_CODES:
@@ -99,6 +110,7 @@ def translate_error(
             headers=dict(response.headers) if response is not None else None,
             mid_stream=interrupted,
         ),
+        secrets,
     )
 
 
@@ -131,6 +143,7 @@ class OpenAIModel:
         headers: Mapping[str, Secret] | None = None,
         options: Mapping[str, str] | None = None,
         clients: ClientPool | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.model = model
         self.api = api
@@ -142,6 +155,7 @@ class OpenAIModel:
         self._headers = dict(headers or {})
         self._options = dict(options or {})
         self._clients = clients or ClientPool()
+        self._secrets = Secrets((api_key, *self._headers.values())) | (secrets or Secrets())
         self._client_key = (
             "openai",
             api_key,
@@ -149,6 +163,10 @@ class OpenAIModel:
             timeout,
             tuple(sorted(self._headers.items())),
         )
+
+    def secrets(self) -> Secrets:
+        """The values its errors never show: its key and headers, and ``secrets=``."""
+        return self._secrets
 
     @property
     def name(self) -> str:
@@ -207,7 +225,9 @@ class OpenAIModel:
                 reply = await client.chat.completions.create(**params)
                 return chat_response(reply.model_dump(mode="json"), name=self.name)
             except openai.OpenAIError as error:
-                raise translate_error(error, provider=self.provider) from error
+                raise translate_error(
+                    error, provider=self.provider, secrets=self._secrets
+                ) from error
 
     async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
         """One streamed call, delivering text, reasoning and tool-argument deltas.
@@ -226,7 +246,7 @@ class OpenAIModel:
                 return await self._stream_chat(client, params, on_delta, started)
             except openai.OpenAIError as error:
                 raise translate_error(
-                    error, provider=self.provider, mid_stream=started[0]
+                    error, provider=self.provider, mid_stream=started[0], secrets=self._secrets
                 ) from error
 
     async def _stream_responses(

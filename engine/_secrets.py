@@ -1,0 +1,38 @@
+"""The secrets a run knows, to mask in everything it records (checkpoints, traces)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from plait.graphs import Graph, LoopNode, MapNode, SubgraphNode
+from plait.nodes import Secrets
+
+__all__ = ["CarriesSecrets", "run_secrets"]
+
+
+@runtime_checkable
+class CarriesSecrets(Protocol):
+    """A node that calls out with credentials (an agent): it says which they are."""
+
+    def secrets(self) -> Secrets:
+        """The secret values its calls use."""
+        ...
+
+
+def run_secrets(graph: Graph[object], given: Secrets | None = None) -> Secrets:
+    """``given`` and the secrets of every node of ``graph`` that carries some, at any depth."""
+    found = given or Secrets()
+    for node in _carriers(graph):
+        found = found | node.secrets()
+    return found
+
+
+def _carriers(graph: Graph[object]) -> Iterator[CarriesSecrets]:
+    for node in graph.nodes.values():
+        if isinstance(node, SubgraphNode):
+            yield from _carriers(node.graph)
+        elif isinstance(node, MapNode | LoopNode):
+            yield from _carriers(node.body)
+        elif isinstance(node, CarriesSecrets):
+            yield node
