@@ -32,13 +32,15 @@ from plait.engine._events import (
 )
 from plait.engine._flow import became_ready, drain, propagate, routed
 from plait.engine._joins import join_arrival
+from plait.engine._masked_events import masked_event
 from plait.engine._options import RunOptions
 from plait.engine._outcome import cancelled_nodes, finish, run_output
 from plait.engine._outputs import checked_output
 from plait.engine._result import NodeStatus, RunResult
+from plait.engine._secrets import run_secrets
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
 from plait.graphs import BranchFailure, Graph, Step
-from plait.nodes import NodeFailedError, RunCancelledError, RunId
+from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
 
 __all__ = ["Scheduler"]
 
@@ -101,6 +103,8 @@ class Scheduler:
             self.clock = options.clock
             self.rng: random.Random | None = None
             self.listeners = tuple(listeners)
+            self.secrets = run_secrets(graph, options.secrets) if listeners else Secrets()
+            """Masked in every event a listener gets (``engine._masked_events``)."""
             self.listener_error: BaseException | None = None
             self.seq = 0
             self.limiter = (
@@ -126,6 +130,8 @@ class Scheduler:
             root = root.parent
         event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
         root.seq += 1
+        if root.secrets:
+            event = masked_event(event, root.secrets)
         for listener in root.listeners:
             try:
                 listener(event)

@@ -1,0 +1,72 @@
+"""Events as listeners see them: with the run's secrets masked in every value they carry.
+
+A listener is a sink like a checkpoint or a trace (it may log, print or ship what it
+gets), so an event whose inputs, output, report or message holds a configured secret
+reaches it masked. The value handed on to dependent nodes is not changed: only the event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from plait.engine._events import (
+    Event,
+    NodeFinished,
+    NodeReported,
+    NodeSkipped,
+    NodeWaiting,
+    RunStarted,
+)
+from plait.nodes import Secrets, to_jsonable
+
+__all__ = ["masked_event"]
+
+
+def masked_event(event: Event, secrets: Secrets) -> Event:
+    """``event``, or a copy of it whose carried values have ``secrets`` masked."""
+    if isinstance(event, NodeFinished):
+        output = _masked(event.output, secrets)
+        return event if output is event.output else dataclasses.replace(event, output=output)
+    if isinstance(event, NodeReported):
+        data = _masked(event.data, secrets)
+        if data is event.data or not isinstance(data, Mapping):
+            return event
+        return dataclasses.replace(event, data=data)
+    if isinstance(event, RunStarted):
+        inputs = _masked(event.inputs, secrets)
+        if inputs is event.inputs or not isinstance(inputs, Mapping):
+            return event
+        return dataclasses.replace(event, inputs=inputs)
+    if isinstance(event, NodeWaiting):
+        return dataclasses.replace(event, question=secrets.mask(event.question))
+    if isinstance(event, NodeSkipped):
+        return dataclasses.replace(event, reason=secrets.mask(event.reason))
+    return event
+
+
+def _masked(value: object, secrets: Secrets) -> object:
+    """``value`` itself when no secret occurs in it; otherwise its JSON form, masked."""
+    if isinstance(value, str):
+        masked = secrets.mask(value)
+        return value if masked == value else masked
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    try:
+        plain = to_jsonable(value)
+    except (TypeError, ValueError):  # not JSON-able: its text, masked, stands in for it
+        text = repr(value)
+        masked = secrets.mask(text)
+        return value if masked == text else masked
+    changed = _mask_tree(plain, secrets)
+    return value if changed == plain else changed
+
+
+def _mask_tree(value: object, secrets: Secrets) -> object:
+    if isinstance(value, str):
+        return secrets.mask(value)
+    if isinstance(value, Mapping):
+        return {key: _mask_tree(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_tree(item, secrets) for item in value]
+    return value
