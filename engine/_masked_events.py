@@ -2,7 +2,8 @@
 
 A listener is a sink like a checkpoint or a trace (it may log, print or ship what it
 gets), so an event whose inputs, output, report or message holds a configured secret
-reaches it masked. The value handed on to dependent nodes is not changed: only the event.
+reaches it masked (with the traces' mask: traces and cassettes are made of events).
+The value handed on to dependent nodes is not changed: only the event.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from plait.engine._events import (
     NodeWaiting,
     RunStarted,
 )
+from plait.engine.traces._values import MASK
 from plait.nodes import Secrets, to_jsonable
 
 __all__ = ["masked_event"]
@@ -39,16 +41,16 @@ def masked_event(event: Event, secrets: Secrets) -> Event:
             return event
         return dataclasses.replace(event, inputs=inputs)
     if isinstance(event, NodeWaiting):
-        return dataclasses.replace(event, question=secrets.mask(event.question))
+        return dataclasses.replace(event, question=secrets.mask(event.question, MASK))
     if isinstance(event, NodeSkipped):
-        return dataclasses.replace(event, reason=secrets.mask(event.reason))
+        return dataclasses.replace(event, reason=secrets.mask(event.reason, MASK))
     return event
 
 
 def _masked(value: object, secrets: Secrets) -> object:
     """``value`` itself when no secret occurs in it; otherwise its JSON form, masked."""
     if isinstance(value, str):
-        masked = secrets.mask(value)
+        masked = secrets.mask(value, MASK)
         return value if masked == value else masked
     if value is None or isinstance(value, bool | int | float):
         return value
@@ -56,7 +58,7 @@ def _masked(value: object, secrets: Secrets) -> object:
         plain = to_jsonable(value)
     except (TypeError, ValueError):  # not JSON-able: its text, masked, stands in for it
         text = repr(value)
-        masked = secrets.mask(text)
+        masked = secrets.mask(text, MASK)
         return value if masked == text else masked
     changed = _mask_tree(plain, secrets)
     return value if changed == plain else changed
@@ -64,7 +66,7 @@ def _masked(value: object, secrets: Secrets) -> object:
 
 def _mask_tree(value: object, secrets: Secrets) -> object:
     if isinstance(value, str):
-        return secrets.mask(value)
+        return secrets.mask(value, MASK)
     if isinstance(value, Mapping):
         return {key: _mask_tree(item, secrets) for key, item in value.items()}
     if isinstance(value, list | tuple):

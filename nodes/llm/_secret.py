@@ -103,11 +103,12 @@ class Secrets:
         """The values themselves, longest first (for another masker, such as a trace's)."""
         return self._values
 
-    def mask(self, text: str) -> str:
-        """``text`` with every occurrence of a value (also JSON-escaped) as ``MASKED``."""
+    def mask(self, text: str, replacement: str = MASKED) -> str:
+        """``text`` with every occurrence of a value (also JSON-escaped) as
+        ``replacement`` (``MASKED`` unless a sink has its own mask, as traces do)."""
         if self._patterns is None:
             return text
-        return self._patterns.sub(MASKED, text)
+        return self._patterns.sub(lambda _: replacement, text)
 
     def mask_json(self, data: bytes) -> bytes:
         """JSON bytes with every value masked inside their strings."""
