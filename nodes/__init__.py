@@ -21,6 +21,7 @@ from plait.nodes._errors import (
     NodeFailedError,
     NodeOutputError,
     NodeTimeoutError,
+    NondeterminismError,
     OutputValidationError,
     OverloadedError,
     PlaitError,
@@ -47,9 +48,18 @@ from plait.nodes.llm._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
     from plait.nodes.agents._factory import agent
+    from plait.nodes.agents._journal import Journal, JournalEntry
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
     from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
+    from plait.nodes.llm._codec import (
+        differences,
+        request_data,
+        response_data,
+        response_from_data,
+        tool_result_data,
+        tool_result_from_data,
+    )
     from plait.nodes.llm._config import (
         CONFIG_FILE,
         SECRETS_FILE,
@@ -111,6 +121,8 @@ _LAZY: dict[str, str] = {
     "DeltaHandler": "plait.nodes.llm._model",
     "FIXED_RESPONSE_INDICATOR": "plait.nodes.llm._offline",
     "Image": "plait.nodes.llm._messages",
+    "Journal": "plait.nodes.agents._journal",
+    "JournalEntry": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
     "ModelClient": "plait.nodes.llm._model",
@@ -150,11 +162,17 @@ _LAZY: dict[str, str] = {
     "ToolSpec": "plait.nodes.llm._model",
     "Usage": "plait.nodes.llm._messages",
     "agent": "plait.nodes.agents._factory",
+    "differences": "plait.nodes.llm._codec",
     "load_config": "plait.nodes.llm._config",
     "load_history": "plait.nodes.llm._history",
     "parse_model": "plait.nodes.llm._model_string",
+    "request_data": "plait.nodes.llm._codec",
+    "response_data": "plait.nodes.llm._codec",
+    "response_from_data": "plait.nodes.llm._codec",
     "save_history": "plait.nodes.llm._history",
     "tool": "plait.nodes.agents._tools",
+    "tool_result_data": "plait.nodes.llm._codec",
+    "tool_result_from_data": "plait.nodes.llm._codec",
 }
 
 
@@ -198,6 +216,8 @@ __all__ = [
     "Image",
     "Input",
     "InputError",
+    "Journal",
+    "JournalEntry",
     "Message",
     "ModelCatalog",
     "ModelClient",
@@ -210,6 +230,7 @@ __all__ = [
     "NodeId",
     "NodeOutputError",
     "NodeTimeoutError",
+    "NondeterminismError",
     "OpenAIModel",
     "OutputSchema",
     "OutputValidationError",
@@ -259,6 +280,7 @@ __all__ = [
     "agent",
     "check_value",
     "close_matches",
+    "differences",
     "dump_yaml",
     "field_getter",
     "field_types",
@@ -270,9 +292,14 @@ __all__ = [
     "load_yaml",
     "node",
     "parse_model",
+    "request_data",
+    "response_data",
+    "response_from_data",
     "save_history",
     "to_jsonable",
     "to_node",
     "tool",
+    "tool_result_data",
+    "tool_result_from_data",
     "type_name",
 ]
