@@ -133,7 +133,7 @@ class CallLog:
         if found is None:
             return None
         if found.kind != kind:
-            problem = f"the journal holds a {found.kind} call here, the agent now makes a {kind} call"
+            problem = f"the journal holds a {found.kind} call here, not a {kind} call"
             raise self._changed(index, kind, problem, ())
         if found.request_hash != request_hash(data):
             try:

@@ -188,9 +188,8 @@ class AgentNode(Node[OutputT_co]):
                 max_tokens=self.max_tokens,
                 reasoning=self.reasoning,
             )
-            response = await log.model(
-                request, client.name, lambda: _ask(client, request, emit if streaming else None)
-            )
+            ask = functools.partial(_ask, client, request, emit if streaming else None)
+            response = await log.model(request, client.name, ask)
             usage += response.usage
             cost = (self.models or ModelCatalog()).cost(
                 response.model or client.name, response.usage
