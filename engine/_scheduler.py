@@ -41,6 +41,7 @@ from plait.engine._events import (
     RunStarted,
     RunStatus,
 )
+from plait.engine._journal import run_journal
 from plait.engine._options import RunOptions
 from plait.engine._outputs import checked_output, is_wrong_output
 from plait.engine._result import NodeStatus, RunResult
@@ -801,7 +802,11 @@ class Scheduler:
                 self.emit(NodeReported, node=name, kind=kind, data=data)
 
         key = idempotency_key(self.run_id, name, self.args[step.index])
-        return RunContext(self.run_id, name, attempt, report, key)
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        journal = run_journal(root, root.checkpoint)
+        return RunContext(self.run_id, name, attempt, report, key, journal)
 
     async def run_nested(
         self, body: Graph[object], path: str, inputs: Mapping[str, object]

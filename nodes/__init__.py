@@ -48,7 +48,7 @@ from plait.nodes.llm._yaml import dump_yaml, load_yaml
 
 if _typing.TYPE_CHECKING:
     from plait.nodes.agents._factory import agent
-    from plait.nodes.agents._journal import Journal, JournalEntry
+    from plait.nodes.agents._journal import Journal, JournalEntry, MemoryJournal
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
     from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
@@ -123,6 +123,7 @@ _LAZY: dict[str, str] = {
     "Image": "plait.nodes.llm._messages",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
+    "MemoryJournal": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
     "ModelClient": "plait.nodes.llm._model",
@@ -218,6 +219,7 @@ __all__ = [
     "InputError",
     "Journal",
     "JournalEntry",
+    "MemoryJournal",
     "Message",
     "ModelCatalog",
     "ModelClient",
