@@ -169,3 +169,21 @@ async def test_fresh_names_a_node_of_the_graph(server: FakeServer, tmp_path: Pat
 
     with pytest.raises(Exception, match=r"cannot start `payy` fresh: graph `pay` has no such node"):
         await resume(graph, "p1", store=store, fresh=["payy"])
+
+
+def test_plait_resume_fresh_is_one_clear_line_for_an_unknown_node(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plait.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "examples.approval:graph", "--input", '{"amount": 30}', "--json"]) == 3
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+
+    code = main(["resume", run_id, "--graph", "examples.approval:graph", "--fresh", "nope"])
+
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "plait: error:" in err
+    assert "cannot start `nope` fresh" in err
+    assert "Traceback" not in err
