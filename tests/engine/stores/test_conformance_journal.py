@@ -18,9 +18,13 @@ pytestmark = pytest.mark.anyio
 def call(
     node: str, index: int, response: bytes = b'{"text":"hi"}', run_id: str = "r1"
 ) -> JournalRecord:
-    kind = "tool" if index % 2 else "llm"
     entry = JournalEntry(
-        node, index, kind, f"hash-{index}", b'{"ask":' + str(index).encode() + b"}", response
+        node,
+        index,
+        "tool" if index % 2 else "llm",
+        f"hash-{index}",
+        b'{"ask":' + str(index).encode() + b"}",
+        response,
     )
     return JournalRecord.of(run_id, entry, float(index))
 

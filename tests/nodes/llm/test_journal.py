@@ -94,10 +94,12 @@ async def test_a_retried_agent_replays_its_model_call_and_tool_from_the_journal(
     assert result.nodes["pay"].attempts == 2
     sent = bodies(server)
     assert len(sent) == 3  # call 0 once; call 2 failed, then was asked again
-    assert sent[1] == sent[2] and sent.count(sent[0]) == 1
+    assert sent[1] == sent[2]
+    assert sent.count(sent[0]) == 1
     lines = ledger.read_text().splitlines()
     assert len(lines) == 1  # the tool ran once, not again on the retry
-    assert lines[0].startswith("30 ") and lines[0].endswith("/1")  # its own idempotency key
+    assert lines[0].startswith("30 ")
+    assert lines[0].endswith("/1")
     if store is not None:
         stored = await store.load("p1")
         assert stored is not None
@@ -129,7 +131,8 @@ async def test_a_changed_prompt_on_resume_is_nondeterminism_unless_fresh(
     assert isinstance(cause, NondeterminismError)
     assert (cause.node, cause.call, cause.kind) == ("pay", 0, "llm")
     assert "node `pay`, call 0 (llm)" in str(cause)
-    assert "$.system: " in str(cause) and "--fresh pay" in str(cause)
+    assert "$.system: " in str(cause)
+    assert "--fresh pay" in str(cause)
     assert len(server.requests) == 2  # nothing was sent
     assert len(ledger.read_text().splitlines()) == 1
 
@@ -157,7 +160,8 @@ async def test_resuming_a_crashed_agent_re_pays_nothing(server: FakeServer, tmp_
 
     assert result.output == "Charged 30."
     sent = bodies(server)
-    assert len(sent) == 3 and sent.count(sent[0]) == 1  # only the unanswered call again
+    assert len(sent) == 3
+    assert sent.count(sent[0]) == 1
     assert len(ledger.read_text().splitlines()) == 1
 
 
