@@ -12,6 +12,7 @@ from typing import Any, Literal
 import anyio
 import anyio.lowlevel
 
+from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
 from plait.engine.stores._codec import DecodeError, decode, encode
@@ -19,6 +20,7 @@ from plait.engine.stores._protocol import (
     CorruptRecordError,
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunRecord,
     Store,
@@ -26,7 +28,7 @@ from plait.engine.stores._protocol import (
     StoreError,
 )
 from plait.graphs import Graph, HumanNode
-from plait.nodes import NodeOutputError, PlaitError, RunError, Secrets, type_name
+from plait.nodes import JournalEntry, NodeOutputError, PlaitError, RunError, Secrets, type_name
 
 __all__ = [
     "Checkpointer",
@@ -118,6 +120,10 @@ def idempotency_key(run_id: str, node: str, inputs: Mapping[str, object]) -> str
 class Checkpointer:
     """One run's link to its store; the scheduler calls it at each commit point.
 
+    It is also the run's effect journal (``Journal``): ``recall`` answers from what the
+    store held when the run was reopened and from what this run has recorded since (so a
+    retried attempt replays too); ``record`` is a durable write like a commit.
+
     A store that fails mid-run (disk full, connection lost, lease taken) stops the run:
     the failing write records the ``StoreError`` as ``fault`` and calls ``abort``, which
     cancels the run's nodes; ``supervise`` then records the run ``failed`` (when the store
@@ -140,13 +146,14 @@ class Checkpointer:
         self.wall = wall
         self.lease = lease
         self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
-        self.record: RunRecord | None = None
+        self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
         self.questions: list[Question] = []
         self.staged: dict[str, bytes] = {}
         self.fault: StoreError | None = None
+        self.calls: dict[tuple[str, int], JournalEntry] = {}
         self.abort: Callable[[], None] = lambda: None
         """Stops the run after a fault (the scheduler sets it)."""
         self.secrets = Secrets()
@@ -163,7 +170,7 @@ class Checkpointer:
     async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
         """Record a new run and take its lease."""
         now = self.wall()
-        self.record = RunRecord(
+        self.run_record = RunRecord(
             run_id=self.run_id,
             graph=self.graph.name,
             content_hash=self.graph.content_hash,
@@ -174,12 +181,17 @@ class Checkpointer:
             updated_at=now,
             parent_run=parent,
         )
-        await guarded(f"record run {self.run_id}", self.store.put_run(self.record))
+        await guarded(f"record run {self.run_id}", self.store.put_run(self.run_record))
         lease = self.store.acquire(self.run_id, self.owner, self.lease, now)
         await guarded(f"take the lease of run {self.run_id}", lease)
 
-    async def reopen(self, force: bool) -> tuple[dict[str, object], dict[str, object]]:
+    async def reopen(
+        self, force: bool, fresh: Sequence[str] = ()
+    ) -> tuple[dict[str, object], dict[str, object]]:
         """Take the lease of an existing run; return its inputs and restored outputs.
+
+        The journal of each node in ``fresh`` (and of the nodes inside it) is discarded,
+        so those agents start over; every other journaled call is replayed when asked.
 
         Raises:
             RunError: when there is no such run.
@@ -199,16 +211,30 @@ class Checkpointer:
                 "(force=True / --force) to reuse the committed outputs anyway"
             )
         await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
-        self.record = replace(
+        self.run_record = replace(
             record, status=StoredStatus.RUNNING, updated_at=self.wall(), error=None
         )
-        await self.store.put_run(self.record)
+        await self.store.put_run(self.run_record)
         inputs = self.decode_inputs(record.inputs)
+        self.calls = await kept_journal(self.store, self.graph, self.run_id, stored, fresh)
         for item in stored.interrupts:
             if item.answer is not None:
                 self.answers[item.node] = item.answer
             self.asked.add(item.node)
         return inputs, self.decode_outputs(stored.outputs)
+
+    async def recall(self, node: str, index: int) -> JournalEntry | None:
+        """The call ``index`` of ``node`` as journaled (stored, or recorded by this run)."""
+        return self.calls.get((node, index))
+
+    async def record(self, entry: JournalEntry) -> None:
+        """Journal one agent call durably before the agent goes on (a failed write stops
+        the run, as a failed commit does)."""
+        put = self.store.put_journal(
+            self.run_id, [JournalRecord.of(self.run_id, entry, self.wall())]
+        )
+        await self.write(f"journal call {entry.index} of node `{entry.node}`", put)
+        self.calls[entry.node, entry.index] = entry
 
     def decode_inputs(self, data: bytes) -> dict[str, object]:
         raw = json.loads(data)
@@ -323,11 +349,12 @@ class Checkpointer:
         if self.buffer:
             await self.store.put_outputs(self.buffer)
             self.buffer.clear()
-        if self.record is None:
+        if self.run_record is None:
             raise RuntimeError(f"run {self.run_id}: finish() before start() or reopen()")
         masked = None if error is None else self.secrets.mask(error)
-        self.record = replace(self.record, status=status, updated_at=self.wall(), error=masked)
-        await self.store.put_run(self.record)
+        ended = replace(self.run_record, status=status, updated_at=self.wall(), error=masked)
+        self.run_record = ended
+        await self.store.put_run(self.run_record)
         await self.store.release(self.run_id, self.owner)
 
 

@@ -77,4 +77,9 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
             scheduler.emit(NodeReported, node=name, kind=kind, data=data)
 
     key = idempotency_key(scheduler.run_id, name, scheduler.args[step.index])
-    return RunContext(scheduler.run_id, name, attempt, report, key)
+    root = scheduler
+    while root.parent is not None:
+        root = root.parent
+    # A durable run journals to its store; any other run to memory, so a retry replays.
+    journal = root.checkpoint if root.checkpoint is not None else root.journal
+    return RunContext(scheduler.run_id, name, attempt, report, key, journal)

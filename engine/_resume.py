@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar, cast
 
@@ -54,15 +54,19 @@ async def resume(
     store: Store,
     answers: Mapping[str, object] | None = None,
     force: bool = False,
+    fresh: Sequence[str] = (),
     options: RunOptions | None = None,
     listeners: tuple[EventListener, ...] = (),
 ) -> RunResult[OutputT]:
     """Continue a failed, cancelled, crashed or waiting run; committed nodes never rerun.
 
-    ``answers`` maps human nodes to their answers (checked against their types).
+    ``answers`` maps human nodes to their answers (checked against their types). An
+    agent replays its journaled LLM and tool calls; the nodes in ``fresh`` forget theirs
+    and start over (after a ``NondeterminismError``, when the change is intended).
 
     Raises:
-        RunError: when the run is not in the store, or an answer names no question.
+        RunError: when the run is not in the store, an answer names no question, or a
+            ``fresh`` node is not in the graph.
         GraphChangedError: when ``graph`` is not the graph the run started with (unless
             ``force``), saying what changed.
         RunLockedError: when another process is running it.
@@ -75,7 +79,7 @@ async def resume(
     checkpoint = _checkpointer(store, scheduler, settings)
     if answers:
         await answer(store, scheduler.graph, run_id, answers, settings.wall())
-    inputs, restored = await checkpoint.reopen(force)
+    inputs, restored = await checkpoint.reopen(force, fresh)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, restored))
 
 

@@ -40,7 +40,7 @@ from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
 from plait.graphs import BranchFailure, Graph, Step
-from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
+from plait.nodes import MemoryJournal, NodeFailedError, RunCancelledError, RunId, Secrets
 
 __all__ = ["Scheduler"]
 
@@ -106,6 +106,8 @@ class Scheduler:
             self.secrets = run_secrets(graph, options.secrets) if listeners else Secrets()
             """Masked in every event a listener gets (``engine._masked_events``)."""
             self.listener_error: BaseException | None = None
+            self.journal = MemoryJournal()
+            """The effect journal of a run without a store (``engine._invoke.context``)."""
             self.seq = 0
             self.limiter = (
                 anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None

@@ -99,9 +99,10 @@ async def _settle(checkpoint: Checkpointer, status: StoredStatus, error: str) ->
         return True
     checkpoint.buffer.clear()  # outputs it could not flush are lost, as in a crash
     try:
-        if checkpoint.record is None:
+        if checkpoint.run_record is None:
             return False
-        ended = replace(checkpoint.record, status=status, updated_at=checkpoint.wall(), error=error)
+        now = checkpoint.wall()
+        ended = replace(checkpoint.run_record, status=status, updated_at=now, error=error)
         await checkpoint.store.put_run(ended)
     except Exception:
         return False

@@ -22,6 +22,7 @@ if _typing.TYPE_CHECKING:
         NodeFailedError,
         NodeOutputError,
         NodeTimeoutError,
+        NondeterminismError,
         OutputValidationError,
         OverloadedError,
         PlaitError,
@@ -45,9 +46,18 @@ if _typing.TYPE_CHECKING:
     from plait.nodes._types import is_assignable
     from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
     from plait.nodes.agents._factory import agent
+    from plait.nodes.agents._journal import Journal, JournalEntry, MemoryJournal
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
     from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
+    from plait.nodes.llm._codec import (
+        differences,
+        request_data,
+        response_data,
+        response_from_data,
+        tool_result_data,
+        tool_result_from_data,
+    )
     from plait.nodes.llm._config import (
         CONFIG_FILE,
         SECRETS_FILE,
@@ -124,6 +134,9 @@ _PUBLIC: dict[str, str] = {
     "Image": "plait.nodes.llm._messages",
     "Input": "plait.nodes._function",
     "InputError": "plait.nodes._errors",
+    "Journal": "plait.nodes.agents._journal",
+    "JournalEntry": "plait.nodes.agents._journal",
+    "MemoryJournal": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
     "ModelClient": "plait.nodes.llm._model",
@@ -136,6 +149,7 @@ _PUBLIC: dict[str, str] = {
     "NodeId": "plait.nodes._context",
     "NodeOutputError": "plait.nodes._errors",
     "NodeTimeoutError": "plait.nodes._errors",
+    "NondeterminismError": "plait.nodes._errors",
     "OpenAIModel": "plait.nodes.llm.providers._openai",
     "OutputSchema": "plait.nodes.llm._model",
     "OutputValidationError": "plait.nodes._errors",
@@ -202,6 +216,12 @@ _INTERNAL: dict[str, str] = {
     "field_getter": "plait.nodes._fields",
     "field_types": "plait.nodes._fields",
     "fit_value": "plait.nodes._values",
+    "tool_result_from_data": "plait.nodes.llm._codec",
+    "tool_result_data": "plait.nodes.llm._codec",
+    "response_from_data": "plait.nodes.llm._codec",
+    "response_data": "plait.nodes.llm._codec",
+    "request_data": "plait.nodes.llm._codec",
+    "differences": "plait.nodes.llm._codec",
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
     "load_yaml": "plait.nodes.llm._yaml",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
+
+if TYPE_CHECKING:
+    from plait.nodes.agents._journal import Journal
 
 __all__ = ["NodeId", "RunContext", "RunId"]
 
@@ -34,7 +37,11 @@ class RunContext:
     LLM token or a tool call; ``None`` when nobody listens."""
     idempotency_key: str = ""
     """The same for every attempt of this node execution, across retries and resumes
-    (from the run id, node path and inputs): use it to de-duplicate side effects."""
+    (from the run id, node path and inputs): use it to de-duplicate side effects. A tool
+    called by an agent sees its own: this key, ``/``, and the call's journal index."""
+    journal: Journal | None = field(default=None, compare=False, repr=False)
+    """Where an agent records its LLM and tool calls, and replays them from on a retry or
+    resume (the engine gives every node the run's journal; ``None`` outside a run)."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

@@ -11,6 +11,7 @@
     │   ├── NodeOutputError          a node returned a value that is not its declared type
     │   ├── RunTimeoutError          the run's deadline passed (also a ``TimeoutError``)
     │   ├── RunCancelledError        the run was cancelled before it finished
+    │   ├── NondeterminismError      a replayed agent call differs from its journal entry
     │   ├── RunWaitingError          the run waits for answers (plait.engine)
     │   └── NoOutputError            the run ended without its output: the output node was skipped
     ├── StoreError               a checkpoint store failed (plait.engine)
@@ -64,6 +65,7 @@ __all__ = [
     "NodeFailedError",
     "NodeOutputError",
     "NodeTimeoutError",
+    "NondeterminismError",
     "OutputValidationError",
     "OverloadedError",
     "PlaitError",
@@ -198,6 +200,37 @@ class RunCancelledError(RunError):
         self.in_flight = tuple(in_flight)
         running = ", ".join(f"`{name}`" for name in self.in_flight) or "none"
         super().__init__(f"run {run_id} was cancelled (nodes cancelled: {running})", run_id=run_id)
+
+
+class NondeterminismError(RunError):
+    """A resumed or retried agent asked for a call other than the one its journal holds.
+
+    ``node`` is the node path, ``call`` the call's index in the node's journal (from 0),
+    ``kind`` ``"llm"`` or ``"tool"``, ``differences`` what changed (journal -> now).
+    """
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        node: str,
+        call: int,
+        kind: str,
+        problem: str,
+        differences: Sequence[str] = (),
+    ) -> None:
+        self.node = node
+        self.call = call
+        self.kind = kind
+        self.problem = problem
+        self.differences = tuple(differences)
+        changed = "".join(f"; {line}" for line in self.differences)
+        super().__init__(
+            f"run {run_id}: node `{node}`, call {call} ({kind}): {problem}{changed}. The graph, "
+            f"prompt or inputs changed since the call was journaled; resume with "
+            f"`--fresh {node}` (fresh=[{node!r}]) to start this node over",
+            run_id=run_id,
+        )
 
 
 class NodeTimeoutError(PlaitError, TimeoutError):

@@ -11,16 +11,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
+    JournalRecord,
     OutputRecord,
     RunRecord,
     StoredStatus,
     StoreError,
     checksum,
+    journal_checksum,
 )
 
 __all__ = [
     "RUN_FIXED_FIELDS",
     "check_schema",
+    "journal_batch",
     "last_per_node",
     "migration_steps",
     "no_such_run",
@@ -28,6 +31,7 @@ __all__ = [
     "same_run",
     "stored_status",
     "verified",
+    "verified_call",
 ]
 
 
@@ -65,6 +69,46 @@ def last_per_node(records: Sequence[OutputRecord]) -> list[OutputRecord]:
     kept: dict[tuple[str, str], OutputRecord] = {}
     for record in records:
         kept[record.run_id, record.node] = verified(record)
+    return list(kept.values())
+
+
+def verified_call(record: JournalRecord) -> JournalRecord:
+    """``record``, after checking that its bytes match its checksum.
+
+    Raises:
+        CorruptRecordError: when they do not, or when the stored bytes are not bytes.
+    """
+    where = f"{record.node}` call `{record.index}"
+    request: object = record.request
+    response: object = record.response
+    if not isinstance(request, bytes) or not isinstance(response, bytes):
+        reason = "its journaled call is not stored as bytes"
+        raise CorruptRecordError(record.run_id, where, reason)
+    found = journal_checksum(request, response)
+    if found != record.checksum:
+        reason = (
+            f"its journaled call hashes to sha256 {found[:16]}…, "
+            f"the stored checksum is {str(record.checksum)[:16]}…"
+        )
+        raise CorruptRecordError(record.run_id, where, reason)
+    return record
+
+
+def journal_batch(run_id: str, records: Sequence[JournalRecord]) -> list[JournalRecord]:
+    """``records`` checked, keeping the last one of each (node, index), in first-seen order.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record belongs to another run than ``run_id``.
+    """
+    kept: dict[tuple[str, int], JournalRecord] = {}
+    for record in records:
+        if record.run_id != run_id:
+            raise StoreError(
+                f"cannot journal a call of run {record.run_id} under run {run_id}: "
+                "one run per put_journal"
+            )
+        kept[record.node, record.index] = verified_call(record)
     return list(kept.values())
 
 

@@ -8,16 +8,19 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from plait.engine.stores._checks import (
+    journal_batch,
     last_per_node,
     no_such_run,
     run_exists,
     same_run,
     verified,
+    verified_call,
 )
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -42,6 +45,7 @@ class MemoryStore:
         self._outputs: dict[str, dict[str, OutputRecord]] = {}
         self._failures: dict[str, list[FailureRecord]] = {}
         self._interrupts: dict[str, dict[tuple[str, str], InterruptRecord]] = {}
+        self._journal: dict[str, dict[tuple[str, int], JournalRecord]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
         self._sequence = itertools.count()
 
@@ -123,6 +127,25 @@ class MemoryStore:
             record = dataclasses.replace(record, created_at=earlier.created_at)
         stored[record.node, record.key] = record
 
+    async def put_journal(
+        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+    ) -> None:
+        """Forget the journal of the nodes in ``discard``, then write ``records``; all of
+        it, or nothing when a record is refused.
+
+        Raises:
+            CorruptRecordError: when a record's checksum does not match its bytes.
+            StoreError: when a record is of another run, or the run does not exist.
+        """
+        kept = journal_batch(run_id, records)
+        self._existing(run_id, "journal agent calls")
+        stored = self._journal.setdefault(run_id, {})
+        dropped = set(discard)
+        for key in [key for key in stored if key[0] in dropped]:
+            del stored[key]
+        for record in kept:
+            stored[record.node, record.index] = record
+
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and its records (see ``StoredRun``), or None when there is no such run.
 
@@ -130,7 +153,8 @@ class MemoryStore:
         recording order.
 
         Raises:
-            CorruptRecordError: when an output's bytes do not match its checksum.
+            CorruptRecordError: when an output's or a journaled call's bytes do not match
+                their checksum.
         """
         record = self._runs.get(run_id)
         if record is None:
@@ -143,6 +167,7 @@ class MemoryStore:
             {output.node: verified(output) for output in outputs},
             sorted(failures, key=lambda failure: failure.created_at),
             sorted(interrupts, key=lambda interrupt: interrupt.created_at),
+            [verified_call(item) for _, item in sorted(self._journal.get(run_id, {}).items())],
         )
 
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:

@@ -10,15 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 from plait.engine.stores._checks import (
     RUN_FIXED_FIELDS,
+    journal_batch,
     last_per_node,
     no_such_run,
     run_exists,
     verified,
+    verified_call,
 )
 from plait.engine.stores._postgres_connection import is_foreign_key_violation
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -27,12 +30,15 @@ from plait.engine.stores._protocol import (
 from plait.engine.stores._rows import (
     FAILURE_COLUMNS,
     INTERRUPT_COLUMNS,
+    JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
     failure_record,
     failure_row,
     interrupt_record,
     interrupt_row,
+    journal_record,
+    journal_row,
     output_row,
     run_record,
     run_row,
@@ -49,6 +55,7 @@ __all__ = [
     "load",
     "put_failure",
     "put_interrupt",
+    "put_journal",
     "put_outputs",
     "put_run",
     "release",
@@ -78,6 +85,18 @@ _PUT_INTERRUPT = f"""
         question = EXCLUDED.question, answer_schema = EXCLUDED.answer_schema,
         answer = EXCLUDED.answer
 """
+_PUT_CALL = f"""
+    INSERT INTO plait_journal ({JOURNAL_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (run_id, node, call_index) DO UPDATE SET
+        kind = EXCLUDED.kind, request_hash = EXCLUDED.request_hash,
+        request = EXCLUDED.request, response = EXCLUDED.response,
+        checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
+"""
+_JOURNAL = (
+    f"SELECT {JOURNAL_COLUMNS} FROM plait_journal WHERE run_id = %s ORDER BY node, call_index"
+)
+_LOCK_RUN = "SELECT 1 FROM plait_runs WHERE run_id = %s FOR SHARE"
+_DISCARD = "DELETE FROM plait_journal WHERE run_id = %s AND node = ANY(%s)"
 _ACQUIRE = """
     INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (%s, %s, %s)
     ON CONFLICT (run_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
@@ -132,6 +151,26 @@ async def put_interrupt(connection: Connection, record: InterruptRecord) -> None
     await _insert(connection, _PUT_INTERRUPT, interrupt_row(record), [record.run_id], doing)
 
 
+async def put_journal(
+    connection: Connection, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str]
+) -> None:
+    """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record is of another run, or the run does not exist.
+    """
+    kept = sorted(journal_batch(run_id, records), key=lambda record: (record.node, record.index))
+    async with connection.transaction():
+        if await (await connection.execute(_LOCK_RUN, (run_id,))).fetchone() is None:
+            raise no_such_run([run_id], "journal agent calls")
+        if discard:
+            await connection.execute(_DISCARD, (run_id, list(discard)))
+        if kept:
+            async with connection.cursor() as cursor:
+                await cursor.executemany(_PUT_CALL, [journal_row(record) for record in kept])
+
+
 async def load(connection: Connection, run_id: str) -> StoredRun | None:
     """The run and its records, or None when there is no such run.
 
@@ -144,12 +183,14 @@ async def load(connection: Connection, run_id: str) -> StoredRun | None:
     outputs = await (await connection.execute(_OUTPUTS, (run_id,))).fetchall()
     failures = await (await connection.execute(_FAILURES, (run_id,))).fetchall()
     interrupts = await (await connection.execute(_INTERRUPTS, (run_id,))).fetchall()
+    journal = await (await connection.execute(_JOURNAL, (run_id,))).fetchall()
     records = [OutputRecord(*output) for output in outputs]
     return StoredRun(
         run_record(row),
         {record.node: verified(record) for record in records},
         [failure_record(failure) for failure in failures],
         [interrupt_record(interrupt) for interrupt in interrupts],
+        [verified_call(journal_record(call)) for call in journal],
     )
 
 

@@ -23,6 +23,20 @@ _SCHEMA_LOCK = 0x706C616974
 """The advisory lock key ("plait") held while creating, checking or migrating the schema,
 so processes opening one database at once do not race to create it."""
 
+_JOURNAL = """CREATE TABLE plait_journal (
+        run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
+        node TEXT NOT NULL,
+        call_index INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        request BYTEA NOT NULL,
+        response BYTEA NOT NULL,
+        checksum TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (run_id, node, call_index)
+    )"""
+"""Version 2: the effect journal (agents' LLM and tool calls), one row per call."""
+
 _TABLES = (
     "CREATE TABLE plait_schema (version INTEGER NOT NULL)",
     """CREATE TABLE plait_runs (
@@ -69,6 +83,7 @@ _TABLES = (
         created_at DOUBLE PRECISION NOT NULL,
         UNIQUE (run_id, node, key)
     )""",
+    _JOURNAL,
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -76,8 +91,8 @@ _TABLES = (
     )""",
 )
 
-_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType({})
-"""The statements that take the schema from version N to N + 1 (none yet: 1 is the first)."""
+_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType({1: (_JOURNAL,)})
+"""The statements that take the schema from version N to N + 1."""
 
 
 async def create_or_check(connection: Connection, where: str) -> None:

@@ -12,15 +12,16 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
-from plait.nodes import PlaitError
+from plait.nodes import JournalEntry, PlaitError
 
 __all__ = [
     "SCHEMA_VERSION",
     "CorruptRecordError",
     "FailureRecord",
     "InterruptRecord",
+    "JournalRecord",
     "OutputRecord",
     "RunLockedError",
     "RunRecord",
@@ -31,7 +32,7 @@ __all__ = [
     "checksum",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 
@@ -142,6 +143,47 @@ class FailureRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalRecord:
+    """A journaled agent call (``JournalEntry``) of a run, with its checksum."""
+
+    run_id: str
+    node: str
+    index: int
+    kind: str
+    """``"llm"`` or ``"tool"``."""
+    request_hash: str
+    request: bytes
+    response: bytes
+    checksum: str
+    """SHA-256 hex of ``request``, a NUL byte and ``response`` (see ``journal_checksum``)."""
+    created_at: float
+
+    @classmethod
+    def of(cls, run_id: str, entry: JournalEntry, at: float) -> JournalRecord:
+        """The record of ``entry`` in run ``run_id``, with its checksum."""
+        request, response = bytes(entry.request), bytes(entry.response)
+        digest = journal_checksum(request, response)
+        return cls(
+            run_id, entry.node, entry.index, entry.kind, entry.request_hash, request, response,
+            digest, at,
+        )  # fmt: skip
+
+    @property
+    def entry(self) -> JournalEntry:
+        """The journal entry this record holds."""
+        kind: Literal["llm", "tool"] = "tool" if self.kind == "tool" else "llm"
+        return JournalEntry(
+            self.node, self.index, kind, self.request_hash, self.request, self.response
+        )
+
+
+def journal_checksum(request: bytes, response: bytes) -> str:
+    """The checksum of a journaled call: ``checksum`` of both JSON texts, NUL between
+    (canonical JSON never holds a raw NUL, so the split is unambiguous)."""
+    return checksum(request + b"\0" + response)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredRun:
     """Everything a store holds about one run, as ``Store.load`` reads it."""
 
@@ -152,14 +194,17 @@ class StoredRun:
     """Failed attempts, oldest first."""
     interrupts: Sequence[InterruptRecord]
     """Questions (answered or not), oldest first."""
+    journal: Sequence[JournalRecord] = ()
+    """Journaled agent calls, by node path, then index."""
 
 
 @runtime_checkable
 class Store(Protocol):
     """Where runs are checkpointed. All methods are safe to call from one event loop.
 
-    Writes are ``put_*`` (runs, outputs, failures, questions), reads are ``load`` and
-    ``list_runs``, and a lease (``acquire``/``release``) keeps one process per run.
+    Writes are ``put_*`` (runs, outputs, failures, questions, journaled agent calls),
+    reads are ``load`` and ``list_runs``, and a lease (``acquire``/``release``) keeps one
+    process per run.
     """
 
     async def open(self) -> None:
@@ -208,11 +253,24 @@ class Store(Protocol):
         """
         ...
 
+    async def put_journal(
+        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+    ) -> None:
+        """In one transaction: forget the journal of the nodes in ``discard``, then write
+        ``records`` (the last one of a node and index wins).
+
+        Raises:
+            CorruptRecordError: when a record's bytes do not match its checksum.
+            StoreError: when a record is not of run ``run_id``, or the run does not exist.
+        """
+        ...
+
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and everything recorded for it, or None when there is no such run.
 
         Raises:
-            CorruptRecordError: when an output's bytes do not match its checksum.
+            CorruptRecordError: when an output's or journal entry's bytes do not match
+                their checksum.
         """
         ...
 

@@ -9,6 +9,7 @@ from plait.engine.stores._checks import stored_status
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunRecord,
     StoredStatus,
@@ -18,12 +19,15 @@ from plait.engine.stores._protocol import (
 __all__ = [
     "FAILURE_COLUMNS",
     "INTERRUPT_COLUMNS",
+    "JOURNAL_COLUMNS",
     "OUTPUT_COLUMNS",
     "RUN_COLUMNS",
     "failure_record",
     "failure_row",
     "interrupt_record",
     "interrupt_row",
+    "journal_record",
+    "journal_row",
     "output_row",
     "run_record",
     "run_row",
@@ -36,6 +40,9 @@ RUN_COLUMNS = (
 OUTPUT_COLUMNS = "run_id, node, attempt, data, checksum, created_at"
 FAILURE_COLUMNS = "run_id, node, attempt, error_type, message, created_at"
 INTERRUPT_COLUMNS = "run_id, node, key, question, answer_schema, answer, created_at"
+JOURNAL_COLUMNS = (
+    "run_id, node, call_index, kind, request_hash, request, response, checksum, created_at"
+)
 
 Row = tuple[object, ...]
 
@@ -145,5 +152,36 @@ def interrupt_record(row: Sequence[Any]) -> InterruptRecord:
         str(question),
         str(schema),
         answer,
+        float(created),
+    )
+
+
+def journal_row(record: JournalRecord) -> Row:
+    """``record`` in ``JOURNAL_COLUMNS`` order."""
+    return (
+        record.run_id,
+        record.node,
+        record.index,
+        record.kind,
+        record.request_hash,
+        bytes(record.request),
+        bytes(record.response),
+        record.checksum,
+        record.created_at,
+    )
+
+
+def journal_record(row: Sequence[Any]) -> JournalRecord:
+    """The journaled call a ``JOURNAL_COLUMNS`` row holds (its bytes checked on load)."""
+    run_id, node, index, kind, digest, request, response, stored, created = row
+    return JournalRecord(
+        str(run_id),
+        str(node),
+        int(index),
+        str(kind),
+        str(digest),
+        bytes(request) if isinstance(request, memoryview) else request,
+        bytes(response) if isinstance(response, memoryview) else response,
+        str(stored),
         float(created),
     )

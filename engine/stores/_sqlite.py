@@ -13,6 +13,7 @@ from plait.engine.stores import _sqlite_schema as schema
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunRecord,
     StoredRun,
@@ -139,6 +140,22 @@ class SQLiteStore:
             lambda connection: queries.put_interrupt(connection, record),
             f"record an interrupt of node `{record.node}`",
         )
+
+    async def put_journal(
+        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+    ) -> None:
+        """Forget the journal of the ``discard`` nodes, then write ``records``, in one
+        transaction (the last one of a node and index wins).
+
+        Raises:
+            CorruptRecordError: when a record's checksum does not match its bytes.
+            StoreError: when a record is of another run, or the run does not exist.
+        """
+        if records or discard:
+            await self._connection.call(
+                lambda connection: queries.put_journal(connection, run_id, records, discard),
+                f"journal {len(records)} agent call(s) of run {run_id}",
+            )
 
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and its records (see ``StoredRun``), or None when there is no such run.

@@ -10,14 +10,17 @@ from collections.abc import Sequence
 
 from plait.engine.stores._checks import (
     RUN_FIXED_FIELDS,
+    journal_batch,
     last_per_node,
     no_such_run,
     run_exists,
     verified,
+    verified_call,
 )
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -26,6 +29,7 @@ from plait.engine.stores._protocol import (
 from plait.engine.stores._rows import (
     FAILURE_COLUMNS,
     INTERRUPT_COLUMNS,
+    JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
     Row,
@@ -33,6 +37,8 @@ from plait.engine.stores._rows import (
     failure_row,
     interrupt_record,
     interrupt_row,
+    journal_record,
+    journal_row,
     output_row,
     run_record,
     run_row,
@@ -45,6 +51,7 @@ __all__ = [
     "load",
     "put_failure",
     "put_interrupt",
+    "put_journal",
     "put_outputs",
     "put_run",
     "release",
@@ -69,6 +76,16 @@ _PUT_INTERRUPT = f"""
         question = excluded.question, answer_schema = excluded.answer_schema,
         answer = excluded.answer
 """
+_PUT_CALL = f"""
+    INSERT INTO plait_journal ({JOURNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, node, call_index) DO UPDATE SET
+        kind = excluded.kind, request_hash = excluded.request_hash,
+        request = excluded.request, response = excluded.response,
+        checksum = excluded.checksum, created_at = excluded.created_at
+"""
+_JOURNAL = f"SELECT {JOURNAL_COLUMNS} FROM plait_journal WHERE run_id = ? ORDER BY node, call_index"
+_RUN_EXISTS = "SELECT 1 FROM plait_runs WHERE run_id = ?"
+_DISCARD = "DELETE FROM plait_journal WHERE run_id = ? AND node = ?"
 _ACQUIRE = """
     INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (?, ?, ?)
     ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
@@ -119,6 +136,26 @@ def put_interrupt(connection: sqlite3.Connection, record: InterruptRecord) -> No
     _insert(connection, _PUT_INTERRUPT, [interrupt_row(record)], doing)
 
 
+def put_journal(
+    connection: sqlite3.Connection,
+    run_id: str,
+    records: Sequence[JournalRecord],
+    discard: Sequence[str],
+) -> None:
+    """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record is of another run, or the run does not exist.
+    """
+    rows = [journal_row(record) for record in journal_batch(run_id, records)]
+    with transaction(connection):
+        if connection.execute(_RUN_EXISTS, (run_id,)).fetchone() is None:
+            raise no_such_run([run_id], "journal agent calls")
+        connection.executemany(_DISCARD, [(run_id, node) for node in discard])
+        connection.executemany(_PUT_CALL, rows)
+
+
 def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
     """The run and its records, read in one transaction, or None when there is no run.
 
@@ -136,6 +173,7 @@ def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
             {record.node: verified(record) for record in outputs},
             [failure_record(row) for row in connection.execute(_FAILURES, (run_id,))],
             [interrupt_record(row) for row in connection.execute(_INTERRUPTS, (run_id,))],
+            [verified_call(journal_record(row)) for row in connection.execute(_JOURNAL, (run_id,))],
         )
     finally:
         connection.execute("COMMIT")

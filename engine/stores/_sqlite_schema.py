@@ -12,6 +12,20 @@ from plait.engine.stores._protocol import SCHEMA_VERSION
 
 __all__ = ["create_or_check", "migrate", "stored_version", "transaction"]
 
+_JOURNAL = """CREATE TABLE plait_journal (
+        run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
+        node TEXT NOT NULL,
+        call_index INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        request BLOB NOT NULL,
+        response BLOB NOT NULL,
+        checksum TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (run_id, node, call_index)
+    )"""
+"""Version 2: the effect journal (agents' LLM and tool calls), one row per call."""
+
 _TABLES = (
     "CREATE TABLE plait_schema (version INTEGER NOT NULL)",
     """CREATE TABLE plait_runs (
@@ -58,6 +72,7 @@ _TABLES = (
         created_at REAL NOT NULL,
         UNIQUE (run_id, node, key)
     )""",
+    _JOURNAL,
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -65,8 +80,8 @@ _TABLES = (
     )""",
 )
 
-_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType({})
-"""The statements that take the schema from version N to N + 1 (none yet: 1 is the first)."""
+_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType({1: (_JOURNAL,)})
+"""The statements that take the schema from version N to N + 1."""
 
 
 @contextmanager

@@ -9,6 +9,7 @@ tool results and usage are reported as run events. An agent whose output type is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar, runtime_checkable
@@ -23,6 +24,7 @@ from plait.nodes._errors import (
 )
 from plait.nodes._function import Node
 from plait.nodes._policy import RetryPolicy
+from plait.nodes.agents._journal import CallLog
 from plait.nodes.agents._output import OutputFormat, as_text, render
 from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
@@ -183,6 +185,7 @@ class AgentNode(Node[OutputT_co]):
         costs: list[float | None] = []
         rounds = 0
         repaired = False
+        log = CallLog(context)
         while True:
             request = ModelRequest(
                 messages=(*self.prompt_messages, *history, *new),
@@ -193,7 +196,8 @@ class AgentNode(Node[OutputT_co]):
                 max_tokens=self.max_tokens,
                 reasoning=self.reasoning,
             )
-            response = await _ask(client, request, emit if streaming else None)
+            ask = functools.partial(_ask, client, request, emit if streaming else None)
+            response = await log.model(request, client.name, ask)
             usage += response.usage
             cost = (self.models or ModelCatalog()).cost(
                 response.model or client.name, response.usage
@@ -206,7 +210,7 @@ class AgentNode(Node[OutputT_co]):
                 if rounds >= self.max_iterations:
                     raise ToolLoopLimitError(node=self.id, max_iterations=self.max_iterations)
                 rounds += 1
-                results = await self._call_tools(reply.tool_calls, by_name, context, emit)
+                results = await self._call_tools(reply.tool_calls, by_name, log, emit)
                 new.append(Message("user", tuple(results)))
                 continue
             try:
@@ -245,10 +249,11 @@ class AgentNode(Node[OutputT_co]):
         self,
         calls: Sequence[ToolCall],
         by_name: Mapping[str, Tool[..., object]],
-        context: RunContext | None,
+        log: CallLog,
         emit: Callable[[str, Mapping[str, object]], None],
     ) -> list[ToolResult]:
         results: list[ToolResult] = [ToolResult(call.id, "") for call in calls]
+        first = log.reserve(len(calls))  # journal indexes in call order, however they run
         # Reports go out in call order, not completion order, so traces stay byte-identical
         # however parallel tools interleave: every call first, then every result.
         for call in calls:
@@ -265,7 +270,8 @@ class AgentNode(Node[OutputT_co]):
                     name=call.name,
                 )
             else:
-                results[index] = await found.invoke(call, context)
+                invoke = functools.partial(found.invoke, call)
+                results[index] = await log.tool(first + index, call, invoke)
 
         if self.parallel_tool_calls and len(calls) > 1:
             async with anyio.create_task_group() as group:

@@ -47,6 +47,13 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     resume.add_argument(
         "--force", action="store_true", help="resume even though the graph has changed"
     )
+    resume.add_argument(
+        "--fresh",
+        metavar="NODE",
+        action="append",
+        default=[],
+        help="forget NODE's journaled LLM and tool calls and start it over (repeatable)",
+    )
     resume.add_argument("--json", action="store_true", help="print one JSON document")
     add_runs_parser(commands)
     fork = commands.add_parser(
@@ -158,6 +165,7 @@ async def _continue(
                     store=store,
                     answers=answers,
                     force=args.force,
+                    fresh=args.fresh,
                     listeners=listeners,
                 )
             else:

@@ -19,7 +19,6 @@ import plait.nodes
 from plait.engine import Canonicaliser, Redaction
 from plait.nodes import (
     DeltaHandler,
-    Message,
     ModelClient,
     ModelRequest,
     ModelResponse,
@@ -30,10 +29,15 @@ from plait.nodes import (
     ToolCall,
     ToolCallDelta,
     ToolResult,
-    Usage,
+    differences,
+    request_data,
+    response_data,
+    response_from_data,
+    tool_result_data,
+    tool_result_from_data,
 )
 
-__all__ = ["CassetteMismatchError", "Deck", "TapedModel", "taped_tool"]
+__all__ = ["CassetteMismatchError", "Deck", "TapedModel", "differences", "taped_tool"]
 
 Calls = list[dict[str, object]]
 _ERROR_FIELDS = ("provider", "status", "error_type", "request_id", "retry_after")
@@ -204,7 +208,7 @@ class _BoundModel:
             "call": tape.position,
             "attempt": self._attempt,
             "model": model,
-            "request": self._deck.canonical(_request_data(request), self._run_id),
+            "request": self._deck.canonical(request_data(request), self._run_id),
         }
         tape.calls.append(entry)
         tape.current = entry
@@ -213,7 +217,7 @@ class _BoundModel:
         except Exception as error:
             entry["error"] = self._deck.canonical(_error_data(error), self._run_id)
             raise
-        entry["response"] = self._deck.canonical(_response_data(response), self._run_id)
+        entry["response"] = self._deck.canonical(response_data(response), self._run_id)
         if response.message.tool_calls:
             entry["tools"] = self._deck.canonical(
                 [
@@ -236,7 +240,7 @@ class _BoundModel:
             )
         entry = tape.calls[number - 1]
         tape.current = entry
-        sent = self._deck.canonical(_request_data(request), self._run_id)
+        sent = self._deck.canonical(request_data(request), self._run_id)
         changes = differences(entry.get("request"), sent)
         if changes:
             raise self._deck.mismatch(
@@ -245,7 +249,7 @@ class _BoundModel:
         error = entry.get("error")
         if isinstance(error, Mapping):
             raise _rebuild_error(error)
-        return _response(entry.get("response"))
+        return response_from_data(entry.get("response"))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,7 +271,7 @@ class _TapedTool(Tool[..., object]):
             result = await Tool.invoke(self, call, context)
             if slot is not None:
                 slot["result"] = deck.canonical(
-                    {"content": result.content, "is_error": result.is_error},
+                    tool_result_data(result),
                     run_id,
                     dict(call.arguments),
                 )
@@ -279,54 +283,13 @@ class _TapedTool(Tool[..., object]):
         changes = differences({"name": slot.get("name"), "arguments": slot.get("arguments")}, sent)
         if changes:
             raise deck.mismatch(node, tape.position, f"{where} differs", changes)
-        stored = slot["result"]
-        assert isinstance(stored, Mapping)
-        content = stored.get("content", "")
-        return ToolResult(
-            call.id, str(content), is_error=bool(stored.get("is_error")), name=self.name
-        )
+        return tool_result_from_data(call, slot["result"])
 
 
 def taped_tool(item: Tool[..., object], deck: Deck, agent: str) -> Tool[..., object]:
     """``item`` recording its results to (or replaying them from) ``deck``."""
     values = {field.name: getattr(item, field.name) for field in dataclasses.fields(Tool)}
     return _TapedTool(**values, deck=deck, agent=agent)
-
-
-def _request_data(request: ModelRequest) -> dict[str, object]:
-    return {
-        "system": request.system,
-        "messages": [message.to_dict() for message in request.messages],
-        "tools": [
-            {"name": t.name, "description": t.description, "parameters": dict(t.parameters)}
-            for t in request.tools
-        ],
-        "tool_choice": request.tool_choice,
-        "parallel_tool_calls": request.parallel_tool_calls,
-        "output": None
-        if request.output is None
-        else {"name": request.output.name, "schema": dict(request.output.schema)},
-        "max_tokens": request.max_tokens,
-        "reasoning": request.reasoning,
-    }
-
-
-def _response_data(response: ModelResponse) -> dict[str, object]:
-    return {
-        "message": response.message.to_dict(),
-        "usage": response.usage.to_dict(),
-        "model": response.model,
-    }
-
-
-def _response(data: object) -> ModelResponse:
-    if not isinstance(data, Mapping):
-        raise ValueError("a recorded call has no response")
-    usage = data.get("usage")
-    counts = {k: int(v) for k, v in usage.items()} if isinstance(usage, Mapping) else {}
-    return ModelResponse(
-        Message.from_dict(data.get("message")), Usage(**counts), str(data.get("model", ""))
-    )
 
 
 def _error_data(error: Exception) -> dict[str, object]:
@@ -352,43 +315,3 @@ def _rebuild_error(data: Mapping[str, object]) -> Exception:
         if field_name in data or issubclass(found, plait.nodes.ProviderError):
             setattr(error, field_name, data.get(field_name))
     return error
-
-
-def differences(recorded: object, now: object, where: str = "$", limit: int = 8) -> tuple[str, ...]:
-    """Where two JSON values differ, one line each (``where: recorded -> now``)."""
-    found: list[str] = []
-    _walk(recorded, now, where, found, limit)
-    return tuple(found)
-
-
-def _walk(a: object, b: object, where: str, found: list[str], limit: int) -> None:
-    if len(found) >= limit or a == b:
-        return
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        for key in sorted({*a, *b}, key=str):
-            if key not in a:
-                found.append(f"{where}.{key}: added {_short(b[key])}")
-            elif key not in b:
-                found.append(f"{where}.{key}: removed {_short(a[key])}")
-            else:
-                _walk(a[key], b[key], f"{where}.{key}", found, limit)
-            if len(found) >= limit:
-                return
-        return
-    if isinstance(a, list) and isinstance(b, list):
-        for index in range(max(len(a), len(b))):
-            if index >= len(a):
-                found.append(f"{where}[{index}]: added {_short(b[index])}")
-            elif index >= len(b):
-                found.append(f"{where}[{index}]: removed {_short(a[index])}")
-            else:
-                _walk(a[index], b[index], f"{where}[{index}]", found, limit)
-            if len(found) >= limit:
-                return
-        return
-    found.append(f"{where}: {_short(a)} -> {_short(b)}")
-
-
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 120 else text[:117] + "..."

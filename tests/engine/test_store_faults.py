@@ -17,6 +17,7 @@ from plait.cli import main
 from plait.engine import (
     FailureRecord,
     InterruptRecord,
+    JournalRecord,
     MemoryStore,
     OutputRecord,
     RunRecord,
@@ -77,6 +78,12 @@ class FaultyStore:
     async def put_interrupt(self, record: InterruptRecord) -> None:
         self.fail("put_interrupt")
         await self.inner.put_interrupt(record)
+
+    async def put_journal(
+        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+    ) -> None:
+        self.fail("put_journal", [record.node for record in records])
+        await self.inner.put_journal(run_id, records, discard)
 
     async def load(self, run_id: str) -> StoredRun | None:
         return await self.inner.load(run_id)

@@ -32,6 +32,12 @@ class Harness(ABC):
         """Flip one bit of the stored output ``data`` of ``node``; ``store`` stays usable."""
 
     @abstractmethod
+    async def corrupt_call(
+        self, store: AnyStore, run_id: str, node: str, index: int, response: bytes
+    ) -> None:
+        """Flip one bit of the journaled ``response`` of call ``index`` of ``node``."""
+
+    @abstractmethod
     def set_schema_version(self, version: int) -> None:
         """Overwrite the stored schema version."""
 
@@ -54,6 +60,15 @@ class MemoryHarness(Harness):
         flipped = bytes([data[0] ^ 1]) + data[1:]
         store._outputs[run_id][node] = dataclasses.replace(stored, data=flipped)
 
+    async def corrupt_call(
+        self, store: AnyStore, run_id: str, node: str, index: int, response: bytes
+    ) -> None:
+        assert isinstance(store, MemoryStore)
+        stored = store._journal[run_id][node, index]
+        assert stored.response == response
+        flipped = bytes([response[0] ^ 1]) + response[1:]
+        store._journal[run_id][node, index] = dataclasses.replace(stored, response=flipped)
+
     def set_schema_version(self, version: int) -> None:
         raise NotImplementedError("a memory store has no schema")
 
@@ -72,6 +87,13 @@ class SQLiteHarness(Harness):
     async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
         await store.close()  # the last connection to close moves the WAL into the file
         self._flip_bit(data)
+        await store.open()
+
+    async def corrupt_call(
+        self, store: AnyStore, run_id: str, node: str, index: int, response: bytes
+    ) -> None:
+        await store.close()
+        self._flip_bit(response)
         await store.open()
 
     def _flip_bit(self, data: bytes) -> None:
@@ -114,6 +136,15 @@ class PostgresHarness(Harness):
             "UPDATE plait_outputs SET data = set_byte(data, 0, get_byte(data, 0) # 1) "
             "WHERE run_id = %s AND node = %s",
             (run_id, node),
+        )
+
+    async def corrupt_call(
+        self, store: AnyStore, run_id: str, node: str, index: int, response: bytes
+    ) -> None:
+        self._execute(
+            "UPDATE plait_journal SET response = set_byte(response, 0, get_byte(response, 0) # 1) "
+            "WHERE run_id = %s AND node = %s AND call_index = %s",
+            (run_id, node, index),
         )
 
     def set_schema_version(self, version: int) -> None:

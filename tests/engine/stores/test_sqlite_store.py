@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from plait.engine.stores._protocol import (
+    SCHEMA_VERSION,
     CorruptRecordError,
     OutputRecord,
     RunLockedError,
@@ -51,7 +52,7 @@ async def test_the_file_is_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
         )  # FULL
         assert store._connection._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert _read(path, "PRAGMA journal_mode") == [("wal",)]
-    assert _read(path, "SELECT version FROM plait_schema") == [(1,)]
+    assert _read(path, "SELECT version FROM plait_schema") == [(SCHEMA_VERSION,)]
 
 
 async def test_synchronous_is_a_choice(tmp_path: Path) -> None:

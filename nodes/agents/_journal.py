@@ -1,0 +1,171 @@
+"""The effect journal: an agent's LLM and tool calls, recorded once and replayed after.
+
+Inside one agent node execution every call gets an index that does not depend on the
+attempt: 0 for the first model call, then its tool calls in call order (even when they
+run in parallel), then the next model call, and so on. Before a call, the agent asks the
+run's ``Journal`` for that index: a recorded entry with the same kind and request hash is
+replayed (no model call re-paid, no tool run again); a different one is a
+``NondeterminismError``; none means the call is made and recorded before the loop goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol, runtime_checkable
+
+from plait.nodes._context import RunContext
+from plait.nodes._errors import NondeterminismError
+from plait.nodes.llm._codec import (
+    canonical_json,
+    differences,
+    request_data,
+    request_hash,
+    response_data,
+    response_from_data,
+    tool_request_data,
+    tool_result_data,
+    tool_result_from_data,
+)
+from plait.nodes.llm._messages import ToolCall, ToolResult
+from plait.nodes.llm._model import ModelRequest, ModelResponse
+
+__all__ = ["CallLog", "Journal", "JournalEntry", "MemoryJournal"]
+
+CallKind = Literal["llm", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One finished call of an agent: what was asked (JSON) and what came back (JSON)."""
+
+    node: str
+    """The node's path."""
+    index: int
+    """The call's place in the node's execution, from 0, the same on every attempt."""
+    kind: CallKind
+    request_hash: str
+    """SHA-256 hex of ``request`` (canonical JSON)."""
+    request: bytes = field(repr=False)
+    response: bytes = field(repr=False)
+
+
+@runtime_checkable
+class Journal(Protocol):
+    """Where a run keeps its agents' calls (the engine's is backed by the run's store)."""
+
+    async def recall(self, node: str, index: int) -> JournalEntry | None:
+        """The entry recorded for call ``index`` of ``node``, or None."""
+        ...
+
+    async def record(self, entry: JournalEntry) -> None:
+        """Keep ``entry`` (replacing one with the same node and index) before returning."""
+        ...
+
+
+class MemoryJournal:
+    """A ``Journal`` in a dictionary: a run without a store still replays its retries."""
+
+    def __init__(self, entries: Mapping[tuple[str, int], JournalEntry] | None = None) -> None:
+        self.entries: dict[tuple[str, int], JournalEntry] = dict(entries or {})
+
+    async def recall(self, node: str, index: int) -> JournalEntry | None:
+        """The entry for call ``index`` of ``node``, or None."""
+        return self.entries.get((node, index))
+
+    async def record(self, entry: JournalEntry) -> None:
+        """Keep ``entry``."""
+        self.entries[entry.node, entry.index] = entry
+
+
+class CallLog:
+    """One agent execution's calls: numbers them, replays or makes and records each."""
+
+    def __init__(self, context: RunContext | None) -> None:
+        self._context = context
+        self._journal = None if context is None else context.journal
+        self._next = 0
+
+    def reserve(self, count: int) -> int:
+        """The index of the first of ``count`` calls about to be made, in order."""
+        first = self._next
+        self._next += count
+        return first
+
+    async def model(
+        self, request: ModelRequest, model: str, ask: Callable[[], Awaitable[ModelResponse]]
+    ) -> ModelResponse:
+        """The reply to ``request``: from the journal, or from ``ask`` (then recorded)."""
+        index = self.reserve(1)
+        data = request_data(request, model)
+        found = await self._replay(index, "llm", data)
+        if found is not None:
+            return response_from_data(json.loads(found.response))
+        response = await ask()
+        await self._record(index, "llm", data, response_data(response))
+        return response
+
+    async def tool(
+        self,
+        index: int,
+        call: ToolCall,
+        run: Callable[[RunContext | None], Awaitable[ToolResult]],
+    ) -> ToolResult:
+        """The result of tool call ``index``: from the journal, or from ``run`` (which gets
+        a context whose idempotency key is this call's own), then recorded."""
+        data = tool_request_data(call)
+        found = await self._replay(index, "tool", data)
+        if found is not None:
+            return tool_result_from_data(call, json.loads(found.response))
+        context = self._context
+        if context is not None:
+            context = replace(context, idempotency_key=f"{context.idempotency_key}/{index}")
+        result = await run(context)
+        await self._record(index, "tool", data, tool_result_data(result))
+        return result
+
+    async def _replay(self, index: int, kind: CallKind, data: object) -> JournalEntry | None:
+        if self._journal is None or self._context is None:
+            return None
+        node = self._context.node
+        found = await self._journal.recall(node, index)
+        if found is None:
+            return None
+        if found.kind != kind:
+            problem = f"the journal holds a {found.kind} call here, not a {kind} call"
+            raise self._changed(index, kind, problem, ())
+        if found.request_hash != request_hash(data):
+            try:
+                changes = differences(json.loads(found.request), data)
+            except ValueError:
+                changes = ()
+            raise self._changed(index, kind, "the request differs from the journal's", changes)
+        return found
+
+    def _changed(
+        self, index: int, kind: str, problem: str, changes: tuple[str, ...]
+    ) -> NondeterminismError:
+        assert self._context is not None
+        return NondeterminismError(
+            run_id=self._context.run_id,
+            node=self._context.node,
+            call=index,
+            kind=kind,
+            problem=problem,
+            differences=changes,
+        )
+
+    async def _record(self, index: int, kind: CallKind, data: object, result: object) -> None:
+        if self._journal is None or self._context is None:
+            return
+        request = canonical_json(data)
+        entry = JournalEntry(
+            self._context.node,
+            index,
+            kind,
+            request_hash(data),
+            request,
+            canonical_json(result),
+        )
+        await self._journal.record(entry)
