@@ -236,6 +236,10 @@ class Checkpointer:
         await self.write(f"journal call {entry.index} of node `{entry.node}`", put)
         self.calls[entry.node, entry.index] = entry
 
+    def masked(self, data: bytes) -> bytes:
+        """``data`` (JSON) with the run's secrets masked: what the journal keeps."""
+        return self.secrets.mask_json(data)
+
     def decode_inputs(self, data: bytes) -> dict[str, object]:
         raw = json.loads(data)
         return {

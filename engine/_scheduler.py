@@ -103,11 +103,10 @@ class Scheduler:
             self.clock = options.clock
             self.rng: random.Random | None = None
             self.listeners = tuple(listeners)
-            self.secrets = run_secrets(graph, options.secrets) if listeners else Secrets()
-            """Masked in every event a listener gets (``engine._masked_events``)."""
+            self.given_secrets = options.secrets
+            self.found_secrets: Secrets | None = None
             self.listener_error: BaseException | None = None
-            self.journal = MemoryJournal()
-            """The effect journal of a run without a store (``engine._invoke.context``)."""
+            self.memory_journal: MemoryJournal | None = None
             self.seq = 0
             self.limiter = (
                 anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None
@@ -123,7 +122,19 @@ class Scheduler:
         self.questions: list[Question] = []
         self.plain = not self.listeners and self.limiter is None
 
-    # -- events ------------------------------------------------------------------------
+    @property
+    def secrets(self) -> Secrets:
+        """The run's secrets, masked in events and the journal (found on first use)."""
+        if self.found_secrets is None:
+            self.found_secrets = run_secrets(self.graph, self.given_secrets)
+        return self.found_secrets
+
+    @property
+    def journal(self) -> MemoryJournal:
+        """The effect journal of a run without a store."""
+        if self.memory_journal is None:
+            self.memory_journal = MemoryJournal(secrets=self.secrets)
+        return self.memory_journal
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:
         """Build an event and hand it to every listener, in order."""
@@ -156,8 +167,6 @@ class Scheduler:
         self.cancel_requested = True
         if self.scope is not None:
             self.scope.cancel()
-
-    # -- a whole run -------------------------------------------------------------------
 
     async def execute(
         self,
@@ -267,8 +276,6 @@ class Scheduler:
             else:
                 start.append(index)
         return sorted(start)
-
-    # -- one step and what follows it ---------------------------------------------------
 
     async def run_step(self, index: int) -> None:
         """Run a step, then every dependent it completes (the first one inline)."""

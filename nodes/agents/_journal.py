@@ -10,6 +10,7 @@ replayed (no model call re-paid, no tool run again); a different one is a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,6 @@ from plait.nodes.llm._codec import (
     canonical_json,
     differences,
     request_data,
-    request_hash,
     response_data,
     response_from_data,
     tool_request_data,
@@ -30,6 +30,7 @@ from plait.nodes.llm._codec import (
 )
 from plait.nodes.llm._messages import ToolCall, ToolResult
 from plait.nodes.llm._model import ModelRequest, ModelResponse
+from plait.nodes.llm._secret import Secrets
 
 __all__ = ["CallLog", "Journal", "JournalEntry", "MemoryJournal"]
 
@@ -63,12 +64,23 @@ class Journal(Protocol):
         """Keep ``entry`` (replacing one with the same node and index) before returning."""
         ...
 
+    def masked(self, data: bytes) -> bytes:
+        """What the journal keeps of ``data`` (JSON): the run's secrets masked. Requests
+        are hashed in this form, so a resumed run, whose restored values hold the masks,
+        asks what the first run asked."""
+        ...
+
 
 class MemoryJournal:
     """A ``Journal`` in a dictionary: a run without a store still replays its retries."""
 
-    def __init__(self, entries: Mapping[tuple[str, int], JournalEntry] | None = None) -> None:
+    def __init__(
+        self,
+        entries: Mapping[tuple[str, int], JournalEntry] | None = None,
+        secrets: Secrets | None = None,
+    ) -> None:
         self.entries: dict[tuple[str, int], JournalEntry] = dict(entries or {})
+        self.secrets = secrets or Secrets()
 
     async def recall(self, node: str, index: int) -> JournalEntry | None:
         """The entry for call ``index`` of ``node``, or None."""
@@ -77,6 +89,10 @@ class MemoryJournal:
     async def record(self, entry: JournalEntry) -> None:
         """Keep ``entry``."""
         self.entries[entry.node, entry.index] = entry
+
+    def masked(self, data: bytes) -> bytes:
+        """``data`` with ``secrets`` masked."""
+        return self.secrets.mask_json(data)
 
 
 class CallLog:
@@ -135,7 +151,7 @@ class CallLog:
         if found.kind != kind:
             problem = f"the journal holds a {found.kind} call here, not a {kind} call"
             raise self._changed(index, kind, problem, ())
-        if found.request_hash != request_hash(data):
+        if found.request_hash != _hash(self._journal.masked(canonical_json(data))):
             try:
                 changes = differences(json.loads(found.request), data)
             except ValueError:
@@ -159,13 +175,11 @@ class CallLog:
     async def _record(self, index: int, kind: CallKind, data: object, result: object) -> None:
         if self._journal is None or self._context is None:
             return
-        request = canonical_json(data)
-        entry = JournalEntry(
-            self._context.node,
-            index,
-            kind,
-            request_hash(data),
-            request,
-            canonical_json(result),
-        )
+        request = self._journal.masked(canonical_json(data))
+        response = self._journal.masked(canonical_json(result))
+        entry = JournalEntry(self._context.node, index, kind, _hash(request), request, response)
         await self._journal.record(entry)
+
+
+def _hash(request: bytes) -> str:
+    return hashlib.sha256(request).hexdigest()

@@ -1,13 +1,12 @@
 """One JSON encoding of model requests, replies and tool results, shared by every record.
 
 The effect journal (``plait.nodes.agents._journal``) and the cassettes
-(``plait.testing``) both write calls with these functions, hash requests with
-``request_hash`` and say what changed with ``differences``: one encoding, one keying.
+(``plait.testing``) both write calls with these functions (as canonical JSON, which the
+journal hashes) and say what changed with ``differences``: one encoding, one keying.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 
@@ -18,7 +17,6 @@ __all__ = [
     "canonical_json",
     "differences",
     "request_data",
-    "request_hash",
     "response_data",
     "response_from_data",
     "tool_request_data",
@@ -31,11 +29,6 @@ def canonical_json(data: object) -> bytes:
     """``data`` as canonical JSON bytes: sorted keys, no spaces, UTF-8."""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode()
-
-
-def request_hash(data: object) -> str:
-    """The SHA-256 hex digest of ``data``'s canonical JSON: a request's identity."""
-    return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
 def request_data(request: ModelRequest, model: str | None = None) -> dict[str, object]:
