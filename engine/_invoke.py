@@ -14,7 +14,7 @@ from plait.engine._events import NodeReported, NodeWaiting
 from plait.engine._joins import join_value
 from plait.engine._step_values import WAITING
 from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
-from plait.nodes import FunctionNode, RunContext
+from plait.nodes import FunctionNode, MemoryJournal, RunContext
 
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
@@ -81,5 +81,12 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
     while root.parent is not None:
         root = root.parent
     # A durable run journals to its store; any other run to memory, so a retry replays.
-    journal = root.checkpoint if root.checkpoint is not None else root.journal
-    return RunContext(scheduler.run_id, name, attempt, report, key, journal)
+    journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
+    return RunContext(scheduler.run_id, name, attempt, report, key, journal, root.models)
+
+
+def _memory_journal(root: Scheduler) -> MemoryJournal:
+    """The effect journal of a run without a store, made on first use."""
+    if root.memory_journal is None:
+        root.memory_journal = MemoryJournal(secrets=root.secrets)
+    return root.memory_journal

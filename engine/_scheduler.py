@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
@@ -40,7 +41,10 @@ from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
 from plait.graphs import BranchFailure, Graph, Step
-from plait.nodes import MemoryJournal, NodeFailedError, RunCancelledError, RunId, Secrets
+from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
+
+if TYPE_CHECKING:
+    from plait.nodes import MemoryJournal, ModelCatalog
 
 __all__ = ["Scheduler"]
 
@@ -107,6 +111,7 @@ class Scheduler:
             self.found_secrets: Secrets | None = None
             self.listener_error: BaseException | None = None
             self.memory_journal: MemoryJournal | None = None
+            self.models: ModelCatalog | None = None
             self.seq = 0
             self.limiter = (
                 anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None
@@ -128,13 +133,6 @@ class Scheduler:
         if self.found_secrets is None:
             self.found_secrets = run_secrets(self.graph, self.given_secrets)
         return self.found_secrets
-
-    @property
-    def journal(self) -> MemoryJournal:
-        """The effect journal of a run without a store."""
-        if self.memory_journal is None:
-            self.memory_journal = MemoryJournal(secrets=self.secrets)
-        return self.memory_journal
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:
         """Build an event and hand it to every listener, in order."""
@@ -175,19 +173,25 @@ class Scheduler:
         restored: Mapping[str, object] | None = None,
     ) -> RunResult[object]:
         """Run the graph to its end and return the result (cancellation propagates).
-
         With ``checkpoint``, every output is committed to its store; ``restored`` holds
-        outputs committed earlier (a resume or fork), which are not run again.
-        """
+        outputs committed earlier (a resume or fork), which are not run again."""
         self.checkpoint = checkpoint
         self.restored = dict(restored or {})
         self.plain = self.plain and checkpoint is None  # failures must be recorded
-        if checkpoint is None:
+        if not self.plan.agents:
+            return await self.supervised(inputs)
+        from plait.engine._catalogs import run_models
+
+        async with run_models(self.graph) as self.models:  # SDK clients shared by the run
+            return await self.supervised(inputs)
+
+    async def supervised(self, inputs: Mapping[str, object]) -> RunResult[object]:
+        if self.checkpoint is None:
             return await self.execute_here(inputs)
         from plait.engine._store_faults import supervise
 
-        checkpoint.abort = self.cancel
-        return await supervise(checkpoint, functools.partial(self.execute_here, inputs))
+        self.checkpoint.abort = self.cancel
+        return await supervise(self.checkpoint, functools.partial(self.execute_here, inputs))
 
     async def execute_here(self, inputs: Mapping[str, object]) -> RunResult[object]:
         graph = self.graph

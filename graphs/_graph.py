@@ -103,6 +103,8 @@ class Plan:
     """(join step, input) -> the steps that only feed that input (cancelled together)."""
     sequential: bool = False
     """At most one step is ever ready at a time: it can run without a task group."""
+    agents: bool = False
+    """Some node, at any depth, is an agent: a run opens the model catalogs it uses."""
 
 
 @dataclass(frozen=True, slots=True)

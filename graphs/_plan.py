@@ -122,6 +122,7 @@ def _plan(
         output_step=index[definition.output.partition(".")[0]],
         output_getter=output_getter,
         joins=tuple(step.index for step in steps if isinstance(step.node, JoinNode)),
+        agents=any(_has_agents(step.node) for step in steps),
         regions={region: tuple(found) for region, found in members.items()},
         sequential=len(roots) <= 1
         and all(
@@ -129,6 +130,15 @@ def _plan(
             for step in steps
         ),
     )
+
+
+def _has_agents(node: Node[object]) -> bool:
+    """Whether ``node`` is an agent or holds one in its body (by kind, so that compiling
+    never loads the LLM side)."""
+    if node.kind == "agent":
+        return True
+    body = getattr(node, "body", None) or getattr(node, "graph", None)
+    return isinstance(body, Graph) and body.plan.agents
 
 
 def _step(definition: Definition, node: Node[object], layout: _Layout) -> Step:

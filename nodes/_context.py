@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NewType
 
 if TYPE_CHECKING:
     from plait.nodes.agents._journal import Journal
+    from plait.nodes.llm._catalog import ModelCatalog
 
 __all__ = ["NodeId", "RunContext", "RunId"]
 
@@ -42,6 +43,9 @@ class RunContext:
     journal: Journal | None = field(default=None, compare=False, repr=False)
     """Where an agent records its LLM and tool calls, and replays them from on a retry or
     resume (the engine gives every node the run's journal; ``None`` outside a run)."""
+    models: ModelCatalog | None = field(default=None, compare=False, repr=False)
+    """The run's default model catalog, held open for the run: an agent that names no
+    catalog of its own resolves its model here, so its SDK client is shared."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

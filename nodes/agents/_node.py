@@ -158,7 +158,8 @@ class AgentNode(Node[OutputT_co]):
             if context is not None and isinstance(self.model, NodeBoundModel):
                 return self.model.for_node(context)
             return self.model
-        return (self.models or ModelCatalog()).client(self.model)
+        shared = context.models if context is not None else None
+        return (self.models or shared or ModelCatalog()).client(self.model)
 
     async def run(
         self, inputs: Mapping[str, object], *, context: RunContext | None = None

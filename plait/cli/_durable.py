@@ -143,7 +143,6 @@ async def _graph_of(
 async def _continue(
     config: Settings, args: argparse.Namespace, report: Report, going: _Going
 ) -> int:
-    from plait.cli._catalogs import open_catalogs
     from plait.cli._progress import LogLines
     from plait.engine import GraphChangedError, RunLockedError, StoreError, fork, resume
     from plait.nodes import RunError
@@ -151,8 +150,7 @@ async def _continue(
     async def work(store: Store) -> int:
         graph, hint = await _graph_of(config, args, store)
         going.hint = hint
-        async with open_catalogs(graph):  # the run shares its agents' SDK clients
-            return await act(store, graph, hint)
+        return await act(store, graph, hint)
 
     async def act(store: Store, graph: Graph[object], hint: ResumeHint) -> int:
         listeners = (LogLines(graph, sys.stderr), going)

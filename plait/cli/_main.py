@@ -293,7 +293,6 @@ def _execute(
 ) -> RunResult[object]:
     import anyio
 
-    from plait.cli._catalogs import open_catalogs
     from plait.cli._progress import LogLines, live_progress
     from plait.engine import EventListener, Redaction, StoreError, TraceRecorder, run
 
@@ -312,16 +311,12 @@ def _execute(
         finally:
             await opened.close()
 
-    async def pooled(listener: EventListener) -> RunResult[object]:
-        async with open_catalogs(graph):  # the run shares its agents' SDK clients
-            return await go(listener)
-
     try:
         if live:
             with live_progress(graph, run_id=options.run_id) as table:
-                result = anyio.run(pooled, table)
+                result = anyio.run(go, table)
         else:
-            result = anyio.run(pooled, LogLines(graph, sys.stderr))
+            result = anyio.run(go, LogLines(graph, sys.stderr))
     except StoreError as error:  # the store failed mid-run: the run is recorded failed
         raise CliError(str(error), RUN_FAILED) from None
     if recorder is not None and trace is not None:

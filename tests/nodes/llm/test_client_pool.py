@@ -198,3 +198,34 @@ def test_each_event_loop_gets_its_own_client(server: FakeServer, built: Built) -
 
     assert len(built.clients) == 2
     assert built.closed == [True, True]
+
+
+async def test_a_run_shares_one_client_with_no_catalog_opened_by_the_user(
+    server: FakeServer, built: Built
+) -> None:
+    answers(server, N)
+    graph = mapped_agents(catalog(server))  # the user never opens the catalog
+
+    result = await graph.run({"messages": [f"q{index}" for index in range(N)]})
+
+    assert len(result.output) == N
+    assert len(built.clients) == 1  # the run held the catalog open: one client, shared
+    assert built.closed == [True]  # and closed it when the run ended
+
+
+async def test_agents_with_no_catalog_share_the_run_s_default_one(
+    server: FakeServer, built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-the-environment")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    answers(server, N)
+    b = GraphBuilder("many", inputs={"messages": list[str]})
+    ask = agent("ask", model="anthropic.claude-sonnet-5")  # no catalog: the environment's
+    graph = b.build(b.map(ask, over="message", inputs={"message": "inputs.messages"}))
+
+    result = await graph.run({"messages": [f"q{index}" for index in range(N)]})
+
+    assert len(result.output) == N
+    assert len(built.clients) == 1
+    assert built.closed == [True]
+    assert server.connections <= N

@@ -1,4 +1,6 @@
-"""Open the model catalogs of a graph's agents for a run, so their SDK clients are shared."""
+"""A run holds its agents' model catalogs open, so their SDK clients are built once and
+shared by every call of the run (``nodes/llm/providers/_clients.py``); agents that name no
+catalog share one default catalog for the run, handed to them in the ``RunContext``."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ if TYPE_CHECKING:
     from plait.graphs import Graph
     from plait.nodes import ModelCatalog
 
-__all__ = ["catalogs_of", "open_catalogs"]
+__all__ = ["catalogs_of", "run_models"]
 
 
 def catalogs_of(graph: Graph[object]) -> list[ModelCatalog]:
@@ -35,9 +37,13 @@ def _walk(graph: Graph[object]) -> Iterator[ModelCatalog]:
 
 
 @asynccontextmanager
-async def open_catalogs(graph: Graph[object]) -> AsyncIterator[None]:
-    """Hold the catalogs of ``graph``'s agents open (and close them after)."""
+async def run_models(graph: Graph[object]) -> AsyncIterator[ModelCatalog]:
+    """Hold the catalogs of ``graph``'s agents open, and a default one for the agents that
+    name none (yielded); close them all after."""
+    from plait.nodes import ModelCatalog
+
+    default = ModelCatalog()
     async with AsyncExitStack() as stack:
-        for catalog in catalogs_of(graph):
+        for catalog in (*catalogs_of(graph), default):
             await stack.enter_async_context(catalog)
-        yield
+        yield default
