@@ -160,7 +160,8 @@ def check_schema(found: int, where: str) -> None:
     if found < SCHEMA_VERSION:
         raise StoreError(
             f"{where} has schema version {found}, older than the version {SCHEMA_VERSION} "
-            "this plait writes: back it up, then run `await store.migrate()`"
+            "this plait writes: back it up, then run `plait migrate` (in Python: "
+            "`await store.migrate()`)"
         )
 
 

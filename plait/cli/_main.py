@@ -45,6 +45,7 @@ from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._masking import masked_output
+from plait.cli._migrate import add_migrate_parser, migrate_command
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._signals import terminate_as_interrupt
@@ -165,6 +166,7 @@ def _parser() -> _Parser:
     add_trace_parsers(commands)
     add_config_parser(commands)
     add_init_parser(commands)
+    add_migrate_parser(commands)
     return parser
 
 
@@ -221,6 +223,8 @@ def _command(argv: Sequence[str] | None) -> int:
             return config_command(args)
         if args.command == "init":
             return init_command(args)
+        if args.command == "migrate":
+            return migrate_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)

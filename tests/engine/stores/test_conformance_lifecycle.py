@@ -154,7 +154,9 @@ async def test_an_older_schema_needs_an_explicit_migration(
 ) -> None:
     await store.close()
     harness.set_schema_version(0)
-    with pytest.raises(StoreError, match=r"older .* run `await store.migrate\(\)`"):
+    with pytest.raises(
+        StoreError, match=r"older .* run `plait migrate` .*`await store.migrate\(\)`"
+    ):
         await harness.make().open()
     with pytest.raises(StoreError, match="no migration leads from version 0 to 1"):
         await harness.make().migrate()
