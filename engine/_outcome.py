@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import anyio
@@ -10,7 +11,7 @@ from plait.engine._durable import RunWaitingError
 from plait.engine._events import RunFinished, RunStatus
 from plait.engine._result import NodeStatus, RunResult
 from plait.engine._step_values import MISSING, NoOutputError
-from plait.nodes import NodeFailedError, RunCancelledError, RunError, RunTimeoutError
+from plait.nodes import JournalEntry, NodeFailedError, RunCancelledError, RunError, RunTimeoutError
 
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
@@ -75,6 +76,11 @@ def finish(
         scheduler.emit(
             RunFinished, status=status, duration=scheduler.clock.now() - started, error=error
         )
+    calls: Mapping[tuple[str, int], JournalEntry] = {}
+    if scheduler.checkpoint is not None:
+        calls = scheduler.checkpoint.calls
+    elif scheduler.memory_journal is not None:
+        calls = scheduler.memory_journal.entries
     return RunResult(
         run_id=scheduler.run_id,
         graph=scheduler.graph.name,
@@ -83,4 +89,5 @@ def finish(
         error=error,
         node_ids=[step.node.id for step in plan.steps],
         per_node=(scheduler.statuses, scheduler.attempts, scheduler.values, scheduler.errors),
+        calls=tuple(calls.values()),
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar, cast
 
 from plait.engine._events import RunStatus
-from plait.nodes import RunError
+from plait.nodes import JournalEntry, RunError, Usage, UsageTotal, journal_usage, top_level_node
 
 __all__ = ["NodeOutcome", "NodeStatus", "RunResult"]
 
@@ -35,6 +35,11 @@ class NodeOutcome:
     attempts: int
     output: object = None
     error: BaseException | None = None
+    usage: Usage = field(default=Usage())
+    """The tokens of the node's model calls (those inside it too), each counted once
+    however many attempts or resumed runs replayed it."""
+    cost: float | None = 0.0
+    """What those calls cost in US dollars; ``None`` when a model has no price."""
 
 
 PerNode = tuple[
@@ -47,10 +52,12 @@ class RunResult(Generic[OutputT_co]):
     """The end of a run. ``output`` is there only when ``status`` is ``succeeded``."""
 
     __slots__ = (
+        "_calls",
         "_node_ids",
         "_nodes",
         "_output",
         "_per_node",
+        "_spent",
         "error",
         "graph",
         "run_id",
@@ -69,6 +76,7 @@ class RunResult(Generic[OutputT_co]):
         per_node: tuple[
             Sequence[NodeStatus], Sequence[int], Sequence[object], Mapping[int, BaseException]
         ],
+        calls: Sequence[JournalEntry] = (),
     ) -> None:
         self.run_id = run_id
         self.graph = graph
@@ -78,6 +86,8 @@ class RunResult(Generic[OutputT_co]):
         self._node_ids = node_ids
         self._per_node = per_node
         self._nodes: Mapping[str, NodeOutcome] | None = None
+        self._calls = calls
+        self._spent: dict[str, UsageTotal] | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,19 +107,42 @@ class RunResult(Generic[OutputT_co]):
 
     @property
     def nodes(self) -> Mapping[str, NodeOutcome]:
-        """Each node's status, attempts, output and error, by node id."""
+        """Each node's status, attempts, output, error, usage and cost, by node id."""
         if self._nodes is None:
             statuses, attempts, values, errors = self._per_node
+            spent = self._by_node()
             self._nodes = {
                 node_id: NodeOutcome(
                     statuses[index],
                     attempts[index],
                     values[index] if statuses[index] is NodeStatus.SUCCEEDED else None,
                     errors.get(index),
+                    spent.get(node_id, UsageTotal()).usage,
+                    spent.get(node_id, UsageTotal()).cost,
                 )
                 for index, node_id in enumerate(self._node_ids)
             }
         return self._nodes
+
+    @property
+    def usage(self) -> Usage:
+        """The tokens of every model call of the run, the calls of its earlier attempts
+        and of the runs it resumes included, each once."""
+        return sum(self._by_node().values(), UsageTotal()).usage
+
+    @property
+    def cost(self) -> float | None:
+        """What the run's model calls cost in US dollars; ``None`` when a model has no
+        price (give it one: ``pricing`` in ``plait.yaml``)."""
+        return sum(self._by_node().values(), UsageTotal()).cost
+
+    def _by_node(self) -> dict[str, UsageTotal]:
+        if self._spent is None:
+            self._spent = {}
+            for path, total in journal_usage(self._calls).items():
+                node = top_level_node(path)
+                self._spent[node] = self._spent.get(node, UsageTotal()) + total
+        return self._spent
 
     def raise_for_status(self) -> None:
         """Raise the run's error if it did not succeed.

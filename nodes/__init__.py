@@ -49,7 +49,8 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.agents._journal import Journal, JournalEntry, MemoryJournal
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
-    from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
+    from plait.nodes.agents._usage import UsageTotal, journal_usage, top_level_node
+    from plait.nodes.llm._catalog import ModelCatalog
     from plait.nodes.llm._codec import (
         differences,
         request_data,
@@ -100,6 +101,7 @@ if _typing.TYPE_CHECKING:
         PassthroughModel,
         PlaybackModel,
     )
+    from plait.nodes.llm._pricing import PRICING, Pricing
     from plait.nodes.llm._scripted import ScriptedModel, ScriptedReply
     from plait.nodes.llm._secret import Secret, Secrets, is_secret_name
     from plait.nodes.llm._yaml import dump_yaml, load_yaml
@@ -114,7 +116,7 @@ _PUBLIC: dict[str, str] = {
     "CONFIG_FILE": "plait.nodes.llm._config",
     "FIXED_RESPONSE_INDICATOR": "plait.nodes.llm._offline",
     "NO_RETRY": "plait.nodes._policy",
-    "PRICING": "plait.nodes.llm._catalog",
+    "PRICING": "plait.nodes.llm._pricing",
     "PROVIDERS": "plait.nodes.llm._model_string",
     "SECRETS_FILE": "plait.nodes.llm._config",
     "AgentError": "plait.nodes._errors",
@@ -159,7 +161,7 @@ _PUBLIC: dict[str, str] = {
     "PlaitConfig": "plait.nodes.llm._config",
     "PlaitError": "plait.nodes._errors",
     "PlaybackModel": "plait.nodes.llm._offline",
-    "Pricing": "plait.nodes.llm._catalog",
+    "Pricing": "plait.nodes.llm._pricing",
     "Problem": "plait.nodes._errors",
     "ProviderConfig": "plait.nodes.llm._config",
     "ProviderConnectionError": "plait.nodes._errors",
@@ -227,6 +229,9 @@ _INTERNAL: dict[str, str] = {
     "load_yaml": "plait.nodes.llm._yaml",
     "to_jsonable": "plait.nodes._values",
     "type_name": "plait.nodes._type_names",
+    "UsageTotal": "plait.nodes.agents._usage",
+    "journal_usage": "plait.nodes.agents._usage",
+    "top_level_node": "plait.nodes.agents._usage",
 }
 """Helpers the other layers share: importable from here, not part of `__all__`."""
 

@@ -110,16 +110,24 @@ class CallLog:
         return first
 
     async def model(
-        self, request: ModelRequest, model: str, ask: Callable[[], Awaitable[ModelResponse]]
+        self,
+        request: ModelRequest,
+        model: str,
+        ask: Callable[[], Awaitable[ModelResponse]],
+        price: Callable[[ModelResponse], float | None] | None = None,
     ) -> ModelResponse:
-        """The reply to ``request``: from the journal, or from ``ask`` (then recorded)."""
+        """The reply to ``request``: from the journal, or from ``ask`` (then recorded, with
+        its cost as ``price`` says, when given: what the run's usage totals read)."""
         index = self.reserve(1)
         data = request_data(request, model)
         found = await self._replay(index, "llm", data)
         if found is not None:
             return response_from_data(json.loads(found.response))
         response = await ask()
-        await self._record(index, "llm", data, response_data(response))
+        result: dict[str, object] = response_data(response)
+        if price is not None:
+            result["cost"] = price(response)
+        await self._record(index, "llm", data, result)
         return response
 
     async def tool(

@@ -187,6 +187,7 @@ class AgentNode(Node[OutputT_co]):
         rounds = 0
         repaired = False
         log = CallLog(context)
+        price = functools.partial(_price, self.models or ModelCatalog(), client.name)
         while True:
             request = ModelRequest(
                 messages=(*self.prompt_messages, *history, *new),
@@ -198,11 +199,9 @@ class AgentNode(Node[OutputT_co]):
                 reasoning=self.reasoning,
             )
             ask = functools.partial(_ask, client, request, emit if streaming else None)
-            response = await log.model(request, client.name, ask)
+            response = await log.model(request, client.name, ask, price)
             usage += response.usage
-            cost = (self.models or ModelCatalog()).cost(
-                response.model or client.name, response.usage
-            )
+            cost = price(response)
             costs.append(cost)
             emit("usage", {"model": client.name, **response.usage.to_dict(), "cost": cost})
             reply = response.message
@@ -292,6 +291,10 @@ class AgentNode(Node[OutputT_co]):
                 },
             )
         return results
+
+
+def _price(models: ModelCatalog, name: str, response: ModelResponse) -> float | None:
+    return models.cost(response.model or name, response.usage)
 
 
 def _emitter(context: RunContext | None) -> Callable[[str, Mapping[str, object]], None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -19,48 +18,14 @@ from plait.nodes.llm._messages import Message, Usage
 from plait.nodes.llm._model import ModelClient
 from plait.nodes.llm._model_string import ModelSpec, parse_model
 from plait.nodes.llm._offline import KeyedPlaybackModel, PassthroughModel, PlaybackModel, opener
+from plait.nodes.llm._pricing import PRICING, Pricing
 from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm.providers._clients import ClientPool
 
-__all__ = ["PRICING", "ModelCatalog", "Pricing"]
+__all__ = ["ModelCatalog"]
 
 GENERIC_BASE_URL = "http://localhost:11434/v1"
 _KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
-
-
-@dataclass(frozen=True, slots=True)
-class Pricing:
-    """US dollars per million tokens."""
-
-    input: float
-    output: float
-    cache_read: float | None = None
-    """``None``: cached input costs the same as input."""
-
-    def cost(self, usage: Usage) -> float:
-        """The cost of ``usage`` in US dollars."""
-        cached = self.input if self.cache_read is None else self.cache_read
-        fresh = max(0, usage.input_tokens - usage.cache_read_tokens)
-        total = fresh * self.input + usage.cache_read_tokens * cached
-        return (total + usage.output_tokens * self.output) / 1_000_000
-
-
-PRICING: Mapping[str, Pricing] = {
-    "anthropic.claude-haiku-4-5": Pricing(1.0, 5.0, 0.1),
-    "anthropic.claude-sonnet-4-5": Pricing(3.0, 15.0, 0.3),
-    "anthropic.claude-opus-4-1": Pricing(15.0, 75.0, 1.5),
-    "openai.gpt-4.1": Pricing(2.0, 8.0, 0.5),
-    "openai.gpt-4.1-mini": Pricing(0.4, 1.6, 0.1),
-    "openai.gpt-4.1-nano": Pricing(0.1, 0.4, 0.025),
-    "openai.gpt-4o": Pricing(2.5, 10.0, 1.25),
-    "openai.gpt-4o-mini": Pricing(0.15, 0.6, 0.075),
-    "openai.gpt-5": Pricing(1.25, 10.0, 0.125),
-    "openai.gpt-5-mini": Pricing(0.25, 2.0, 0.025),
-    "openai.o3": Pricing(2.0, 8.0, 0.5),
-    "openai.o4-mini": Pricing(1.1, 4.4, 0.275),
-}
-"""Published list prices of a few models (by ``provider.model``); pass ``pricing=`` to a
-catalog for others. A model without a price has no cost (``None``), not a made-up one."""
 
 
 class ModelCatalog:
@@ -92,7 +57,7 @@ class ModelCatalog:
     ) -> None:
         self.config = config or PlaitConfig()
         self._environ = environ
-        self._pricing = {**PRICING, **(pricing or {})}
+        self._pricing = {**PRICING, **self.config.pricing, **(pricing or {})}
         self._clock = clock
         self._sleep = sleep
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
@@ -213,10 +178,11 @@ class ModelCatalog:
 
     def cost(self, model: str, usage: Usage) -> float | None:
         """What ``usage`` of ``model`` (a client's ``name``) cost in US dollars, if known."""
-        if model.split("?")[0] in ("passthrough", "playback", "scripted"):
-            return 0.0
-        pricing = self._pricing.get(model.split("?")[0])
-        return None if pricing is None else pricing.cost(usage)
+        name = model.split("?")[0]
+        pricing = self._pricing.get(name)
+        if pricing is None:
+            return 0.0 if name in ("passthrough", "playback", "scripted") else None
+        return pricing.cost(usage)
 
     def _playback(self, history: str | None) -> ModelClient:
         if history is None:

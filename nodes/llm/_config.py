@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from plait.nodes._errors import ConfigError
 from plait.nodes._type_names import close_matches
+from plait.nodes.llm._pricing import Pricing, read_pricing
 from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm._yaml import load_yaml
 
@@ -38,7 +39,8 @@ CONFIG_FILE = "plait.yaml"
 SECRETS_FILE = "plait.secrets.yaml"
 
 _PROVIDER_SECTIONS = ("anthropic", "openai", "generic")
-_TOP_KEYS = ("default_model", "aliases", "store", "imports", "graphs", *_PROVIDER_SECTIONS)
+_TOP_KEYS: tuple[str, ...] = ("default_model", "aliases", "store", "imports", "graphs", "pricing")
+_TOP_KEYS += _PROVIDER_SECTIONS
 _PROVIDER_KEYS = ("api_key", "base_url", "timeout", "max_tokens", "headers", "rate_limit")
 _LIMIT_KEYS = ("requests_per_minute", "tokens_per_minute", "concurrent_requests")
 _STANDARD_ENV = {
@@ -88,6 +90,7 @@ class PlaitConfig:
     graphs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Graph name -> ``module:attribute``: how ``plait resume`` finds a stored run's graph
     (looked up by the name the user configured, never imported from the store)."""
+    pricing: Mapping[str, Pricing] = field(default_factory=lambda: MappingProxyType({}))
     base_dir: Path = Path(".")
     """Where relative paths (a playback history) are resolved."""
     sources: tuple[str, ...] = ()
@@ -215,6 +218,7 @@ def config_from_data(
                 problems.append(f"$.aliases.{name}: expected a model string")
     else:
         problems.append("$.aliases: expected a mapping of alias: model string")
+    pricing = read_pricing(data.get("pricing"), problems)
     providers: dict[str, ProviderConfig] = {}
     for name in _PROVIDER_SECTIONS:
         section = data.get(name) or {}
@@ -236,6 +240,7 @@ def config_from_data(
         store=store,
         imports=tuple(imports),
         graphs=MappingProxyType(graphs),
+        pricing=MappingProxyType(pricing),
         base_dir=base_dir,
         sources=sources,
         secrets=Secrets([*secrets, *_provider_secrets(providers.values())])
@@ -252,12 +257,9 @@ def _provider_secrets(providers: Iterable[ProviderConfig]) -> Iterator[Secret | 
 def _strings_in(data: object) -> Iterator[str]:
     if isinstance(data, str):
         yield data
-    elif isinstance(data, dict):
-        for value in data.values():
+    elif isinstance(data, dict | list):
+        for value in data.values() if isinstance(data, dict) else data:
             yield from _strings_in(value)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _strings_in(item)
 
 
 def _provider(name: str, section: Mapping[str, object], problems: list[str]) -> ProviderConfig:

@@ -17,11 +17,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from plait.cli._runs_usage import (
+    USAGE_HEADER,
+    UnreadableUsageError,
+    print_usage,
+    stored_usage,
+    usage_columns,
+)
 from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._usage import RUN_FAILED, CliError, checked_run_id
 
 if TYPE_CHECKING:
     from plait.engine import RunRecord, Store
+    from plait.nodes import UsageTotal
 
 __all__ = ["add_runs_parser", "graph_order", "runs_command"]
 
@@ -46,9 +54,9 @@ def add_runs_parser(commands: argparse._SubParsersAction[ParserT]) -> None:
     runs = commands.add_parser(
         "runs",
         help="list stored runs, or show one",
-        description="List the stored runs, newest first: id, graph, status, start, duration "
-        "and nodes done; `plait runs show RUN_ID` shows one run node by node, in graph "
-        "order (each node after those it depends on).",
+        description="List the stored runs, newest first: id, graph, status, start, duration, "
+        "nodes done, tokens and cost; `plait runs show RUN_ID` shows one run node by node, "
+        "in graph order (each node after those it depends on), with each node's usage.",
         allow_abbrev=False,
     )
     add_store_option(runs)
@@ -169,6 +177,7 @@ class _Row:
     record: RunRecord
     done: int
     total: int
+    spent: UsageTotal
 
     def document(self) -> dict[str, object]:
         record = self.record
@@ -182,6 +191,7 @@ class _Row:
             "nodes_total": self.total,
             "parent_run": record.parent_run,
             "error": record.error,
+            "usage": self.spent.to_dict(),
         }
 
     def line(self) -> str:
@@ -192,7 +202,8 @@ class _Row:
         took = "-" if seconds is None else format_duration(seconds)
         return (
             f"{record.run_id:26}  {record.graph[:16]:16}  {record.status.value:9}  "
-            f"{_when(record.created_at)}  {took:>9}  {self.done}/{self.total}"
+            f"{_when(record.created_at)}  {took:>9}  {f'{self.done}/{self.total}':>5}  "
+            f"{usage_columns(self.spent)}"
         )
 
 
@@ -234,7 +245,8 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
             total = len(graph_order(_description(record)))
             loaded = await store.load(record.run_id)
             done = 0 if loaded is None else len(loaded.outputs)
-        except StoreError as error:  # CorruptRecordError names the run and node
+            spent, _ = stored_usage(loaded)
+        except (StoreError, UnreadableUsageError) as error:  # they name the run and node
             _unreadable(record.run_id, str(error))
             unreadable += 1
             continue
@@ -242,11 +254,12 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
             _unreadable(record.run_id, f"its stored graph description is unreadable: {error}")
             unreadable += 1
             continue
-        rows.append(_Row(record, done, total))
+        rows.append(_Row(record, done, total, spent))
     if args.json:
         print(json.dumps([row.document() for row in rows], indent=2))
     else:
-        print(f"{'RUN':26}  {'GRAPH':16}  {'STATUS':9}  {'STARTED':19}  {'DURATION':>9}  NODES")
+        heads = f"{'RUN':26}  {'GRAPH':16}  {'STATUS':9}  {'STARTED':19}  {'DURATION':>9}"
+        print(f"{heads}  {'NODES':>5}  {USAGE_HEADER}")
         for row in rows:
             print(row.line())
         if not rows and not unreadable:
@@ -262,6 +275,7 @@ def _unreadable(run_id: str, message: str) -> None:
 
 async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
     from plait.engine import StoreError
+    from plait.nodes import UsageTotal
 
     loaded = await store.load(run_id)
 
@@ -271,17 +285,25 @@ async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
     try:
         order = graph_order(_description(record))
         nodes = await _node_states(store, record, order)
+        spent, found = stored_usage(loaded)
+        by_node = {node: found[node] for node in order if node in found}
     except StoreError as error:
         raise CliError(str(error), RUN_FAILED) from None
+    except UnreadableUsageError as error:
+        raise CliError(f"run {run_id}: {error}", RUN_FAILED) from None
     except ValueError as error:
         message = f"run {run_id}: its stored graph description is unreadable: {error}"
         raise CliError(message, RUN_FAILED) from None
     if as_json:
-        summary = _Row(record, sum(node.status == "done" for node in nodes), len(order))
-        document = {**summary.document(), "nodes": [node.document() for node in nodes]}
-        print(json.dumps(document, indent=2))
+        summary = _Row(record, sum(node.status == "done" for node in nodes), len(order), spent)
+        none = UsageTotal()
+        documents = [
+            {**node.document(), "usage": by_node.get(node.node, none).to_dict()} for node in nodes
+        ]
+        print(json.dumps({**summary.document(), "nodes": documents}, indent=2))
     else:
         _print_show(record, nodes)
+        print_usage(spent, by_node)
     return 0
 
 

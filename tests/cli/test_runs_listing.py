@@ -65,9 +65,11 @@ def test_runs_table_has_a_duration_column(
     assert main(["runs"]) == 0
     header, *rows = capsys.readouterr().out.splitlines()
 
-    assert header.split() == ["RUN", "GRAPH", "STATUS", "STARTED", "DURATION", "NODES"]
+    assert header.split() == [
+        "RUN", "GRAPH", "STATUS", "STARTED", "DURATION", "NODES", "TOKENS", "COST"
+    ]  # fmt: skip
     assert len(rows) == 2
-    assert all(row.split()[-2] == "s" and float(row.split()[-3]) >= 0 for row in rows)
+    assert all(row.split()[-4] == "s" and float(row.split()[-5]) >= 0 for row in rows)
 
 
 def test_runs_filter_by_status_and_graph(
