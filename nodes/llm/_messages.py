@@ -254,7 +254,11 @@ def _fast_agent_parts(data: Mapping[str, object], where: str) -> list[Part]:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens a model call (or a sum of calls) used."""
+    """Tokens a model call (or a sum of calls) used.
+
+    ``input_tokens`` counts every prompt token, cached ones (``cache_read_tokens``,
+    ``cache_write_tokens``) included, whatever the provider's own convention.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0

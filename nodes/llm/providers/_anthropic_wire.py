@@ -135,13 +135,17 @@ def anthropic_response(data: Mapping[str, Any], *, name: str) -> ModelResponse:
             parts.append(Thinking(block.get("thinking", ""), block.get("signature", "")))
     stop = _STOPS.get(str(data.get("stop_reason")), StopReason.END_TURN)
     usage = data.get("usage") or {}
+    read = int(usage.get("cache_read_input_tokens") or 0)
+    written = int(usage.get("cache_creation_input_tokens") or 0)
     return ModelResponse(
         Message("assistant", tuple(parts), stop),
         Usage(
-            input_tokens=int(usage.get("input_tokens") or 0),
+            # Anthropic counts cached tokens apart from `input_tokens`; plait's `Usage`
+            # counts them in (as OpenAI does), so one price table fits both.
+            input_tokens=int(usage.get("input_tokens") or 0) + read + written,
             output_tokens=int(usage.get("output_tokens") or 0),
-            cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
-            cache_write_tokens=int(usage.get("cache_creation_input_tokens") or 0),
+            cache_read_tokens=read,
+            cache_write_tokens=written,
             requests=1,
         ),
         name,

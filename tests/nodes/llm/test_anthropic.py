@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from plait.nodes import (
     NodeFailedError,
     OutputSchema,
     OverloadedError,
+    Pricing,
     RateLimitedError,
     Secret,
     StopReason,
@@ -297,3 +299,24 @@ async def test_a_failing_provider_fails_the_node_with_the_mapped_error(server: F
     assert isinstance(result.error.__cause__, AuthenticationError)
     assert result.error.attempts == 1  # authentication is final: not retried
     assert KEY not in str(result.error)
+
+
+async def test_cached_tokens_count_as_input_as_openai_counts_them(server: FakeServer) -> None:
+    reply = api.message(api.text("Cached."))
+    assert reply.body is not None
+    usage_sent = {
+        "input_tokens": 10,
+        "output_tokens": 4,
+        "cache_read_input_tokens": 1000,
+        "cache_creation_input_tokens": 200,
+    }
+    server.script(dataclasses.replace(reply, body={**reply.body, "usage": usage_sent}))
+
+    response = await claude(server).complete(ModelRequest(messages=(Message.user("Hi"),)))
+
+    usage = response.usage
+    assert usage.input_tokens == 1210  # every prompt token, cached ones included
+    assert (usage.cache_read_tokens, usage.cache_write_tokens) == (1000, 200)
+    price = Pricing(input=3.0, output=15.0, cache_read=0.3)
+    # 210 fresh prompt tokens at 3.0, 1000 cached at 0.3, 4 output at 15.0 (per million)
+    assert price.cost(usage) == pytest.approx((210 * 3.0 + 1000 * 0.3 + 4 * 15.0) / 1e6)
