@@ -51,7 +51,10 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.agents._tools import Tool, ToolRegistry, tool
     from plait.nodes.llm._catalog import PRICING, ModelCatalog, Pricing
     from plait.nodes.llm._codec import (
+        canonical_json,
         differences,
+        messages_data,
+        messages_from_data,
         request_data,
         response_data,
         response_from_data,
@@ -106,6 +109,7 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
     from plait.nodes.memory._conversation import ConversationMemory
+    from plait.nodes.memory._protocol import Memory
 
 _PUBLIC: dict[str, str] = {
     "AGENT_RETRY": "plait.nodes.agents._node",
@@ -136,6 +140,7 @@ _PUBLIC: dict[str, str] = {
     "InputError": "plait.nodes._errors",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
+    "Memory": "plait.nodes.memory._protocol",
     "MemoryJournal": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
@@ -222,6 +227,9 @@ _INTERNAL: dict[str, str] = {
     "response_data": "plait.nodes.llm._codec",
     "request_data": "plait.nodes.llm._codec",
     "differences": "plait.nodes.llm._codec",
+    "canonical_json": "plait.nodes.llm._codec",
+    "messages_data": "plait.nodes.llm._codec",
+    "messages_from_data": "plait.nodes.llm._codec",
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
     "load_yaml": "plait.nodes.llm._yaml",
