@@ -92,7 +92,8 @@ async def test_a_resumed_run_sees_the_same_history_and_appends_its_turn_once(
 ) -> None:
     model = ScriptedModel(["Hi Ada.", "You are Ada."])
     graph = chat_graph(model)
-    async with CrashingStore(tmp_path / "runs.db") as store:
+    store = CrashingStore(tmp_path / "runs.db")
+    async with store:
         await graph.run(
             {"thread": "t1", "text": "I am Ada."}, options=RunOptions(store=store, run_id="r1")
         )
