@@ -41,6 +41,7 @@ if _typing.TYPE_CHECKING:
         StoredRun,
         StoredStatus,
         StoreError,
+        ThreadRecord,
     )
     from plait.engine.stores._sqlite import SQLiteStore
     from plait.engine.stores._url import STORE_URL_FORMS, open_store
@@ -107,6 +108,7 @@ _PUBLIC: dict[str, str] = {
     "StoredRun": "plait.engine.stores._protocol",
     "StoredStatus": "plait.engine.stores._protocol",
     "SystemClock": "plait.engine._clock",
+    "ThreadRecord": "plait.engine.stores._protocol",
     "Trace": "plait.engine.traces._trace",
     "TraceChange": "plait.engine.traces._diff",
     "TraceDiff": "plait.engine.traces._diff",

@@ -13,6 +13,7 @@ from plait.engine._durable import Question, idempotency_key
 from plait.engine._events import NodeReported, NodeWaiting
 from plait.engine._joins import join_value
 from plait.engine._step_values import WAITING
+from plait.engine._threads import StoreMemory
 from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
 from plait.nodes import FunctionNode, MemoryJournal, RunContext
 
@@ -82,7 +83,10 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         root = root.parent
     # A durable run journals to its store; any other run to memory, so a retry replays.
     journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
-    return RunContext(scheduler.run_id, name, attempt, report, key, journal, root.models)
+    memory = None if root.checkpoint is None else StoreMemory(root.checkpoint)
+    return RunContext(
+        scheduler.run_id, name, attempt, report, key, journal, memory=memory, models=root.models
+    )
 
 
 def _memory_journal(root: Scheduler) -> MemoryJournal:

@@ -52,7 +52,10 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.agents._usage import UsageTotal, journal_usage, top_level_node
     from plait.nodes.llm._catalog import ModelCatalog
     from plait.nodes.llm._codec import (
+        canonical_json,
         differences,
+        messages_data,
+        messages_from_data,
         request_data,
         response_data,
         response_from_data,
@@ -108,6 +111,7 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
     from plait.nodes.memory._conversation import ConversationMemory
+    from plait.nodes.memory._protocol import Memory
 
 _PUBLIC: dict[str, str] = {
     "AGENT_RETRY": "plait.nodes.agents._node",
@@ -138,6 +142,7 @@ _PUBLIC: dict[str, str] = {
     "InputError": "plait.nodes._errors",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
+    "Memory": "plait.nodes.memory._protocol",
     "MemoryJournal": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
     "ModelCatalog": "plait.nodes.llm._catalog",
@@ -224,6 +229,9 @@ _INTERNAL: dict[str, str] = {
     "response_data": "plait.nodes.llm._codec",
     "request_data": "plait.nodes.llm._codec",
     "differences": "plait.nodes.llm._codec",
+    "canonical_json": "plait.nodes.llm._codec",
+    "messages_data": "plait.nodes.llm._codec",
+    "messages_from_data": "plait.nodes.llm._codec",
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
     "load_yaml": "plait.nodes.llm._yaml",

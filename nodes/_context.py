@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NewType
 if TYPE_CHECKING:
     from plait.nodes.agents._journal import Journal
     from plait.nodes.llm._catalog import ModelCatalog
+    from plait.nodes.memory._protocol import Memory
 
 __all__ = ["NodeId", "RunContext", "RunId"]
 
@@ -43,6 +44,10 @@ class RunContext:
     journal: Journal | None = field(default=None, compare=False, repr=False)
     """Where an agent records its LLM and tool calls, and replays them from on a retry or
     resume (the engine gives every node the run's journal; ``None`` outside a run)."""
+    memory: Memory | None = field(default=None, compare=False, repr=False)
+    """The run's conversation threads, kept in its store and shared with every run that
+    names the same thread (``None`` for a run without a store: agents then remember only
+    through a ``memory=`` they are given)."""
     models: ModelCatalog | None = field(default=None, compare=False, repr=False)
     """The run's default model catalog, held open for the run: an agent that names no
     catalog of its own resolves its model here, so its SDK client is shared."""

@@ -16,6 +16,7 @@ from plait.engine.stores._protocol import (
     RunRecord,
     StoredStatus,
     StoreError,
+    ThreadRecord,
     checksum,
     journal_checksum,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "stored_status",
     "verified",
     "verified_call",
+    "verified_turn",
 ]
 
 
@@ -88,6 +90,27 @@ def verified_call(record: JournalRecord) -> JournalRecord:
     if found != record.checksum:
         reason = (
             f"its journaled call hashes to sha256 {found[:16]}…, "
+            f"the stored checksum is {str(record.checksum)[:16]}…"
+        )
+        raise CorruptRecordError(record.run_id, where, reason)
+    return record
+
+
+def verified_turn(record: ThreadRecord) -> ThreadRecord:
+    """``record``, after checking that its bytes match its checksum.
+
+    Raises:
+        CorruptRecordError: when they do not, or when the stored messages are not bytes.
+    """
+    where = f"{record.node}` turn in thread `{record.thread_id}"
+    data: object = record.messages
+    if not isinstance(data, bytes):
+        reason = f"its messages are stored as {type(data).__name__}, not bytes"
+        raise CorruptRecordError(record.run_id, where, reason)
+    found = checksum(data)
+    if found != record.checksum:
+        reason = (
+            f"its {len(data)} bytes of messages hash to sha256 {found[:16]}…, "
             f"the stored checksum is {str(record.checksum)[:16]}…"
         )
         raise CorruptRecordError(record.run_id, where, reason)

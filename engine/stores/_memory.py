@@ -15,6 +15,7 @@ from plait.engine.stores._checks import (
     same_run,
     verified,
     verified_call,
+    verified_turn,
 )
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
@@ -26,6 +27,7 @@ from plait.engine.stores._protocol import (
     RunRecord,
     StoredRun,
     StoredStatus,
+    ThreadRecord,
 )
 
 __all__ = ["MemoryStore"]
@@ -46,6 +48,7 @@ class MemoryStore:
         self._failures: dict[str, list[FailureRecord]] = {}
         self._interrupts: dict[str, dict[tuple[str, str], InterruptRecord]] = {}
         self._journal: dict[str, dict[tuple[str, int], JournalRecord]] = {}
+        self._threads: dict[str, dict[tuple[str, str], ThreadRecord]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
         self._sequence = itertools.count()
 
@@ -145,6 +148,32 @@ class MemoryStore:
             del stored[key]
         for record in kept:
             stored[record.node, record.index] = record
+
+    async def put_thread(self, record: ThreadRecord) -> None:
+        """Append a turn to its thread, or replace the turn of the same thread, run and
+        node in place (keeping its ``created_at``).
+
+        Raises:
+            CorruptRecordError: when the record's checksum does not match its bytes.
+            StoreError: when the run does not exist.
+        """
+        verified_turn(record)
+        self._existing(record.run_id, f"append to thread `{record.thread_id}`")
+        turns = self._threads.setdefault(record.thread_id, {})
+        earlier = turns.get((record.run_id, record.node))
+        if earlier is not None:
+            record = dataclasses.replace(record, created_at=earlier.created_at)
+        turns[record.run_id, record.node] = dataclasses.replace(
+            record, messages=bytes(record.messages)
+        )
+
+    async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
+        """Thread ``thread_id``'s turns in append order (empty for an unknown thread).
+
+        Raises:
+            CorruptRecordError: when a turn's bytes do not match its checksum.
+        """
+        return [verified_turn(turn) for turn in self._threads.get(thread_id, {}).values()]
 
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and its records (see ``StoredRun``), or None when there is no such run.

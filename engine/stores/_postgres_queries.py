@@ -16,6 +16,7 @@ from plait.engine.stores._checks import (
     run_exists,
     verified,
     verified_call,
+    verified_turn,
 )
 from plait.engine.stores._postgres_connection import is_foreign_key_violation
 from plait.engine.stores._protocol import (
@@ -26,6 +27,7 @@ from plait.engine.stores._protocol import (
     RunLockedError,
     RunRecord,
     StoredRun,
+    ThreadRecord,
 )
 from plait.engine.stores._rows import (
     FAILURE_COLUMNS,
@@ -33,6 +35,7 @@ from plait.engine.stores._rows import (
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
+    THREAD_COLUMNS,
     failure_record,
     failure_row,
     interrupt_record,
@@ -42,6 +45,8 @@ from plait.engine.stores._rows import (
     output_row,
     run_record,
     run_row,
+    thread_record,
+    thread_row,
 )
 
 if TYPE_CHECKING:
@@ -53,11 +58,13 @@ __all__ = [
     "acquire",
     "list_runs",
     "load",
+    "load_thread",
     "put_failure",
     "put_interrupt",
     "put_journal",
     "put_outputs",
     "put_run",
+    "put_thread",
     "release",
 ]
 
@@ -95,6 +102,13 @@ _PUT_CALL = f"""
 _JOURNAL = (
     f"SELECT {JOURNAL_COLUMNS} FROM plait_journal WHERE run_id = %s ORDER BY node, call_index"
 )
+_PUT_TURN = f"""
+    INSERT INTO plait_threads ({THREAD_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (thread_id, run_id, node) DO UPDATE SET
+        messages_after = EXCLUDED.messages_after, messages = EXCLUDED.messages,
+        checksum = EXCLUDED.checksum
+"""
+_THREAD = f"SELECT {THREAD_COLUMNS} FROM plait_threads WHERE thread_id = %s ORDER BY seq"
 _LOCK_RUN = "SELECT 1 FROM plait_runs WHERE run_id = %s FOR SHARE"
 _DISCARD = "DELETE FROM plait_journal WHERE run_id = %s AND node = ANY(%s)"
 _ACQUIRE = """
@@ -169,6 +183,28 @@ async def put_journal(
         if kept:
             async with connection.cursor() as cursor:
                 await cursor.executemany(_PUT_CALL, [journal_row(record) for record in kept])
+
+
+async def put_thread(connection: Connection, record: ThreadRecord) -> None:
+    """Append a turn, or replace the same thread, run and node's turn in place.
+
+    Raises:
+        CorruptRecordError: when the record's checksum does not match its bytes.
+        StoreError: when the run does not exist.
+    """
+    row = thread_row(verified_turn(record))
+    doing = f"append to thread `{record.thread_id}`"
+    await _insert(connection, _PUT_TURN, row, [record.run_id], doing)
+
+
+async def load_thread(connection: Connection, thread_id: str) -> list[ThreadRecord]:
+    """The thread's turns in append order, each checked against its checksum.
+
+    Raises:
+        CorruptRecordError: when a turn's bytes do not match its checksum.
+    """
+    rows = await (await connection.execute(_THREAD, (thread_id,))).fetchall()
+    return [verified_turn(thread_record(row)) for row in rows]
 
 
 async def load(connection: Connection, run_id: str) -> StoredRun | None:

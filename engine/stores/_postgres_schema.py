@@ -37,6 +37,20 @@ _JOURNAL = """CREATE TABLE plait_journal (
     )"""
 """Version 2: the effect journal (agents' LLM and tool calls), one row per call."""
 
+_THREADS = """CREATE TABLE plait_threads (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        thread_id TEXT NOT NULL,
+        run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
+        node TEXT NOT NULL,
+        messages_after INTEGER NOT NULL,
+        messages BYTEA NOT NULL,
+        checksum TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        UNIQUE (thread_id, run_id, node)
+    )"""
+_THREADS_ORDER = "CREATE INDEX plait_threads_order ON plait_threads (thread_id, seq)"
+"""Version 3: conversation threads, one row per node's turn, shared across runs."""
+
 _TABLES = (
     "CREATE TABLE plait_schema (version INTEGER NOT NULL)",
     """CREATE TABLE plait_runs (
@@ -84,6 +98,8 @@ _TABLES = (
         UNIQUE (run_id, node, key)
     )""",
     _JOURNAL,
+    _THREADS,
+    _THREADS_ORDER,
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -91,7 +107,9 @@ _TABLES = (
     )""",
 )
 
-_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType({1: (_JOURNAL,)})
+_MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
+    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER)}
+)
 """The statements that take the schema from version N to N + 1."""
 
 

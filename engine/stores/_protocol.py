@@ -29,10 +29,11 @@ __all__ = [
     "StoreError",
     "StoredRun",
     "StoredStatus",
+    "ThreadRecord",
     "checksum",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 
@@ -184,6 +185,35 @@ def journal_checksum(request: bytes, response: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadRecord:
+    """One node's turn in a conversation thread: the messages it added, with a checksum.
+
+    A thread is shared by every run that names it; its turns are kept in append order.
+    """
+
+    thread_id: str
+    run_id: str
+    """The run that appended the turn (threads outlive runs; a turn belongs to one)."""
+    node: str
+    """The node's path: with ``thread_id`` and ``run_id``, the turn's key."""
+    messages_after: int
+    """How many of the thread's messages the node saw before its turn."""
+    messages: bytes
+    """The turn's messages, a JSON list (``plait.nodes.llm`` codec, secrets masked)."""
+    checksum: str
+    """SHA-256 hex of ``messages``, verified by the store on every write and read."""
+    created_at: float
+
+    @classmethod
+    def of(
+        cls, thread_id: str, run_id: str, node: str, after: int, messages: bytes, at: float
+    ) -> ThreadRecord:
+        """The turn of ``messages``, with its ``checksum``."""
+        data = bytes(messages)
+        return cls(thread_id, run_id, node, after, data, checksum(data), at)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredRun:
     """Everything a store holds about one run, as ``Store.load`` reads it."""
 
@@ -202,9 +232,9 @@ class StoredRun:
 class Store(Protocol):
     """Where runs are checkpointed. All methods are safe to call from one event loop.
 
-    Writes are ``put_*`` (runs, outputs, failures, questions, journaled agent calls),
-    reads are ``load`` and ``list_runs``, and a lease (``acquire``/``release``) keeps one
-    process per run.
+    Writes are ``put_*`` (runs, outputs, failures, questions, journaled agent calls,
+    conversation turns), reads are ``load``, ``load_thread`` and ``list_runs``, and a
+    lease (``acquire``/``release``) keeps one process per run.
     """
 
     async def open(self) -> None:
@@ -262,6 +292,25 @@ class Store(Protocol):
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
             StoreError: when a record is not of run ``run_id``, or the run does not exist.
+        """
+        ...
+
+    async def put_thread(self, record: ThreadRecord) -> None:
+        """Append a turn to its thread; a turn with the same thread, run and node is
+        replaced in place (its place and ``created_at`` kept), so a retried or resumed
+        node never appends twice.
+
+        Raises:
+            CorruptRecordError: when the record's bytes do not match its checksum.
+            StoreError: when the record's run does not exist.
+        """
+        ...
+
+    async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
+        """Thread ``thread_id``'s turns in append order (empty for an unknown thread).
+
+        Raises:
+            CorruptRecordError: when a turn's bytes do not match its checksum.
         """
         ...
 

@@ -14,6 +14,7 @@ from plait.engine.stores._protocol import (
     RunRecord,
     StoredStatus,
     StoreError,
+    ThreadRecord,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "JOURNAL_COLUMNS",
     "OUTPUT_COLUMNS",
     "RUN_COLUMNS",
+    "THREAD_COLUMNS",
     "failure_record",
     "failure_row",
     "interrupt_record",
@@ -31,6 +33,8 @@ __all__ = [
     "output_row",
     "run_record",
     "run_row",
+    "thread_record",
+    "thread_row",
 ]
 
 RUN_COLUMNS = (
@@ -43,6 +47,7 @@ INTERRUPT_COLUMNS = "run_id, node, key, question, answer_schema, answer, created
 JOURNAL_COLUMNS = (
     "run_id, node, call_index, kind, request_hash, request, response, checksum, created_at"
 )
+THREAD_COLUMNS = "thread_id, run_id, node, messages_after, messages, checksum, created_at"
 
 Row = tuple[object, ...]
 
@@ -182,6 +187,33 @@ def journal_record(row: Sequence[Any]) -> JournalRecord:
         str(digest),
         bytes(request) if isinstance(request, memoryview) else request,
         bytes(response) if isinstance(response, memoryview) else response,
+        str(stored),
+        float(created),
+    )
+
+
+def thread_row(record: ThreadRecord) -> Row:
+    """``record`` in ``THREAD_COLUMNS`` order."""
+    return (
+        record.thread_id,
+        record.run_id,
+        record.node,
+        record.messages_after,
+        bytes(record.messages),
+        record.checksum,
+        record.created_at,
+    )
+
+
+def thread_record(row: Sequence[Any]) -> ThreadRecord:
+    """The turn a ``THREAD_COLUMNS`` row holds (its bytes checked on load)."""
+    thread_id, run_id, node, after, messages, stored, created = row
+    return ThreadRecord(
+        str(thread_id),
+        str(run_id),
+        str(node),
+        int(after),
+        bytes(messages) if isinstance(messages, memoryview) else messages,
         str(stored),
         float(created),
     )

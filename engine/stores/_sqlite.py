@@ -17,6 +17,7 @@ from plait.engine.stores._protocol import (
     OutputRecord,
     RunRecord,
     StoredRun,
+    ThreadRecord,
 )
 from plait.engine.stores._sqlite_connection import SYNCHRONOUS_MODES, SQLiteConnection
 
@@ -156,6 +157,30 @@ class SQLiteStore:
                 lambda connection: queries.put_journal(connection, run_id, records, discard),
                 f"journal {len(records)} agent call(s) of run {run_id}",
             )
+
+    async def put_thread(self, record: ThreadRecord) -> None:
+        """Append a turn to its thread, or replace the turn of the same thread, run and
+        node in place (see ``Store.put_thread``).
+
+        Raises:
+            CorruptRecordError: when the record's checksum does not match its bytes.
+            StoreError: when the run does not exist.
+        """
+        await self._connection.call(
+            lambda connection: queries.put_thread(connection, record),
+            f"append to thread `{record.thread_id}` for node `{record.node}`",
+        )
+
+    async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
+        """Thread ``thread_id``'s turns in append order (empty for an unknown thread).
+
+        Raises:
+            CorruptRecordError: when a turn's bytes do not match its checksum.
+        """
+        return await self._connection.call(
+            lambda connection: queries.load_thread(connection, thread_id),
+            f"read thread `{thread_id}`",
+        )
 
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and its records (see ``StoredRun``), or None when there is no such run.

@@ -16,6 +16,7 @@ from plait.engine.stores._checks import (
     run_exists,
     verified,
     verified_call,
+    verified_turn,
 )
 from plait.engine.stores._protocol import (
     FailureRecord,
@@ -25,6 +26,7 @@ from plait.engine.stores._protocol import (
     RunLockedError,
     RunRecord,
     StoredRun,
+    ThreadRecord,
 )
 from plait.engine.stores._rows import (
     FAILURE_COLUMNS,
@@ -32,6 +34,7 @@ from plait.engine.stores._rows import (
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
+    THREAD_COLUMNS,
     Row,
     failure_record,
     failure_row,
@@ -42,6 +45,8 @@ from plait.engine.stores._rows import (
     output_row,
     run_record,
     run_row,
+    thread_record,
+    thread_row,
 )
 from plait.engine.stores._sqlite_schema import transaction
 
@@ -49,11 +54,13 @@ __all__ = [
     "acquire",
     "list_runs",
     "load",
+    "load_thread",
     "put_failure",
     "put_interrupt",
     "put_journal",
     "put_outputs",
     "put_run",
+    "put_thread",
     "release",
 ]
 
@@ -84,6 +91,13 @@ _PUT_CALL = f"""
         checksum = excluded.checksum, created_at = excluded.created_at
 """
 _JOURNAL = f"SELECT {JOURNAL_COLUMNS} FROM plait_journal WHERE run_id = ? ORDER BY node, call_index"
+_PUT_TURN = f"""
+    INSERT INTO plait_threads ({THREAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (thread_id, run_id, node) DO UPDATE SET
+        messages_after = excluded.messages_after, messages = excluded.messages,
+        checksum = excluded.checksum
+"""
+_THREAD = f"SELECT {THREAD_COLUMNS} FROM plait_threads WHERE thread_id = ? ORDER BY seq"
 _RUN_EXISTS = "SELECT 1 FROM plait_runs WHERE run_id = ?"
 _DISCARD = "DELETE FROM plait_journal WHERE run_id = ? AND node = ?"
 _ACQUIRE = """
@@ -154,6 +168,30 @@ def put_journal(
             raise no_such_run([run_id], "journal agent calls")
         connection.executemany(_DISCARD, [(run_id, node) for node in discard])
         connection.executemany(_PUT_CALL, rows)
+
+
+def put_thread(connection: sqlite3.Connection, record: ThreadRecord) -> None:
+    """Append a turn, or replace the same thread, run and node's turn in place.
+
+    Raises:
+        CorruptRecordError: when the record's checksum does not match its bytes.
+        StoreError: when the run does not exist.
+    """
+    row = thread_row(verified_turn(record))
+    with transaction(connection):
+        if connection.execute(_RUN_EXISTS, (record.run_id,)).fetchone() is None:
+            raise no_such_run([record.run_id], f"append to thread `{record.thread_id}`")
+        connection.execute(_PUT_TURN, row)
+
+
+def load_thread(connection: sqlite3.Connection, thread_id: str) -> list[ThreadRecord]:
+    """The thread's turns in append order, each checked against its checksum.
+
+    Raises:
+        CorruptRecordError: when a turn's bytes do not match its checksum.
+    """
+    rows = connection.execute(_THREAD, (thread_id,)).fetchall()
+    return [verified_turn(thread_record(row)) for row in rows]
 
 
 def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:

@@ -14,7 +14,7 @@ from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message
 from plait.nodes.llm._model import ModelClient
-from plait.nodes.memory._conversation import ConversationMemory
+from plait.nodes.memory._protocol import Memory
 
 __all__ = ["agent", "agent_problems"]
 
@@ -33,7 +33,7 @@ def agent(
     tools: Sequence[Tool[..., object]] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
-    memory: ConversationMemory | None = None,
+    memory: Memory | None = None,
     thread_input: str | None = None,
     prompt_messages: Sequence[Message] = (),
     models: ModelCatalog | None = None,
@@ -56,7 +56,7 @@ def agent(
     tools: Sequence[Tool[..., object]] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
-    memory: ConversationMemory | None = None,
+    memory: Memory | None = None,
     thread_input: str | None = None,
     prompt_messages: Sequence[Message] = (),
     models: ModelCatalog | None = None,
@@ -79,7 +79,7 @@ def agent(
     tools: Sequence[Tool[..., object]] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
-    memory: ConversationMemory | None = None,
+    memory: Memory | None = None,
     thread_input: str | None = None,
     prompt_messages: Sequence[Message] = (),
     models: ModelCatalog | None = None,
@@ -101,7 +101,7 @@ def agent(
     tools: Sequence[Tool[..., object]] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
-    memory: ConversationMemory | None = None,
+    memory: Memory | None = None,
     thread_input: str | None = None,
     prompt_messages: Sequence[Message] = (),
     models: ModelCatalog | None = None,

@@ -31,7 +31,7 @@ from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
 from plait.nodes.llm._model import Delta, ModelClient, ModelRequest, ModelResponse, TextDelta
 from plait.nodes.llm._secret import Secrets
-from plait.nodes.memory._conversation import ConversationMemory
+from plait.nodes.memory._protocol import Memory
 
 __all__ = ["AGENT_RETRY", "AgentNode", "AgentResult", "NodeBoundModel"]
 
@@ -92,7 +92,9 @@ class AgentNode(Node[OutputT_co]):
     max_iterations: int = 10
     """The most tool-calling rounds before the agent gives up."""
     parallel_tool_calls: bool = True
-    memory: ConversationMemory | None = field(default=None, compare=False)
+    memory: Memory | None = field(default=None, compare=False)
+    """Where the agent keeps its threads; without one, an agent with a ``thread_input``
+    uses its run's (``RunContext.memory``: the store's, shared across runs)."""
     thread_input: str | None = None
     """The input holding the conversation's thread id (``"default"`` without one)."""
     prompt_messages: tuple[Message, ...] = ()
@@ -178,7 +180,9 @@ class AgentNode(Node[OutputT_co]):
         output = OutputFormat(self.output)
         values = {item.name: inputs[item.name] for item in self.inputs if item.name in inputs}
         thread = str(values.get(self.thread_input, "default")) if self.thread_input else "default"
-        history = self.memory.history(thread) if self.memory is not None else ()
+        memory = self._memory(context)
+        node = self.id if context is None else context.node
+        history = await memory.read(thread, node) if memory is not None else ()
         new: list[Message] = [Message.user(self._user_text(values))]
         by_name = {item.name: item for item in self.tools}
         streaming = self.stream and context is not None and context.report is not None
@@ -224,8 +228,8 @@ class AgentNode(Node[OutputT_co]):
                 new.append(Message.user(output.repair_prompt(str(error))))
                 continue
             break
-        if self.memory is not None:
-            self.memory.extend(thread, new)
+        if memory is not None:  # the node's turn, once it has finished
+            await memory.append(thread, node, len(history), new)
         total = None if any(cost is None for cost in costs) else sum(c or 0.0 for c in costs)
         return AgentResult(
             output=value,  # type: ignore[arg-type]
@@ -236,6 +240,13 @@ class AgentNode(Node[OutputT_co]):
             tool_rounds=rounds,
             repaired=repaired,
         )
+
+    def _memory(self, context: RunContext | None) -> Memory | None:
+        if self.memory is not None:
+            return self.memory
+        if self.thread_input is None or context is None:
+            return None
+        return context.memory
 
     def _user_text(self, values: Mapping[str, object]) -> str:
         if self.prompt is not None:

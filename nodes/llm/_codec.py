@@ -8,7 +8,7 @@ journal hashes) and say what changed with ``differences``: one encoding, one key
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
 from plait.nodes.llm._model import ModelRequest, ModelResponse
@@ -16,6 +16,8 @@ from plait.nodes.llm._model import ModelRequest, ModelResponse
 __all__ = [
     "canonical_json",
     "differences",
+    "messages_data",
+    "messages_from_data",
     "request_data",
     "response_data",
     "response_from_data",
@@ -75,6 +77,22 @@ def response_from_data(data: object) -> ModelResponse:
     return ModelResponse(
         Message.from_dict(data.get("message")), Usage(**counts), str(data.get("model", ""))
     )
+
+
+def messages_data(messages: Sequence[Message]) -> list[dict[str, object]]:
+    """Conversation messages as JSON data (a thread's turn)."""
+    return [message.to_dict() for message in messages]
+
+
+def messages_from_data(data: object) -> tuple[Message, ...]:
+    """The messages ``messages_data`` wrote.
+
+    Raises:
+        ValueError: naming the path of the first message that is not one.
+    """
+    if not isinstance(data, list):
+        raise ValueError("$: expected a list of messages")
+    return tuple(Message.from_dict(item, where=f"$[{index}]") for index, item in enumerate(data))
 
 
 def tool_request_data(call: ToolCall) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from plait.nodes.llm._messages import Message
 
@@ -15,7 +15,9 @@ class ConversationMemory:
     An agent sends its prompt messages (fixed templates, always sent) first, then the
     thread's history, then the new turn; after a successful call it appends the new turn
     and the replies here. A failed attempt appends nothing, so a retry does not repeat it.
-    You create the memory and hand it to agents; plait keeps no global one.
+    You create the memory and hand it to agents; plait keeps no global one. It is a
+    ``Memory`` kept in this process only: for threads that outlive the process, give the
+    agent a ``thread_input`` and run it with a store (see ``Memory``).
     """
 
     def __init__(self) -> None:
@@ -28,6 +30,14 @@ class ConversationMemory:
     def extend(self, thread: str, messages: Iterable[Message]) -> None:
         """Append ``messages`` to thread ``thread``."""
         self._threads.setdefault(thread, []).extend(messages)
+
+    async def read(self, thread: str, node: str) -> tuple[Message, ...]:
+        """Thread ``thread``'s messages (``Memory``; every node sees the whole thread)."""
+        return self.history(thread)
+
+    async def append(self, thread: str, node: str, after: int, messages: Sequence[Message]) -> None:
+        """Append ``messages`` to thread ``thread`` (``Memory``)."""
+        self.extend(thread, messages)
 
     def load(self, thread: str, messages: Iterable[Message]) -> None:
         """Replace thread ``thread``'s history (e.g. with ``load_history(path)``)."""

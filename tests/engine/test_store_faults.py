@@ -25,6 +25,7 @@ from plait.engine import (
     Store,
     StoredRun,
     StoredStatus,
+    ThreadRecord,
     resume,
 )
 
@@ -84,6 +85,13 @@ class FaultyStore:
     ) -> None:
         self.fail("put_journal", [record.node for record in records])
         await self.inner.put_journal(run_id, records, discard)
+
+    async def put_thread(self, record: ThreadRecord) -> None:
+        self.fail("put_thread")
+        await self.inner.put_thread(record)
+
+    async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
+        return await self.inner.load_thread(thread_id)
 
     async def load(self, run_id: str) -> StoredRun | None:
         return await self.inner.load(run_id)

@@ -38,6 +38,12 @@ class Harness(ABC):
         """Flip one bit of the journaled ``response`` of call ``index`` of ``node``."""
 
     @abstractmethod
+    async def corrupt_turn(
+        self, store: AnyStore, thread_id: str, run_id: str, node: str, messages: bytes
+    ) -> None:
+        """Flip one bit of the stored ``messages`` of ``node``'s turn in a thread."""
+
+    @abstractmethod
     def set_schema_version(self, version: int) -> None:
         """Overwrite the stored schema version."""
 
@@ -69,6 +75,15 @@ class MemoryHarness(Harness):
         flipped = bytes([response[0] ^ 1]) + response[1:]
         store._journal[run_id][node, index] = dataclasses.replace(stored, response=flipped)
 
+    async def corrupt_turn(
+        self, store: AnyStore, thread_id: str, run_id: str, node: str, messages: bytes
+    ) -> None:
+        assert isinstance(store, MemoryStore)
+        stored = store._threads[thread_id][run_id, node]
+        assert stored.messages == messages
+        flipped = bytes([messages[0] ^ 1]) + messages[1:]
+        store._threads[thread_id][run_id, node] = dataclasses.replace(stored, messages=flipped)
+
     def set_schema_version(self, version: int) -> None:
         raise NotImplementedError("a memory store has no schema")
 
@@ -94,6 +109,13 @@ class SQLiteHarness(Harness):
     ) -> None:
         await store.close()
         self._flip_bit(response)
+        await store.open()
+
+    async def corrupt_turn(
+        self, store: AnyStore, thread_id: str, run_id: str, node: str, messages: bytes
+    ) -> None:
+        await store.close()
+        self._flip_bit(messages)
         await store.open()
 
     def _flip_bit(self, data: bytes) -> None:
@@ -145,6 +167,15 @@ class PostgresHarness(Harness):
             "UPDATE plait_journal SET response = set_byte(response, 0, get_byte(response, 0) # 1) "
             "WHERE run_id = %s AND node = %s AND call_index = %s",
             (run_id, node, index),
+        )
+
+    async def corrupt_turn(
+        self, store: AnyStore, thread_id: str, run_id: str, node: str, messages: bytes
+    ) -> None:
+        self._execute(
+            "UPDATE plait_threads SET messages = set_byte(messages, 0, get_byte(messages, 0) # 1) "
+            "WHERE thread_id = %s AND run_id = %s AND node = %s",
+            (thread_id, run_id, node),
         )
 
     def set_schema_version(self, version: int) -> None:
