@@ -13,7 +13,7 @@ from plait.engine import SCHEMA_VERSION, SQLiteStore
 
 
 def _version_1_store(path: Path) -> None:
-    """A SQLite store as the first release wrote it: no journal table, version 1."""
+    """A SQLite store as the first release wrote it: no journal or threads, version 1."""
 
     async def create() -> None:
         async with SQLiteStore(path):
@@ -22,6 +22,7 @@ def _version_1_store(path: Path) -> None:
     anyio.run(create)
     with sqlite3.connect(path) as connection:
         connection.execute("DROP TABLE plait_journal")
+        connection.execute("DROP TABLE plait_threads")
         connection.execute("UPDATE plait_schema SET version = 1")
     connection.close()
 
