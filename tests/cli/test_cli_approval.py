@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -21,11 +20,10 @@ DECISION = '<"approve" | "deny" | "edit">'
 
 
 @pytest.fixture(autouse=True)
-def _in_a_fresh_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _in_a_fresh_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.syspath_prepend(str(ROOT))
-    yield
 
 
 def _waiting_run(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
