@@ -37,11 +37,12 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
             scheduler.emit(NodeStarted, node=name, attempt=attempt)
         try:
             value = await one_attempt(scheduler, step, attempt)
-            if step.routes is not None:
-                route_labels(scheduler, step, value)
-            value = checked_output(scheduler.run_id, name, step.node, value)
-            if scheduler.checkpoint is not None and value is not WAITING:
-                scheduler.checkpoint.stage(name, step.node.output, value)
+            if value is not WAITING:  # an agent waiting for a person has no value yet
+                if step.routes is not None:
+                    route_labels(scheduler, step, value)
+                value = checked_output(scheduler.run_id, name, step.node, value)
+                if scheduler.checkpoint is not None:
+                    scheduler.checkpoint.stage(name, step.node.output, value)
         except Exception as error:
             if scheduler.checkpoint is not None:
                 await scheduler.checkpoint.failed(name, attempt, error)

@@ -371,11 +371,14 @@ async def answer(
         RunError: when a node is not a human node of the graph, or is not waiting.
         ValueError: when an answer does not fit the node's answer type.
     """
+    from plait.engine._approvals import decided
     from plait.nodes import from_jsonable
 
     stored = await store.load(run_id)
     waiting = {item.node: item for item in (stored.interrupts if stored is not None else ())}
     for name, value in answers.items():
+        if await decided(store, graph, waiting.get(name), value, wall):
+            continue  # a tool call's decision, checked against its tool
         node = graph.nodes.get(name)
         if not isinstance(node, HumanNode) or name not in waiting:
             known = ", ".join(f"`{key}`" for key in waiting) or "none"

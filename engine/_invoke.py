@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
+from plait.engine._approvals import wait_for_approval
 from plait.engine._composite import run_loop, run_map, run_subgraph
 from plait.engine._durable import Question, idempotency_key
 from plait.engine._events import NodeReported, NodeWaiting
@@ -15,7 +16,7 @@ from plait.engine._joins import join_value
 from plait.engine._step_values import WAITING
 from plait.engine._threads import StoreMemory
 from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
-from plait.nodes import FunctionNode, MemoryJournal, RunContext
+from plait.nodes import ApprovalPendingError, FunctionNode, MemoryJournal, RunContext
 
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
@@ -49,7 +50,10 @@ async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
         return await run_map(node, path, kwargs, scheduler.run_nested)
     if isinstance(node, LoopNode):
         return await run_loop(node, path, kwargs, scheduler.run_nested)
-    return await node.execute(kwargs, context(scheduler, step, attempt))
+    try:
+        return await node.execute(kwargs, context(scheduler, step, attempt))
+    except ApprovalPendingError as pending:  # tool calls wait for a person: so does the step
+        return await wait_for_approval(scheduler, path, pending)
 
 
 async def ask(scheduler: Scheduler, node: HumanNode, inputs: Mapping[str, object]) -> object:

@@ -45,6 +45,12 @@ if _typing.TYPE_CHECKING:
     from plait.nodes._type_names import close_matches, type_name
     from plait.nodes._types import is_assignable
     from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
+    from plait.nodes.agents._approval import (
+        ApprovalPendingError,
+        ApprovalRequest,
+        Decision,
+        decision_from,
+    )
     from plait.nodes.agents._factory import agent
     from plait.nodes.agents._journal import Journal, JournalEntry, MemoryJournal
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
@@ -127,11 +133,14 @@ _PUBLIC: dict[str, str] = {
     "AgentNode": "plait.nodes.agents._node",
     "AgentResult": "plait.nodes.agents._node",
     "AnthropicModel": "plait.nodes.llm.providers._anthropic",
+    "ApprovalPendingError": "plait.nodes.agents._approval",
+    "ApprovalRequest": "plait.nodes.agents._approval",
     "AuthenticationError": "plait.nodes._errors",
     "BadRequestError": "plait.nodes._errors",
     "ConfigError": "plait.nodes._errors",
     "ContextTooLongError": "plait.nodes._errors",
     "ConversationMemory": "plait.nodes.memory._conversation",
+    "Decision": "plait.nodes.agents._approval",
     "DefinitionError": "plait.nodes._errors",
     "Delta": "plait.nodes.llm._model",
     "DeltaHandler": "plait.nodes.llm._model",
@@ -218,6 +227,7 @@ _PUBLIC: dict[str, str] = {
 _INTERNAL: dict[str, str] = {
     "check_value": "plait.nodes._values",
     "close_matches": "plait.nodes._type_names",
+    "decision_from": "plait.nodes.agents._approval",
     "dump_yaml": "plait.nodes.llm._yaml",
     "is_secret_name": "plait.nodes.llm._secret",
     "field_getter": "plait.nodes._fields",

@@ -27,7 +27,8 @@
     │   └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
     ├── AgentError               an agent could not produce its output (carries the node id)
     │   ├── OutputValidationError    the reply did not fit the output type, even after repair
-    │   └── ToolLoopLimitError       the model still called tools after ``max_iterations``
+    │   ├── ToolLoopLimitError       the model still called tools after ``max_iterations``
+    │   └── ApprovalPendingError     tool calls wait for a person (a run waits instead)
     └── ProviderError            a model provider refused or failed a request (never a key)
         ├── TransientProviderError   worth another attempt: ``AGENT_RETRY`` retries these
         │   ├── RateLimitedError         429 and its kin; ``retry_after`` in seconds

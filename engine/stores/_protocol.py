@@ -151,7 +151,7 @@ class JournalRecord:
     node: str
     index: int
     kind: str
-    """``"llm"`` or ``"tool"``."""
+    """``"llm"``, ``"tool"`` or ``"approval"`` (a person's decision on a tool call)."""
     request_hash: str
     request: bytes
     response: bytes
@@ -172,7 +172,8 @@ class JournalRecord:
     @property
     def entry(self) -> JournalEntry:
         """The journal entry this record holds."""
-        kind: Literal["llm", "tool"] = "tool" if self.kind == "tool" else "llm"
+        kinds: tuple[Literal["llm", "tool", "approval"], ...] = ("tool", "approval", "llm")
+        kind = next((known for known in kinds if known == self.kind), kinds[-1])
         return JournalEntry(
             self.node, self.index, kind, self.request_hash, self.request, self.response
         )

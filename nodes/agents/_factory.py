@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeVar, overload
+from typing import Literal, TypeVar, overload
 
 from plait.nodes._errors import ConfigError, DefinitionError, Problem
 from plait.nodes._function import Input
@@ -31,6 +31,7 @@ def agent(
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
     tools: Sequence[Tool[..., object]] = (),
+    approve: Sequence[str] | Literal["all"] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -54,6 +55,7 @@ def agent(
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
     tools: Sequence[Tool[..., object]] = (),
+    approve: Sequence[str] | Literal["all"] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -77,6 +79,7 @@ def agent(
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
     tools: Sequence[Tool[..., object]] = (),
+    approve: Sequence[str] | Literal["all"] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -99,6 +102,7 @@ def agent(
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
     tools: Sequence[Tool[..., object]] = (),
+    approve: Sequence[str] | Literal["all"] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -117,11 +121,14 @@ def agent(
     ``inputs`` maps input names to types (default: one ``message: str``); ``instructions``
     and ``prompt`` may refer to them as ``{name}``. ``output`` is ``str`` (the default),
     a pydantic model or any other type (asked for as structured output), or a
-    ``Literal``/``Enum`` of labels, which makes the agent a router.
+    ``Literal``/``Enum`` of labels, which makes the agent a router. Each call of a tool
+    named in ``approve`` (of every tool, with ``"all"``), or made with
+    ``@tool(approval=True)``, waits for a person's decision before it runs.
 
     Raises:
         DefinitionError: listing every problem: a template naming an unknown input, a
-            malformed template, tools with the same name, an unknown ``thread_input``,
+            malformed template, tools with the same name, ``approve`` naming a tool the
+            agent does not have, an unknown ``thread_input``,
             an invalid model string, a negative ``max_iterations``.
     """
     declared = dict(inputs) if inputs is not None else {"message": str}
@@ -137,6 +144,7 @@ def agent(
         instructions=instructions,
         prompt=prompt,
         tools=tuple(tools),
+        approve="all" if approve == "all" else tuple(approve),
         max_iterations=max_iterations,
         parallel_tool_calls=parallel_tool_calls,
         memory=memory,
@@ -184,6 +192,17 @@ def agent_problems(node: AgentNode[object]) -> list[Problem]:
                 Problem("duplicate-tool", f"{where} tool `{item.name}`", "listed twice", "")
             )
         seen.add(item.name)
+    if node.approve != "all":
+        for name in node.approve:
+            if name not in seen:
+                problems.append(
+                    Problem(
+                        "unknown-approval-tool",
+                        f"{where} approve",
+                        f"`{name}` is not one of its tools ({', '.join(sorted(seen)) or 'none'})",
+                        "list it in tools=..., or remove it from approve=...",
+                    )
+                )
     if node.thread_input is not None and node.thread_input not in names:
         problems.append(
             Problem("unknown-thread-input", where, f"`{node.thread_input}` is not an input", "")

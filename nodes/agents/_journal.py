@@ -34,7 +34,8 @@ from plait.nodes.llm._secret import Secrets
 
 __all__ = ["CallLog", "Journal", "JournalEntry", "MemoryJournal"]
 
-CallKind = Literal["llm", "tool"]
+CallKind = Literal["llm", "tool", "approval"]
+"""``approval``: a person's decision on a tool call, under the call's question key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,11 @@ class CallLog:
         self._journal = None if context is None else context.journal
         self._next = 0
 
+    @property
+    def node(self) -> str | None:
+        """The agent's path (None outside a run)."""
+        return None if self._context is None else self._context.node
+
     def reserve(self, count: int) -> int:
         """The index of the first of ``count`` calls about to be made, in order."""
         first = self._next
@@ -129,6 +135,13 @@ class CallLog:
             result["cost"] = price(response)
         await self._record(index, "llm", data, result)
         return response
+
+    async def decision(self, key: str) -> bytes | None:
+        """The journaled decision (JSON) on the tool call whose question is ``key``."""
+        if self._journal is None:
+            return None
+        found = await self._journal.recall(key, 0)
+        return None if found is None or found.kind != "approval" else found.response
 
     async def tool(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import anyio
 
@@ -24,6 +24,7 @@ from plait.nodes._errors import (
 )
 from plait.nodes._function import Node
 from plait.nodes._policy import RetryPolicy
+from plait.nodes.agents._approval import ApprovalPendingError, ApprovalRequest, gated_call
 from plait.nodes.agents._journal import CallLog
 from plait.nodes.agents._output import OutputFormat, as_text, render
 from plait.nodes.agents._tools import Tool
@@ -89,6 +90,9 @@ class AgentNode(Node[OutputT_co]):
     """The user message, a ``{input}`` template; ``None`` sends the inputs themselves."""
     tools: tuple[Tool[..., object], ...] = ()
     """The tools this agent may call (its allowlist)."""
+    approve: tuple[str, ...] | Literal["all"] = ()
+    """The tools whose every call waits for a person here (``"all"``: every tool), besides
+    those made with ``@tool(approval=True)``."""
     max_iterations: int = 10
     """The most tool-calling rounds before the agent gives up."""
     parallel_tool_calls: bool = True
@@ -113,7 +117,9 @@ class AgentNode(Node[OutputT_co]):
     def facts(self) -> Mapping[str, object]:
         """Model, instructions, prompt and tools: what the content hash must see."""
         model = self.model if isinstance(self.model, str) else type(self.model).__qualname__
+        approved = [item.name for item in self.tools if self.needs_approval(item)]
         return {
+            **({"approve": approved} if approved else {}),
             "model": model,
             "instructions": self.instructions,
             "prompt": self.prompt,
@@ -124,6 +130,10 @@ class AgentNode(Node[OutputT_co]):
             "max_tokens": self.max_tokens,
             "reasoning": self.reasoning,
         }
+
+    def needs_approval(self, item: Tool[..., object]) -> bool:
+        """Whether each call of ``item`` waits for a person's decision."""
+        return item.approval or self.approve == "all" or item.name in self.approve
 
     def with_model(
         self, model: str | ModelClient | None = None, *, models: ModelCatalog | None = None
@@ -264,6 +274,7 @@ class AgentNode(Node[OutputT_co]):
         emit: Callable[[str, Mapping[str, object]], None],
     ) -> list[ToolResult]:
         results: list[ToolResult] = [ToolResult(call.id, "") for call in calls]
+        pending: list[ApprovalRequest | None] = [None] * len(calls)
         first = log.reserve(len(calls))  # journal indexes in call order, however they run
         # Reports go out in call order, not completion order, so traces stay byte-identical
         # however parallel tools interleave: every call first, then every result.
@@ -280,6 +291,12 @@ class AgentNode(Node[OutputT_co]):
                     is_error=True,
                     name=call.name,
                 )
+            elif self.needs_approval(found):
+                done = await gated_call(found, call, first + index, log, log.node or self.id)
+                if isinstance(done, ApprovalRequest):
+                    pending[index] = done
+                else:
+                    results[index] = done
             else:
                 invoke = functools.partial(found.invoke, call)
                 results[index] = await log.tool(first + index, call, invoke)
@@ -291,6 +308,9 @@ class AgentNode(Node[OutputT_co]):
         else:
             for index, call in enumerate(calls):
                 await call_one(index, call)
+        waiting = [item for item in pending if item is not None]
+        if waiting:  # the finished calls are journaled: a resume replays them
+            raise ApprovalPendingError(node=self.id, requests=waiting)
         for call, result in zip(calls, results, strict=True):
             emit(
                 "tool_result",

@@ -49,6 +49,8 @@ class Tool(Generic[P, R_co]):
     is_async: bool = False
     context_parameter: str | None = None
     """The parameter that receives the agent's ``RunContext``, if any."""
+    approval: bool = False
+    """Whether a person approves each call before it runs (the run waits for them)."""
 
     @property
     def spec(self) -> ToolSpec:
@@ -121,7 +123,9 @@ def _docstring_parts(doc: str) -> tuple[str, dict[str, str]]:
     return "\n".join(described).strip(), arguments
 
 
-def _build(fn: Callable[P, R], name: str | None, description: str | None) -> Tool[P, R]:
+def _build(
+    fn: Callable[P, R], name: str | None, description: str | None, approval: bool = False
+) -> Tool[P, R]:
     tool_name = name or str(getattr(fn, "__name__", type(fn).__name__))
     where = f"tool `{tool_name}`"
     problems: list[Problem] = []
@@ -184,6 +188,7 @@ def _build(fn: Callable[P, R], name: str | None, description: str | None) -> Too
         arguments=Arguments(f"{tool_name}_arguments", fields),
         is_async=_is_async_callable(fn),
         context_parameter=context_parameter,
+        approval=approval,
     )
 
 
@@ -194,18 +199,22 @@ class _ToolDecorator(Protocol):
 @overload
 def tool(fn: Callable[P, R], /) -> Tool[P, R]: ...
 @overload
-def tool(*, name: str | None = None, description: str | None = None) -> _ToolDecorator: ...
+def tool(
+    *, name: str | None = None, description: str | None = None, approval: bool = False
+) -> _ToolDecorator: ...
 def tool(
     fn: Callable[P, R] | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
+    approval: bool = False,
 ) -> Tool[P, R] | _ToolDecorator:
     """Make a typed sync or async function a tool; usable bare (``@tool``) or with options.
 
     A parameter annotated ``RunContext`` receives the calling agent's run context and is
-    not shown to the model.
+    not shown to the model. With ``approval=True`` every call waits for a person's
+    decision (approve, deny or edit the arguments) before it runs.
 
     Raises:
         DefinitionError: at decoration time, for an invalid name or a parameter without a
@@ -215,7 +224,7 @@ def tool(
         return _build(fn, name, description)
 
     def decorate(function: Callable[P, R], /) -> Tool[P, R]:
-        return _build(function, name, description)
+        return _build(function, name, description, approval)
 
     return typing.cast(_ToolDecorator, decorate)
 
