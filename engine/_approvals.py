@@ -19,7 +19,14 @@ from plait.engine._step_values import WAITING
 from plait.engine.stores._codec import encode
 from plait.engine.stores._protocol import InterruptRecord, JournalRecord, Store
 from plait.graphs import Graph
-from plait.nodes import AgentNode, ApprovalPendingError, JournalEntry, RunError, decision_from
+from plait.nodes import (
+    AgentNode,
+    ApprovalPendingError,
+    JournalEntry,
+    RunError,
+    Secrets,
+    decision_from,
+)
 
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
@@ -64,7 +71,12 @@ async def wait_for_approval(
 
 
 async def decided(
-    store: Store, graph: Graph[object], asked: InterruptRecord | None, value: object, wall: float
+    store: Store,
+    graph: Graph[object],
+    asked: InterruptRecord | None,
+    value: object,
+    wall: float,
+    secrets: Secrets,
 ) -> bool:
     """Journal the decision ``value`` on the tool call ``asked`` is about; False when
     ``asked`` is not a tool call's question (nothing done).
@@ -95,8 +107,8 @@ async def decided(
     schema = json.loads(asked.schema)
     call_arguments = schema.get("properties", {}).get("arguments", {}).get("default", {})
     decision = decision_from(key, found[0], call_arguments, value)
-    request = encode({"key": key, "tool": name, "arguments": call_arguments})
-    response = encode(decision.to_data())
+    request = secrets.mask_json(encode({"key": key, "tool": name, "arguments": call_arguments}))
+    response = secrets.mask_json(encode(decision.to_data()))
     digest = hashlib.sha256(request).hexdigest()
     entry = JournalEntry(key, 0, "approval", digest, request, response)
     await store.put_journal(run_id, [JournalRecord.of(run_id, entry, wall)])

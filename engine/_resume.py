@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar, cast
 
-from plait.engine._durable import Checkpointer, answer
+from plait.engine._answers import answer
+from plait.engine._durable import Checkpointer
 from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
@@ -78,7 +79,8 @@ async def resume(
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
     checkpoint = _checkpointer(store, scheduler, settings)
     if answers:
-        await answer(store, scheduler.graph, run_id, answers, settings.wall())
+        secrets = run_secrets(scheduler.graph, settings.secrets)
+        await answer(store, scheduler.graph, run_id, answers, settings.wall(), secrets)
     inputs, restored = await checkpoint.reopen(force, fresh)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, restored))
 

@@ -231,3 +231,23 @@ def test_secrets_mask_each_occurrence_but_not_short_values() -> None:
     assert ANTHROPIC_KEY not in repr(secrets)
     quoted = json.dumps({"text": f'say "{ANTHROPIC_KEY}"'}).encode()
     assert secrets.mask_json(quoted) == b'{"text": "say \\"**********\\""}'
+
+
+@pytest.mark.anyio
+async def test_an_answer_that_holds_a_secret_is_stored_masked(tmp_path: Path) -> None:
+    from examples.approval import graph as approval
+    from plait.engine import RunOptions, RunStatus, resume
+    from plait.nodes import Secrets
+
+    options = RunOptions(secrets=Secrets([ANTHROPIC_KEY]))
+    store = open_store(f"sqlite:///{tmp_path / 'answers.db'}")
+    await store.open()
+    try:
+        waiting = await run(approval, {"amount": 30}, options=RunOptions(store=store))
+        answer = {"approve": {"approved": True, "note": f"key {ANTHROPIC_KEY}"}}
+        done = await resume(approval, waiting.run_id, store=store, answers=answer, options=options)
+        assert done.status is RunStatus.SUCCEEDED
+    finally:
+        await store.close()
+
+    assert leaks((tmp_path / "answers.db").read_bytes()) == [], "the SQLite file"
