@@ -53,7 +53,7 @@ def test_w7_runs_every_provider_shape_and_delay(tmp_path: Path) -> None:
                 assert 0.05 <= row["langgraph_ttft_s"] < row["langgraph_s"]
     assert "ratio" in completed.stdout
     assert "| provider | shape | delay |" in completed.stdout  # the README's table
-    assert "fake server (own process):" in completed.stdout
+    assert "fake server: " in completed.stdout  # its requests and CPU, to show it kept up
 
 
 def test_a_bad_n_is_a_usage_error() -> None:
