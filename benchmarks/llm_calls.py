@@ -10,6 +10,10 @@ the bare SDK makes the same N calls in one anyio task group. Streamed: the time 
 first token, through the engine's token events vs the bare SDK's stream. Repetitions
 are interleaved; medians are reported, with the ratio plait/bare and the engine's
 overhead per call, ``(plait - bare) / N``.
+
+When LangGraph and langchain-anthropic / langchain-openai are installed (the ``bench``
+extra), the same shapes run through LangGraph (``llm_langgraph.py``) in the same
+interleaved rounds. The run ends by printing the README's table.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,8 @@ import anthropic
 import anyio
 import httpx2
 import openai
+from llm_langgraph import LangGraphW7, available
+from llm_rows import CONSOLE_HEAD, Row, console, markdown
 from llm_server import ANSWER
 
 from plait import Graph, GraphBuilder, node, run
@@ -43,58 +48,8 @@ __all__ = ["main"]
 HERE = Path(__file__).resolve().parent
 KEY = "sk-bench-0000"
 MODELS = {"anthropic": "claude-haiku-4-5", "openai": "gpt-5-mini"}
-RATIO_TARGET = 1.15
-OVERHEAD_TARGET_US = 300.0
-STREAM_TARGET = 1.1
-
 Timed = Callable[[], Awaitable[float | None]]
 """One repetition: runs the calls and returns a time to first token, or None."""
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One comparison's medians."""
-
-    provider: str
-    delay_ms: int
-    shape: str
-    n: int
-    bare_s: float
-    plait_s: float
-    bare_ttft_s: float | None = None
-    plait_ttft_s: float | None = None
-
-    @property
-    def ratio(self) -> float:
-        if self.bare_ttft_s is not None and self.plait_ttft_s is not None:
-            return self.plait_ttft_s / self.bare_ttft_s
-        return self.plait_s / self.bare_s
-
-    @property
-    def overhead_us(self) -> float:
-        return (self.plait_s - self.bare_s) / self.n * 1e6
-
-    @property
-    def met(self) -> bool:
-        if self.shape == "stream":
-            return self.ratio <= STREAM_TARGET
-        return self.ratio <= RATIO_TARGET and self.overhead_us <= OVERHEAD_TARGET_US
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "workload": "W7",
-            "provider": self.provider,
-            "delay_ms": self.delay_ms,
-            "shape": self.shape,
-            "n": self.n,
-            "bare_s": self.bare_s,
-            "plait_s": self.plait_s,
-            "bare_ttft_s": self.bare_ttft_s,
-            "plait_ttft_s": self.plait_ttft_s,
-            "ratio": self.ratio,
-            "overhead_us": self.overhead_us,
-            "met": self.met,
-        }
 
 
 class FakeLLM:
@@ -114,10 +69,14 @@ class FakeLLM:
         suffix = "/v1" if provider == "openai" else ""
         return f"http://127.0.0.1:{self.port}/d{delay_ms}{suffix}"
 
-    def stop(self) -> None:
+    def stop(self) -> tuple[int, float]:
+        """Stop the server; how many requests it answered and its CPU seconds."""
         assert self._process.stdin is not None
+        assert self._process.stdout is not None
         self._process.stdin.close()
+        requests, cpu = self._process.stdout.readline().split()
         self._process.wait(timeout=10)
+        return int(requests), float(cpu)
 
 
 def _limits() -> httpx2.Limits:
@@ -282,6 +241,7 @@ async def measure(
     models = catalog(provider, url)
     client = bare_client(provider, url)
     parallel = parallel_graph(models, model, n)
+    rival = LangGraphW7(provider, MODELS[provider], url, KEY, n) if available(provider) else None
     cases = {
         "bare": bare(provider, client, n),
         "parallel": plait_parallel(parallel, n),
@@ -290,35 +250,42 @@ async def measure(
     if delay_ms:
         cases["bare_stream"] = bare(provider, client, n, stream=True)
         cases["stream"] = plait_parallel(parallel, n, stream=True)
+    if rival is not None:
+        cases |= {"lg_parallel": rival.parallel(), "lg_map": rival.map()}
+        if delay_ms:
+            cases["lg_stream"] = rival.stream()
     async with models:  # held open like a long-lived application holds it
         try:
             medians = await interleaved(cases, repetitions, warmups)
         finally:
             await client.close()
-    rows = [
-        Row(provider, delay_ms, shape, n, medians["bare"][0], medians[shape][0])
-        for shape in ("parallel", "map")
-    ]
-    if delay_ms:
-        (bare_s, bare_first), (plait_s, plait_first) = medians["bare_stream"], medians["stream"]
-        rows.append(Row(provider, delay_ms, "stream", n, bare_s, plait_s, bare_first, plait_first))
-    return rows
+            if rival is not None:
+                await rival.close()
+    shapes = ("parallel", "map", "stream") if delay_ms else ("parallel", "map")
+    return [_row(provider, delay_ms, shape, n, medians) for shape in shapes]
 
 
-def _print(row: Row) -> None:
-    ttft = (
-        f"  ttft {row.bare_ttft_s * 1e3:7.1f} / {row.plait_ttft_s * 1e3:7.1f} ms"
-        if row.bare_ttft_s is not None and row.plait_ttft_s is not None
-        else ""
-    )
-    target = (
-        f"<= {STREAM_TARGET}x ttft" if row.shape == "stream" else f"<= {RATIO_TARGET}x, <= 300 µs"
-    )
-    print(
-        f"{row.provider:<10} {row.delay_ms:>3} ms  {row.shape:<9} {row.n:>5}  "
-        f"{row.bare_s * 1e3:9.1f} {row.plait_s * 1e3:9.1f}  {row.ratio:6.3f}x "
-        f"{row.overhead_us:9.1f}  {target:<22} {'yes' if row.met else 'NO'}{ttft}",
-        flush=True,
+def _row(
+    provider: str,
+    delay_ms: int,
+    shape: str,
+    n: int,
+    medians: dict[str, tuple[float, float | None]],
+) -> Row:
+    bare_s, bare_first = medians["bare_stream" if shape == "stream" else "bare"]
+    plait_s, plait_first = medians[shape]
+    langgraph_s, langgraph_first = medians.get(f"lg_{shape}", (None, None))
+    return Row(
+        provider,
+        delay_ms,
+        shape,
+        n,
+        bare_s,
+        plait_s,
+        bare_first,
+        plait_first,
+        langgraph_s,
+        langgraph_first,
     )
 
 
@@ -335,21 +302,21 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run_all(n: int, repetitions: int, warmups: int) -> list[Row]:
     """Every provider at 50 ms and 0 ms, printing rows as they come."""
-    print(
-        f"{'provider':<10} {'delay':>6}  {'shape':<9} {'n':>5}  {'bare ms':>9} {'plait ms':>9}"
-        f"  {'ratio':>7} {'µs/call':>9}  {'target':<22} met",
-        flush=True,
-    )
+    print(CONSOLE_HEAD, flush=True)
     server = FakeLLM()
     rows: list[Row] = []
     try:
         for provider in ("anthropic", "openai"):
             for delay_ms in (50, 0):
                 for row in await measure(server, provider, delay_ms, n, repetitions, warmups):
-                    _print(row)
+                    print(console(row), flush=True)
                     rows.append(row)
     finally:
-        server.stop()
+        requests, cpu = server.stop()
+    per_request = cpu / max(requests, 1) * 1e6
+    print(
+        f"fake server: {requests} requests, {per_request:.0f} µs of its own CPU each (own process)"
+    )
     return rows
 
 
@@ -358,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
     repetitions, warmups = (3, 1) if options.quick else (15, 2)
     rows = anyio.run(run_all, options.n, repetitions, warmups)
+    print("\n".join(["", *markdown(rows)]))
     if options.json is not None:
         options.json.write_text(json.dumps([row.to_json() for row in rows], indent=2) + "\n")
     return 0

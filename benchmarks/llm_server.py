@@ -1,6 +1,8 @@
 """A fast fake LLM server for W7, run as its own process so it never shares the GIL.
 
-``python benchmarks/llm_server.py`` prints its port, then serves until stdin closes.
+``python benchmarks/llm_server.py`` prints its port, then serves until stdin closes, then
+prints how many requests it answered and the CPU seconds it spent answering them (to show
+it was not the bottleneck).
 It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies) for the SDKs, with
 replies built once from the test fakes' wire formats:
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,6 +80,10 @@ _RESPONSE_STREAM = _split_stream(
 )
 
 
+class _Counter:
+    requests = 0
+
+
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while True:
@@ -89,6 +96,7 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 if name.strip().lower() == "content-length":
                     length = int(value)
             body = json.loads(await reader.readexactly(length)) if length else {}
+            _Counter.requests += 1
             delay = int(path.split("/")[1][1:]) / 1000
             anthropic = path.endswith("/messages")
             await asyncio.sleep(delay)
@@ -108,10 +116,12 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
 async def _main() -> None:
     server = await asyncio.start_server(_serve, "127.0.0.1", 0, backlog=BACKLOG)
     port = server.sockets[0].getsockname()[1]
+    ready = time.process_time()
     print(port, flush=True)
     loop = asyncio.get_running_loop()
     async with server:
         await loop.run_in_executor(None, sys.stdin.read)  # until the parent goes away
+    print(_Counter.requests, time.process_time() - ready, flush=True)
 
 
 def main() -> None:

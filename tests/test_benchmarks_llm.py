@@ -1,5 +1,6 @@
 """Smoke test of benchmarks/llm_calls.py (W7): tiny N, both providers, well-formed rows."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -8,6 +9,11 @@ from pathlib import Path
 import pytest
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "llm_calls.py"
+
+
+def _langgraph_with(provider: str) -> bool:
+    integration = {"anthropic": "langchain_anthropic", "openai": "langchain_openai"}[provider]
+    return all(importlib.util.find_spec(name) for name in ("langgraph", integration))
 
 
 @pytest.mark.slow
@@ -37,10 +43,17 @@ def test_w7_runs_every_provider_shape_and_delay(tmp_path: Path) -> None:
         assert isinstance(row["overhead_us"], float)
         streamed = row["shape"] == "stream"
         assert (row["plait_ttft_s"] is not None) is streamed
+        rival = _langgraph_with(row["provider"])  # the bench extra's LangGraph, beside them
+        assert (row["langgraph_s"] is not None) is rival
+        assert (row["langgraph_ttft_s"] is not None) is (rival and streamed)
         if streamed:  # the first token arrives after the server's delay, before the end
             assert 0.05 <= row["plait_ttft_s"] < row["plait_s"]
             assert 0.05 <= row["bare_ttft_s"] < row["bare_s"]
+            if rival:
+                assert 0.05 <= row["langgraph_ttft_s"] < row["langgraph_s"]
     assert "ratio" in completed.stdout
+    assert "| provider | shape | delay |" in completed.stdout  # the README's table
+    assert "fake server: " in completed.stdout  # its requests and CPU, to show it kept up
 
 
 def test_a_bad_n_is_a_usage_error() -> None:
