@@ -7,6 +7,7 @@ exception class the SDK exports is mapped to plait's provider errors here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, aclosing
 from typing import Any, Literal
@@ -219,11 +220,13 @@ class OpenAIModel:
         params = self._params(request)
         async with self._client() as client:
             try:
+                # The raw reply's JSON is what the wire module reads: building the SDK's
+                # pydantic models only to dump them again cost more than the engine.
                 if self.api == "responses":
-                    reply = await client.responses.create(**params)
-                    return responses_response(reply.model_dump(mode="json"), name=self.name)
-                reply = await client.chat.completions.create(**params)
-                return chat_response(reply.model_dump(mode="json"), name=self.name)
+                    raw = await client.responses.with_raw_response.create(**params)
+                    return responses_response(json.loads(raw.content), name=self.name)
+                raw = await client.chat.completions.with_raw_response.create(**params)
+                return chat_response(json.loads(raw.content), name=self.name)
             except openai.OpenAIError as error:
                 raise translate_error(
                     error, provider=self.provider, secrets=self._secrets

@@ -53,6 +53,15 @@ def _common(request: ModelRequest, options: Mapping[str, str]) -> dict[str, Any]
     return extra
 
 
+def _plain(content: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """One text part as a plain string (the API's short form, which the SDK converts far
+    faster than a list of typed parts); anything else as the parts."""
+    if len(content) == 1 and content[0]["type"] in ("input_text", "output_text"):
+        text: str = content[0]["text"]
+        return text
+    return content
+
+
 def responses_params(
     request: ModelRequest, *, model: str, options: Mapping[str, str], max_tokens: int | None
 ) -> dict[str, Any]:
@@ -69,7 +78,7 @@ def responses_params(
                 content.append({"type": "input_image", "image_url": _image_url(part)})
             elif isinstance(part, ToolCall):
                 if content:
-                    items.append({"role": role, "content": content})
+                    items.append({"role": role, "content": _plain(content)})
                     content = []
                 items.append(
                     {
@@ -88,7 +97,7 @@ def responses_params(
                     }
                 )
         if content:
-            items.append({"role": role, "content": content})
+            items.append({"role": role, "content": _plain(content)})
     params: dict[str, Any] = {"model": model, "input": items, "store": False}
     if request.system:
         params["instructions"] = request.system

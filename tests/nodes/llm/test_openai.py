@@ -72,9 +72,8 @@ async def test_responses_text_reply_and_request(server: FakeServer) -> None:
     assert seen.path == "/v1/responses"
     assert seen.headers["authorization"] == f"Bearer {KEY}"
     assert seen.body["instructions"] == "Be brief."
-    assert seen.body["input"] == [
-        {"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}
-    ]
+    # One text part travels in the API's short form, a plain string.
+    assert seen.body["input"] == [{"role": "user", "content": "Hi"}]
     assert seen.body["tools"][0]["name"] == "get_weather"
     assert seen.body["tool_choice"] == "required"
     assert seen.body["reasoning"] == {"effort": "high"}
