@@ -6,6 +6,7 @@ exception class the SDK exports is mapped to plait's provider errors here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -221,10 +222,12 @@ class AnthropicModel:
         anthropic = _sdk()
         async with self._client() as client:
             try:
-                message = await client.messages.create(**self._params(request))
+                # The raw reply's JSON is what the wire module reads (no SDK models built).
+                raw = await client.messages.with_raw_response.create(**self._params(request))
+                body = await raw.read()
             except anthropic.AnthropicError as error:
                 raise translate_error(error, secrets=self._secrets) from error
-        return anthropic_response(message.model_dump(mode="json"), name=self.name)
+        return anthropic_response(json.loads(body), name=self.name)
 
     async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
         """One streamed Messages API call: text, thinking and tool-argument deltas.
