@@ -167,7 +167,14 @@ def _parser() -> _Parser:
     add_config_parser(commands)
     add_init_parser(commands)
     add_migrate_parser(commands)
+    _add_ui_parser(commands)
     return parser
+
+
+def _add_ui_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from plait.ui._command import add_ui_parser
+
+    add_ui_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,6 +232,10 @@ def _command(argv: Sequence[str] | None) -> int:
             return init_command(args)
         if args.command == "migrate":
             return migrate_command(args)
+        if args.command == "ui":
+            from plait.ui._command import ui_command
+
+            return ui_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
