@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal, cast
 
 import anyio
 import pytest
@@ -59,5 +60,11 @@ def wait_for_status(url: str, run_id: str, wanted: str, seconds: float = 10.0) -
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'runs.db'}"
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'runs.db'}"
+
+
+@pytest.fixture
+def backend(anyio_backend: str) -> Literal["asyncio", "trio"]:
+    """The event loop the app runs on in Starlette's TestClient: asyncio, then trio."""
+    return cast(Literal["asyncio", "trio"], anyio_backend)

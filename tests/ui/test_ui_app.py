@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,9 +21,9 @@ BASE = "http://127.0.0.1"
 
 
 @pytest.fixture
-def client(store_url: str, anyio_backend: str) -> Iterator[TestClient]:
+def client(store_url: str, backend: Literal["asyncio", "trio"]) -> Iterator[TestClient]:
     app = create_app(open_store(store_url), graphs=[approval, hostile], poll=0.05)
-    with TestClient(app, base_url=BASE, backend=anyio_backend) as client:
+    with TestClient(app, base_url=BASE, backend=backend) as client:
         yield client
 
 
@@ -40,7 +41,8 @@ def test_the_runs_list_shows_each_run_and_filters_by_status_graph_and_id(
 
     page = client.get("/runs").text
     assert re.findall(r'data-run="([^"]+)"', page) == [waiting, done]  # newest first
-    assert "status-succeeded" in page and "status-waiting" in page
+    assert "status-succeeded" in page
+    assert "status-waiting" in page
     assert "2 runs" in page
 
     only_waiting = client.get("/runs", params={"status": "waiting"}).text
@@ -52,10 +54,10 @@ def test_the_runs_list_shows_each_run_and_filters_by_status_graph_and_id(
     assert "No runs match these filters" in client.get("/runs", params={"q": "zzzz"}).text
 
 
-def test_the_runs_list_is_paged(anyio_backend: str) -> None:
+def test_the_runs_list_is_paged(backend: Literal["asyncio", "trio"]) -> None:
     store = MemoryStore()
     app = create_app(store, poll=0.05)
-    with TestClient(app, base_url=BASE, backend=anyio_backend) as client:
+    with TestClient(app, base_url=BASE, backend=backend) as client:
         portal = client.portal
         assert portal is not None
         for index in range(120):
@@ -69,9 +71,11 @@ def test_the_runs_list_is_paged(anyio_backend: str) -> None:
 
     assert len(re.findall(r'data-run="', first)) == 50
     assert re.findall(r'data-run="([^"]+)"', first)[0] == "run-0119"
-    assert "120 runs, page 1 of 3" in first and 'rel="next"' in first
+    assert "120 runs, page 1 of 3" in first
+    assert 'rel="next"' in first
     assert re.findall(r'data-run="([^"]+)"', last) == [f"run-{i:04d}" for i in range(19, -1, -1)]
-    assert 'rel="prev"' in last and 'rel="next"' not in last
+    assert 'rel="prev"' in last
+    assert 'rel="next"' not in last
 
 
 def test_hostile_outputs_errors_and_inputs_render_as_text(
@@ -99,11 +103,11 @@ def test_hostile_outputs_errors_and_inputs_render_as_text(
 
 
 def test_a_post_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
-    client: TestClient, store_url: str, anyio_backend: str
+    client: TestClient, store_url: str, backend: Literal["asyncio", "trio"]
 ) -> None:
     waiting = run_into(store_url, approval, {"amount": 30})
     token = csrf_of(client)
-    with TestClient(client.app, base_url=BASE, backend=anyio_backend) as stranger:
+    with TestClient(client.app, base_url=BASE, backend=backend) as stranger:
         stranger.get("/runs")  # its own session
         refused = [
             stranger.post(f"/runs/{waiting}/cancel", data={"csrf": token}),  # another session's
@@ -198,7 +202,8 @@ def test_the_events_stream_sends_the_statuses_then_ends(client: TestClient, stor
 
     update, end = body.split("\n\n")[:2]
     assert update.startswith("event: update\ndata: ")
-    assert '"approve": "waiting"' in update and '"draft": "succeeded"' in update
+    assert '"approve": "waiting"' in update
+    assert '"draft": "succeeded"' in update
     assert end == "event: end\ndata: {}"
 
 
@@ -210,11 +215,13 @@ def test_unknown_runs_and_nodes_are_404(client: TestClient) -> None:
 
 def test_the_graph_page_draws_a_known_graph_or_a_posted_target(client: TestClient) -> None:
     known = client.get("/graph", params={"name": "approval"})
-    assert known.status_code == 200 and "<svg" in known.text
+    assert known.status_code == 200
+    assert "<svg" in known.text
     drawn = client.post(
         "/graph", data={"csrf": csrf_of(client), "target": "tests.ui.ui_graphs:failing"}
     )
-    assert "<svg" in drawn.text and "explode" in drawn.text
+    assert "<svg" in drawn.text
+    assert "explode" in drawn.text
     wrong = client.post("/graph", data={"csrf": csrf_of(client), "target": "tests.ui.nowhere:x"})
     assert re.search(r'id="problem">[^<]*tests\.ui\.nowhere', wrong.text)
     assert client.post("/graph", data={"target": "tests.ui.ui_graphs:failing"}).status_code == 403
@@ -226,19 +233,21 @@ def test_a_request_naming_another_host_is_refused(client: TestClient) -> None:
     assert client.get("/runs", headers={"host": "localhost"}).status_code == 200
 
 
-def test_binding_beyond_loopback_needs_allow_remote_and_a_token(anyio_backend: str) -> None:
+def test_binding_beyond_loopback_needs_allow_remote_and_a_token(
+    backend: Literal["asyncio", "trio"],
+) -> None:
     with pytest.raises(BindingError, match="--allow-remote"):
         create_app(MemoryStore(), host="0.0.0.0")
     with pytest.raises(BindingError, match="access token"):
         create_app(MemoryStore(), host="0.0.0.0", allow_remote=True)
     token = "t" * 24
     app = create_app(MemoryStore(), host="192.0.2.7", allow_remote=True, token=token)
-    with TestClient(app, base_url="http://192.0.2.7", backend=anyio_backend) as client:
+    with TestClient(app, base_url="http://192.0.2.7", backend=backend) as client:
         assert client.get("/runs").status_code == 401
         assert client.get("/runs", params={"token": "x" * 24}).status_code == 401
         assert client.get("/runs", params={"token": token}).status_code == 200
         assert client.get("/runs").status_code == 200  # the cookie carries it now
-    with TestClient(app, base_url="http://192.0.2.7", backend=anyio_backend) as client:
+    with TestClient(app, base_url="http://192.0.2.7", backend=backend) as client:
         bearer = {"authorization": f"Bearer {token}"}
         assert client.get("/runs", headers=bearer).status_code == 200
 
@@ -258,4 +267,5 @@ def test_no_secret_reaches_any_page(client: TestClient, store_url: str) -> None:
             pages.append(stream.read().decode())
     assert any("**********" in page for page in pages)
     for page in pages:
-        assert ANTHROPIC_KEY not in page and OPENAI_KEY not in page
+        assert ANTHROPIC_KEY not in page
+        assert OPENAI_KEY not in page

@@ -33,7 +33,8 @@ def test_a_refused_plait_ui_is_one_line(
 ) -> None:
     assert main(["ui", *args]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("plait: error: ")
+    assert err.count("\n") == 1
+    assert err.startswith("plait: error: ")
     assert expected in err
 
 
