@@ -165,9 +165,8 @@ def _parser() -> _Parser:
     add_durable_parsers(commands)
     add_trace_parsers(commands)
     add_config_parser(commands)
-    add_init_parser(commands)
-    add_migrate_parser(commands)
-    _add_ui_parser(commands)
+    for add in (add_init_parser, add_migrate_parser, _add_ui_parser):
+        add(commands)
     return parser
 
 
