@@ -6,7 +6,7 @@ a SQLite store in a temporary directory; each figure is the median of ``--repeti
 requests after one warm-up. The run page's diagram is fetched by the page's script as a
 second request: it is timed apart, cold (``dot`` lays it out) and warm (kept).
 
-Usage: ``python -m benchmarks.ui_pages [--nodes 1000] [--runs 10000] [--repetitions 5]``.
+Usage: ``python benchmarks/ui_pages.py [--nodes 1000] [--runs 10000] [--repetitions 5]``.
 Prints each figure beside its target; exits 1 when a target is missed.
 """
 
@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anyio
+from render import large_graph
 from starlette.testclient import TestClient
 
-from benchmarks.render import large_graph
 from plait.engine import RunOptions, RunRecord, StoredStatus, open_store, run
 from plait.ui import create_app
 
