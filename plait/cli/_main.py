@@ -165,9 +165,15 @@ def _parser() -> _Parser:
     add_durable_parsers(commands)
     add_trace_parsers(commands)
     add_config_parser(commands)
-    add_init_parser(commands)
-    add_migrate_parser(commands)
+    for add in (add_init_parser, add_migrate_parser, _add_ui_parser):
+        add(commands)
     return parser
+
+
+def _add_ui_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from plait.ui._command import add_ui_parser
+
+    add_ui_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,6 +231,10 @@ def _command(argv: Sequence[str] | None) -> int:
             return init_command(args)
         if args.command == "migrate":
             return migrate_command(args)
+        if args.command == "ui":
+            from plait.ui._command import ui_command
+
+            return ui_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
