@@ -14,7 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBPACKAGES = ("nodes", "graphs", "engine", "visual")
-FRONTS = ("plait", "plait.nodes", "plait.graphs", "plait.engine", "plait.visual")
+FRONTS = (
+    "plait",
+    "plait.nodes",
+    "plait.graphs",
+    "plait.engine",
+    "plait.engine.telemetry",
+    "plait.visual",
+)
 
 # What each layer may import at load time (besides itself): nodes <- graphs <- engine,
 # visual reads graphs; nothing imports the front.
