@@ -42,9 +42,14 @@ class OtlpProviders:
 
 
 @contextmanager
-def export_otlp(endpoint: str | None = None, *, service: str = "plait") -> Iterator[OtlpProviders]:
+def export_otlp(
+    endpoint: str | None = None, *, service: str | None = None
+) -> Iterator[OtlpProviders]:
     """Providers that batch spans and metrics to the OTLP/HTTP collector at ``endpoint``
     (the standard variables' when ``None``); leaving the block flushes and shuts them down.
+
+    The service is named ``service``, else by ``OTEL_SERVICE_NAME`` (or
+    ``OTEL_RESOURCE_ATTRIBUTES``), else ``plait``.
 
     Raises:
         ImportError: when the SDK or the OTLP exporter is not installed.
@@ -63,7 +68,9 @@ def export_otlp(endpoint: str | None = None, *, service: str = "plait") -> Itera
     base = endpoint.rstrip("/") if endpoint else None
     spans = OTLPSpanExporter(endpoint=f"{base}/v1/traces" if base else None)
     points = OTLPMetricExporter(endpoint=f"{base}/v1/metrics" if base else None)
-    resource = Resource.create({"service.name": service})
+    resource = Resource.create({"service.name": service} if service else {})
+    if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({"service.name": "plait"}))
     tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(BatchSpanProcessor(spans))
     reader = PeriodicExportingMetricReader(points, export_interval_millis=60_000)
