@@ -192,7 +192,7 @@ def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
     code = (
         "import sys, plait\n"
         "heavy = ['networkx', 'pydantic', 'rich', 'trio', 'anthropic', 'openai', 'yaml',"
-        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool']\n"
+        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool', 'opentelemetry']\n"
         "print(','.join(name for name in heavy if name in sys.modules))"
     )
     completed = subprocess.run(

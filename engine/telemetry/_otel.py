@@ -33,7 +33,6 @@ import json
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from plait.engine._events import (
@@ -52,7 +51,8 @@ from plait.engine._events import (
     RunStatus,
 )
 from plait.engine.telemetry._metrics import RunMetrics, node_id_of
-from plait.nodes import Secrets, to_jsonable
+from plait.engine.telemetry._spans import Attempt, RunSpans, json_text, llm_call_attributes
+from plait.nodes import Secrets
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -65,25 +65,6 @@ CONTENT_VARIABLE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 """The GenAI convention's switch for recording prompts and completions."""
 _EXTRA = "OpenTelemetry support needs its extra: pip install 'plait[otel]'"
 _NS = 1_000_000_000
-
-
-@dataclass(slots=True)
-class _Attempt:
-    span: Span
-    began: float
-    mark: float
-    """When the agent last did something: where its next LLM call's span begins."""
-    tokens: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Run:
-    span: Span
-    graph: str
-    offset: int
-    """Wall-clock nanoseconds minus run-clock nanoseconds."""
-    attempts: dict[str, _Attempt] = field(default_factory=dict)
-    tools: dict[tuple[str, str], tuple[Span, float]] = field(default_factory=dict)
 
 
 class OpenTelemetry:
@@ -117,7 +98,7 @@ class OpenTelemetry:
             content = os.environ.get(CONTENT_VARIABLE, "").strip().lower() == "true"
         self.content = content
         self.secrets = secrets or Secrets()
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, RunSpans] = {}
         self._trace = trace
 
     def context(self, run_id: str, node: str | None = None) -> Context | None:
@@ -168,7 +149,7 @@ class OpenTelemetry:
             case RunFinished():
                 self._run_finished(run, event)
 
-    def _ns(self, run: _Run, at: float) -> int:
+    def _ns(self, run: RunSpans, at: float) -> int:
         return run.offset + int(at * _NS)
 
     def _run_started(self, event: RunStarted) -> None:
@@ -181,13 +162,13 @@ class OpenTelemetry:
             "gen_ai.workflow.name": event.graph,
         }
         if self.content:
-            attributes["plait.run.inputs"] = _json(event.inputs)
+            attributes["plait.run.inputs"] = json_text(event.inputs)
         span = self.tracer.start_span(
             f"run {event.graph}", attributes=attributes, start_time=offset + int(event.time * _NS)
         )
-        self._runs[event.run_id] = _Run(span, event.graph, offset)
+        self._runs[event.run_id] = RunSpans(span, event.graph, offset)
 
-    def _parent(self, run: _Run, path: str) -> Span:
+    def _parent(self, run: RunSpans, path: str) -> Span:
         """The span of the composite node whose body ``path`` runs in; else the run's."""
         cut = path.rfind("/")
         if cut < 0:
@@ -198,7 +179,7 @@ class OpenTelemetry:
         found = run.attempts.get(outer)
         return found.span if found is not None else run.span
 
-    def _node_started(self, run: _Run, event: NodeStarted) -> None:
+    def _node_started(self, run: RunSpans, event: NodeStarted) -> None:
         parent = self._trace.set_span_in_context(self._parent(run, event.node))
         span = self.tracer.start_span(
             f"node {event.node}",
@@ -211,9 +192,9 @@ class OpenTelemetry:
             },
             start_time=self._ns(run, event.time),
         )
-        run.attempts[event.node] = _Attempt(span, event.time, event.time)
+        run.attempts[event.node] = Attempt(span, event.time, event.time)
 
-    def _node_finished(self, run: _Run, event: NodeFinished) -> None:
+    def _node_finished(self, run: RunSpans, event: NodeFinished) -> None:
         attempt = run.attempts.pop(event.node, None)
         self.metrics.attempt(event.node, "succeeded", event.duration)
         if attempt is None:
@@ -221,7 +202,7 @@ class OpenTelemetry:
         span = attempt.span
         span.set_attribute("plait.node.status", "succeeded")
         if self.content:
-            span.set_attribute("plait.node.output", _json(event.output))
+            span.set_attribute("plait.node.output", json_text(event.output))
         span.end(self._ns(run, event.time))
 
     def _error(self, span: Span, error: BaseException, at: int) -> None:
@@ -240,7 +221,7 @@ class OpenTelemetry:
             at,
         )
 
-    def _node_retrying(self, run: _Run, event: NodeRetrying) -> None:
+    def _node_retrying(self, run: RunSpans, event: NodeRetrying) -> None:
         attempt = run.attempts.pop(event.node, None)
         began = attempt.began if attempt is not None else event.time
         self.metrics.attempt(event.node, "retried", event.time - began)
@@ -254,7 +235,7 @@ class OpenTelemetry:
         span.add_event("retry", following, at)
         span.end(at)
 
-    def _node_failed(self, run: _Run, event: NodeFailed) -> None:
+    def _node_failed(self, run: RunSpans, event: NodeFailed) -> None:
         attempt = run.attempts.pop(event.node, None)
         at = self._ns(run, event.time)
         if attempt is None:  # its last attempt's span ended already (a join, a route)
@@ -265,7 +246,7 @@ class OpenTelemetry:
         self._error(attempt.span, event.error, at)
         attempt.span.end(at)
 
-    def _node_ended(self, run: _Run, node: str, at: float, status: str) -> None:
+    def _node_ended(self, run: RunSpans, node: str, at: float, status: str) -> None:
         attempt = run.attempts.pop(node, None)
         if attempt is None:
             return
@@ -273,7 +254,7 @@ class OpenTelemetry:
         attempt.span.set_attribute("plait.node.status", status)
         attempt.span.end(self._ns(run, at))
 
-    def _routed(self, run: _Run, event: NodeRouted) -> None:
+    def _routed(self, run: RunSpans, event: NodeRouted) -> None:
         attempt = run.attempts.get(event.node)
         span = attempt.span if attempt is not None else self._parent(run, event.node)
         span.add_event(
@@ -286,7 +267,7 @@ class OpenTelemetry:
             self._ns(run, event.time),
         )
 
-    def _waiting(self, run: _Run, event: NodeWaiting) -> None:
+    def _waiting(self, run: RunSpans, event: NodeWaiting) -> None:
         attempt = run.attempts.get(event.node)
         span = attempt.span if attempt is not None else self._parent(run, event.node)
         attributes = {"plait.node": event.node}
@@ -294,7 +275,7 @@ class OpenTelemetry:
             attributes["plait.question"] = event.question
         span.add_event("waiting", attributes, self._ns(run, event.time))
 
-    def _reported(self, run: _Run, event: NodeReported) -> None:
+    def _reported(self, run: RunSpans, event: NodeReported) -> None:
         attempt = run.attempts.get(event.node)
         if attempt is None:
             return
@@ -309,26 +290,9 @@ class OpenTelemetry:
         elif event.kind == "tool_result":
             self._tool_result(run, attempt, event)
 
-    def _llm_call(self, run: _Run, attempt: _Attempt, event: NodeReported) -> None:
+    def _llm_call(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
         data = event.data
-        model = str(data.get("model", ""))
-        provider, dot, name = model.partition(".")
-        system = provider if dot else model
-        call = {
-            "gen_ai.operation.name": "chat",
-            "gen_ai.system": system,
-            "gen_ai.provider.name": system,
-            "gen_ai.request.model": name or model,
-        }
-        attributes: dict[str, str | int | float] = dict(call)
-        for key, field_name in _USAGE_ATTRIBUTES:
-            value = data.get(field_name)
-            always = field_name in ("input_tokens", "output_tokens")
-            if isinstance(value, int) and not isinstance(value, bool) and (value or always):
-                attributes[key] = value
-        cost = data.get("cost")
-        if isinstance(cost, int | float) and not isinstance(cost, bool):
-            attributes["plait.llm.cost_usd"] = float(cost)
+        call, attributes = llm_call_attributes(data)
         if self.content and attempt.tokens:
             # masked again whole: a secret may have been streamed split across tokens
             part = {"type": "text", "content": self.secrets.mask("".join(attempt.tokens))}
@@ -336,7 +300,7 @@ class OpenTelemetry:
             attributes["gen_ai.output.messages"] = json.dumps([message], ensure_ascii=False)
             attempt.tokens.clear()
         span = self.tracer.start_span(
-            f"chat {name or model}",
+            f"chat {call['gen_ai.request.model']}",
             context=self._trace.set_span_in_context(attempt.span),
             attributes=attributes,
             start_time=self._ns(run, attempt.mark),
@@ -345,7 +309,7 @@ class OpenTelemetry:
         self.metrics.llm_call(call, data, event.time - attempt.mark)
         attempt.mark = event.time
 
-    def _tool_call(self, run: _Run, attempt: _Attempt, event: NodeReported) -> None:
+    def _tool_call(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
         data = event.data
         tool = str(data.get("name", ""))
         attributes = {
@@ -354,7 +318,7 @@ class OpenTelemetry:
             "gen_ai.tool.call.id": str(data.get("id", "")),
         }
         if self.content:
-            attributes["gen_ai.tool.call.arguments"] = _json(data.get("arguments", {}))
+            attributes["gen_ai.tool.call.arguments"] = json_text(data.get("arguments", {}))
         span = self.tracer.start_span(
             f"execute_tool {tool}",
             context=self._trace.set_span_in_context(attempt.span),
@@ -363,7 +327,7 @@ class OpenTelemetry:
         )
         run.tools[(event.node, attributes["gen_ai.tool.call.id"])] = (span, event.time)
 
-    def _tool_result(self, run: _Run, attempt: _Attempt, event: NodeReported) -> None:
+    def _tool_result(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         data = event.data
@@ -375,10 +339,10 @@ class OpenTelemetry:
         if data.get("is_error"):
             span.set_status(Status(StatusCode.ERROR, "the tool returned an error"))
         if self.content:
-            span.set_attribute("gen_ai.tool.call.result", _json(data.get("content", "")))
+            span.set_attribute("gen_ai.tool.call.result", json_text(data.get("content", "")))
         span.end(self._ns(run, event.time))
 
-    def _run_finished(self, run: _Run, event: RunFinished) -> None:
+    def _run_finished(self, run: RunSpans, event: RunFinished) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         del self._runs[event.run_id]
@@ -397,22 +361,3 @@ class OpenTelemetry:
             span.set_status(Status(StatusCode.OK))
         span.end(at)
         self.metrics.run(run.graph, status, event.duration)
-
-
-_USAGE_ATTRIBUTES = (
-    ("gen_ai.usage.input_tokens", "input_tokens"),
-    ("gen_ai.usage.output_tokens", "output_tokens"),
-    ("gen_ai.usage.cache_read.input_tokens", "cache_read_tokens"),
-    ("gen_ai.usage.cache_creation.input_tokens", "cache_write_tokens"),
-    ("gen_ai.usage.reasoning.output_tokens", "reasoning_tokens"),
-)
-
-
-def _json(value: object) -> str:
-    """A value as JSON text for an attribute (its ``repr`` when it has no JSON form)."""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(to_jsonable(value), ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)

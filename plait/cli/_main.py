@@ -156,12 +156,6 @@ def _parser() -> _Parser:
         default=None,
         help="run every agent node on this model (e.g. sonnet, openai.gpt-4.1, playback)",
     )
-    run.add_argument(
-        "--trace",
-        metavar="FILE",
-        default=None,
-        help="write the run's canonical trace here (.json, or .yaml)",
-    )
     add_observability_options(run)
     add_render_parser(commands)
     add_spec_parsers(commands)

@@ -30,7 +30,13 @@ __all__ = ["add_observability_options", "is_terminal", "observed", "wants_live_d
 
 
 def add_observability_options(parser: argparse.ArgumentParser) -> None:
-    """``--progress/--no-progress``, ``--log-format`` and ``--otel`` on ``parser``."""
+    """``--trace``, ``--progress/--no-progress``, ``--log-format`` and ``--otel``."""
+    parser.add_argument(
+        "--trace",
+        metavar="FILE",
+        default=None,
+        help="write the run's canonical trace here (.json, or .yaml)",
+    )
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -106,14 +112,13 @@ def observed(
 
 @contextmanager
 def _live(graph: Graph[object], run_id: str | None, *, forced: bool) -> Iterator[EventListener]:
-    from rich.console import Console
-
     from plait.cli._progress import live_progress
 
     # --progress draws even when stderr is not a terminal (a CI log that understands it).
-    console = Console(file=sys.stderr, force_terminal=True if forced else None)
     shared = is_terminal(sys.stdout) and is_terminal(sys.stderr)
-    with live_progress(graph, console=console, run_id=run_id, redirect_stdout=shared) as table:
+    with live_progress(
+        graph, run_id=run_id, redirect_stdout=shared, force_terminal=True if forced else None
+    ) as table:
         yield table
 
 

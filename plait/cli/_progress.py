@@ -160,8 +160,10 @@ def live_progress(
     run_id: str | None = None,
     refresh_per_second: float = 8,
     redirect_stdout: bool = True,
+    force_terminal: bool | None = None,
 ) -> Iterator[ProgressTable]:
-    """Show a live table of ``graph``'s nodes on ``console`` (stderr by default).
+    """Show a live table of ``graph``'s nodes on ``console`` (stderr by default; drawn
+    even when it is not a terminal with ``force_terminal``).
 
     Yields the ``ProgressTable`` to pass as a run listener; leaving the block draws the
     final state once more and stops the display. With ``redirect_stdout``, what nodes
@@ -171,7 +173,8 @@ def live_progress(
     from rich.live import Live
 
     table = ProgressTable(graph, now=now, run_id=run_id)
-    console = console if console is not None else Console(stderr=True)
+    if console is None:
+        console = Console(stderr=True, force_terminal=force_terminal)
     try:
         with Live(
             table,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 
 from plait import ManualClock, RunOptions
 from plait.engine.telemetry import OpenTelemetry
@@ -22,9 +22,11 @@ def points(reader: InMemoryMetricReader) -> dict[str, list[tuple[dict[str, objec
         for scope in resource.scope_metrics:
             for metric in scope.metrics:
                 for point in metric.data.data_points:
-                    value = getattr(point, "value", None)
-                    if value is None:
-                        value = (getattr(point, "count"), getattr(point, "sum"))
+                    value: object
+                    if isinstance(point, HistogramDataPoint):
+                        value = (point.count, point.sum)
+                    else:
+                        value = getattr(point, "value", None)
                     found.setdefault(metric.name, []).append((dict(point.attributes or {}), value))
     return found
 

@@ -62,9 +62,8 @@ def support_graph() -> Graph[object]:
 
     b = GraphBuilder("support", inputs={"question": str, "xs": list[int]})
     answer = b.add(support, inputs={"question": "inputs.question"})
-    shout = b.add(
-        flaky, retry=RetryPolicy(max_attempts=2, initial_delay=0.5, jitter=0), inputs={"answer": answer}
-    )
+    once_more = RetryPolicy(max_attempts=2, initial_delay=0.5, jitter=0)
+    shout = b.add(flaky, retry=once_more, inputs={"answer": answer})
     each = b.map(double, id="each", over="x", inputs={"x": "inputs.xs"})
 
     @node
@@ -157,7 +156,7 @@ async def test_a_retry_ends_the_attempt_in_error_with_a_retry_event(
 
     first, second = sorted(
         by_name(exporter.get_finished_spans())["node flaky"],
-        key=lambda span: span.attributes["plait.node.attempt"] if span.attributes else 0,
+        key=lambda span: str(span.attributes["plait.node.attempt"] if span.attributes else 0),
     )
     assert first.status.status_code is StatusCode.ERROR
     assert [event.name for event in first.events] == ["exception", "retry"]
@@ -171,7 +170,8 @@ async def test_a_retry_ends_the_attempt_in_error_with_a_retry_event(
     assert second.attributes is not None
     assert second.attributes["plait.node.status"] == "succeeded"
     # The retry wait is in the trace: the second attempt starts 0.5 s after the first ended.
-    assert first.end_time is not None and second.start_time is not None
+    assert first.end_time is not None
+    assert second.start_time is not None
     assert second.start_time - first.end_time == 500_000_000
 
 
@@ -189,19 +189,19 @@ async def test_a_failure_is_recorded_on_the_node_and_the_run(
     b = GraphBuilder("breaks", inputs={"x": int})
     graph = b.build(b.add(after, inputs={"y": b.add(broken, inputs={"x": "inputs.x"})}))
 
-    result = await graph.run(
-        {"x": 1}, listeners=(telemetry(exporter, secrets=Secrets([KEY])),)
-    )
+    result = await graph.run({"x": 1}, listeners=(telemetry(exporter, secrets=Secrets([KEY])),))
 
     assert result.status.value == "failed"
     named = by_name(exporter.get_finished_spans())
     failed = named["node broken"][0]
     assert failed.status.status_code is StatusCode.ERROR
-    assert failed.attributes is not None and failed.attributes["plait.node.status"] == "failed"
+    assert failed.attributes is not None
+    assert failed.attributes["plait.node.status"] == "failed"
     assert [event.name for event in failed.events] == ["exception"]
     run = named["run breaks"][0]
     assert run.status.status_code is StatusCode.ERROR
-    assert run.attributes is not None and run.attributes["plait.run.status"] == "failed"
+    assert run.attributes is not None
+    assert run.attributes["plait.run.status"] == "failed"
     assert "node after" not in named
     for span in named.values():
         for event in span[0].events:

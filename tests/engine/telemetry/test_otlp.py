@@ -25,18 +25,17 @@ SPANS = [
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_a_run_is_exported_to_the_collector_at_the_given_endpoint(backend: str) -> None:
-    with otlp_receiver() as received:
-        with export_otlp(received.url) as providers:
-            listener = OpenTelemetry(
-                tracer_provider=providers.tracer_provider,
-                meter_provider=providers.meter_provider,
-            )
-            result = support_graph().run_sync(
-                {"question": "Where?", "xs": [4]},
-                options=RunOptions(clock=ManualClock()),
-                listeners=(listener,),
-                backend=backend,
-            )
+    with otlp_receiver() as received, export_otlp(received.url) as providers:
+        listener = OpenTelemetry(
+            tracer_provider=providers.tracer_provider,
+            meter_provider=providers.meter_provider,
+        )
+        result = support_graph().run_sync(
+            {"question": "Where?", "xs": [4]},
+            options=RunOptions(clock=ManualClock()),
+            listeners=(listener,),
+            backend=backend,
+        )
 
     assert result.status.value == "succeeded"
     assert received.span_names() == SPANS
@@ -67,6 +66,8 @@ def test_the_standard_variables_choose_the_endpoint_and_service(
 def test_export_is_asked_for_by_an_endpoint_unless_the_sdk_is_disabled() -> None:
     assert not otlp_configured({})
     assert otlp_configured({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
-    assert otlp_configured({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"})
+    assert otlp_configured(
+        {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}
+    )
     disabled = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "true"}
     assert not otlp_configured(disabled)
