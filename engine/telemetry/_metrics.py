@@ -3,7 +3,8 @@
 The instruments come from a ``Meter`` the OpenTelemetry listener hands over; this module
 imports no OpenTelemetry package itself. Node attributes carry the node's path with item
 and turn indexes removed (``each/summarise``, never ``each[41]/summarise``), so a map of
-10,000 items makes one series, not 10,000.
+10,000 items makes one series, not 10,000. A node's attempts are counted by its duration
+histogram (``plait.node.duration``, by outcome): one instrument call per attempt.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ class RunMetrics:
     """The instruments a run's events feed."""
 
     def __init__(self, meter: Meter) -> None:
-        self.attempts = meter.create_counter(
-            "plait.node.attempts", unit="{attempt}", description="Node attempts, by outcome"
-        )
         self.node_duration = meter.create_histogram(
-            "plait.node.duration", unit="s", description="Duration of node attempts"
+            "plait.node.duration",
+            unit="s",
+            description="Duration of node attempts, by outcome (its count counts them)",
         )
         self.runs = meter.create_counter("plait.runs", unit="{run}", description="Finished runs")
         self.run_duration = meter.create_histogram(
@@ -41,9 +41,6 @@ class RunMetrics:
         )
         self.tokens = meter.create_histogram(
             "gen_ai.client.token.usage", unit="{token}", description="Tokens used per LLM call"
-        )
-        self.llm_duration = meter.create_histogram(
-            "gen_ai.client.operation.duration", unit="s", description="Duration of LLM calls"
         )
         self.cost = meter.create_counter(
             "plait.llm.cost", unit="USD", description="What LLM calls cost, when priced"
@@ -59,12 +56,9 @@ class RunMetrics:
                 self._ids[key] = found
         return found
 
-    def attempt(self, path: str, status: str, duration: float | None) -> None:
+    def attempt(self, path: str, status: str, duration: float) -> None:
         """One node attempt ended with ``status`` (succeeded, failed, retried, cancelled)."""
-        attributes = self._node(path, status)
-        self.attempts.add(1, attributes)
-        if duration is not None:
-            self.node_duration.record(duration, attributes)
+        self.node_duration.record(duration, self._node(path, status))
 
     def run(self, graph: str, status: str, duration: float) -> None:
         """A run ended."""
@@ -72,11 +66,9 @@ class RunMetrics:
         self.runs.add(1, attributes)
         self.run_duration.record(duration, attributes)
 
-    def llm_call(
-        self, call: Mapping[str, str], usage: Mapping[str, object], duration: float
-    ) -> None:
-        """One LLM call: ``call`` holds its gen_ai attributes, ``usage`` its report."""
-        self.llm_duration.record(duration, call)
+    def llm_call(self, call: Mapping[str, str], usage: Mapping[str, object]) -> None:
+        """One LLM call: ``call`` holds its gen_ai attributes, ``usage`` its report (its
+        duration is its span's: a histogram of it would cost as much again)."""
         for kind, field in (("input", "input_tokens"), ("output", "output_tokens")):
             count = usage.get(field)
             if isinstance(count, int) and not isinstance(count, bool):

@@ -166,30 +166,43 @@ class OpenTelemetry:
         span = self.tracer.start_span(
             f"run {event.graph}", attributes=attributes, start_time=offset + int(event.time * _NS)
         )
-        self._runs[event.run_id] = RunSpans(span, event.graph, offset)
+        context = self._trace.set_span_in_context(span)
+        self._runs[event.run_id] = RunSpans(span, context, event.graph, offset)
 
-    def _parent(self, run: RunSpans, path: str) -> Span:
-        """The span of the composite node whose body ``path`` runs in; else the run's."""
+    def _outer(self, run: RunSpans, path: str) -> Attempt | None:
+        """The attempt of the composite node whose body ``path`` runs in, if any."""
         cut = path.rfind("/")
         if cut < 0:
-            return run.span
+            return None
         outer = path[:cut]
         if outer.endswith("]"):
             outer = outer[: outer.rfind("[")]
-        found = run.attempts.get(outer)
+        return run.attempts.get(outer)
+
+    def _parent(self, run: RunSpans, path: str) -> Span:
+        """The span of the composite node whose body ``path`` runs in; else the run's."""
+        found = self._outer(run, path)
         return found.span if found is not None else run.span
 
+    def _inside(self, attempt: Attempt) -> Context:
+        """The context for the spans inside ``attempt`` (made once, on first use)."""
+        if attempt.context is None:
+            attempt.context = self._trace.set_span_in_context(attempt.span)
+        return attempt.context
+
     def _node_started(self, run: RunSpans, event: NodeStarted) -> None:
-        parent = self._trace.set_span_in_context(self._parent(run, event.node))
+        outer = self._outer(run, event.node) if "/" in event.node else None
+        attributes: dict[str, str | int] = {
+            "plait.run.id": event.run_id,
+            "plait.node": event.node,
+            "plait.node.attempt": event.attempt,
+        }
+        if outer is not None:
+            attributes["plait.node.id"] = node_id_of(event.node)
         span = self.tracer.start_span(
             f"node {event.node}",
-            context=parent,
-            attributes={
-                "plait.run.id": event.run_id,
-                "plait.node": event.node,
-                "plait.node.id": node_id_of(event.node),
-                "plait.node.attempt": event.attempt,
-            },
+            context=run.context if outer is None else self._inside(outer),
+            attributes=attributes,
             start_time=self._ns(run, event.time),
         )
         run.attempts[event.node] = Attempt(span, event.time, event.time)
@@ -301,12 +314,12 @@ class OpenTelemetry:
             attempt.tokens.clear()
         span = self.tracer.start_span(
             f"chat {call['gen_ai.request.model']}",
-            context=self._trace.set_span_in_context(attempt.span),
+            context=self._inside(attempt),
             attributes=attributes,
             start_time=self._ns(run, attempt.mark),
         )
         span.end(self._ns(run, event.time))
-        self.metrics.llm_call(call, data, event.time - attempt.mark)
+        self.metrics.llm_call(call, data)
         attempt.mark = event.time
 
     def _tool_call(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
@@ -321,7 +334,7 @@ class OpenTelemetry:
             attributes["gen_ai.tool.call.arguments"] = json_text(data.get("arguments", {}))
         span = self.tracer.start_span(
             f"execute_tool {tool}",
-            context=self._trace.set_span_in_context(attempt.span),
+            context=self._inside(attempt),
             attributes=attributes,
             start_time=self._ns(run, event.time),
         )

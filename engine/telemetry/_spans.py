@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from plait.nodes import to_jsonable
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.trace import Span
 
 __all__ = ["Attempt", "RunSpans", "json_text", "llm_call_attributes"]
@@ -34,6 +35,8 @@ class Attempt:
     """When the agent last did something: where its next LLM call's span begins."""
     tokens: list[str] = field(default_factory=list)
     """Streamed text since the last LLM call ended (kept only when content is recorded)."""
+    context: Context | None = None
+    """The context its child spans start in, made when the first one does."""
 
 
 @dataclass(slots=True)
@@ -41,6 +44,7 @@ class RunSpans:
     """A running run's span and the spans open inside it."""
 
     span: Span
+    context: Context
     graph: str
     offset: int
     """Wall-clock nanoseconds minus run-clock nanoseconds."""

@@ -43,7 +43,7 @@ def test_a_run_is_exported_to_the_collector_at_the_given_endpoint(backend: str) 
     run = next(span for _, span in received.spans if span.name == "run support")
     attributes = {item.key: item.value.string_value for item in run.attributes}
     assert attributes["plait.run.id"] == result.run_id
-    assert {"plait.node.attempts", "gen_ai.client.token.usage"} <= set(received.metrics)
+    assert {"plait.node.duration", "gen_ai.client.token.usage"} <= set(received.metrics)
 
 
 def test_the_standard_variables_choose_the_endpoint_and_service(
