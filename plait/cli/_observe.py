@@ -143,6 +143,24 @@ def _json_logs(config: PlaitConfig) -> Iterator[EventListener]:
         logger.propagate = propagate
 
 
+@contextmanager
+def _sdk_messages() -> Iterator[None]:
+    """The OpenTelemetry SDK's complaints (a collector that does not answer) as
+    ``plait: OpenTelemetry: ...`` lines on stderr, meanwhile."""
+    logger = logging.getLogger("opentelemetry")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("plait: OpenTelemetry: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _telemetry(stack: ExitStack, otel: str | None, config: PlaitConfig) -> EventListener | None:
     from plait.engine.telemetry import otlp_configured
 
@@ -151,6 +169,7 @@ def _telemetry(stack: ExitStack, otel: str | None, config: PlaitConfig) -> Event
     try:
         from plait.engine.telemetry import OpenTelemetry, export_otlp
 
+        stack.enter_context(_sdk_messages())
         providers = stack.enter_context(export_otlp(otel or None))
         return OpenTelemetry(
             tracer_provider=providers.tracer_provider,

@@ -166,3 +166,19 @@ def test_the_telemetry_section_and_its_override_variable(
     assert load_config(tmp_path, {}).telemetry.content is True
     assert load_config(tmp_path, {"PLAIT_TELEMETRY__CONTENT": "false"}).telemetry.content is False
     assert load_config(tmp_path / "nowhere", {}).telemetry.content is None
+
+
+@pytest.mark.usefixtures("in_cli_dir")
+def test_an_unreachable_collector_is_reported_in_plait_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
+    with otlp_receiver() as received:
+        closed = received.url  # a port that answers nothing once the block has ended
+    code, out, err = run_cli(capsys, "run", "cli_graphs:greeting", "-i", GREETING, "--otel", closed)
+
+    assert code == 0
+    assert json.loads(out)["count"] == 2
+    complaints = [line for line in stderr_lines(err) if "OpenTelemetry" in line]
+    assert complaints
+    assert all(line.startswith("plait: OpenTelemetry: ") for line in complaints)
