@@ -32,11 +32,8 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
         scheduler.attempts[index] = attempt
         scheduler.statuses[index] = NodeStatus.RUNNING
         listeners = scheduler.listeners
-        if listeners:
-            began = scheduler.clock.now()
-            scheduler.emit(NodeStarted, node=name, attempt=attempt)
         try:
-            value = await one_attempt(scheduler, step, attempt)
+            value, began = await one_attempt(scheduler, step, attempt)
             if value is not WAITING:  # an agent waiting for a person has no value yet
                 if step.routes is not None:
                     route_labels(scheduler, step, value)
@@ -81,13 +78,23 @@ def node_cancelled(scheduler: Scheduler, step: Step, attempt: int) -> None:
         scheduler.emit(NodeCancelled, node=scheduler.names[step.index], attempt=attempt)
 
 
-async def one_attempt(scheduler: Scheduler, step: Step, attempt: int) -> object:
-    """One attempt of a step, under its limits and timeout."""
+async def one_attempt(scheduler: Scheduler, step: Step, attempt: int) -> tuple[object, float]:
+    """One attempt of a step, under its limits and timeout: its value and when it began."""
     pool = scheduler.pools.get(step.node.pool) if step.node.pool is not None else None
     if scheduler.limiter is None and pool is None:
-        return await call(scheduler, step, attempt)
+        began = started(scheduler, step, attempt)
+        return await call(scheduler, step, attempt), began
     async with Slots(scheduler.limiter, pool):
-        return await call(scheduler, step, attempt)
+        began = started(scheduler, step, attempt)
+        return await call(scheduler, step, attempt), began
+
+
+def started(scheduler: Scheduler, step: Step, attempt: int) -> float:
+    """Announce an attempt once it holds its slots (a queued node is not running yet)."""
+    if not scheduler.listeners:
+        return 0.0
+    scheduler.emit(NodeStarted, node=scheduler.names[step.index], attempt=attempt)
+    return scheduler.clock.now()
 
 
 async def call(scheduler: Scheduler, step: Step, attempt: int) -> object:

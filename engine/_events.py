@@ -54,7 +54,8 @@ class RunStarted(_Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeStarted(_Event):
-    """An attempt of a node began."""
+    """An attempt of a node began: it holds its concurrency slots (a node waiting for a
+    slot is queued and has not started)."""
 
     node: str
     attempt: int

@@ -14,7 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBPACKAGES = ("nodes", "graphs", "engine", "visual")
-FRONTS = ("plait", "plait.nodes", "plait.graphs", "plait.engine", "plait.visual")
+FRONTS = (
+    "plait",
+    "plait.nodes",
+    "plait.graphs",
+    "plait.engine",
+    "plait.engine.telemetry",
+    "plait.visual",
+)
 
 # What each layer may import at load time (besides itself): nodes <- graphs <- engine,
 # visual reads graphs; nothing imports the front.
@@ -185,7 +192,7 @@ def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
     code = (
         "import sys, plait\n"
         "heavy = ['networkx', 'pydantic', 'rich', 'trio', 'anthropic', 'openai', 'yaml',"
-        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool']\n"
+        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool', 'opentelemetry']\n"
         "print(','.join(name for name in heavy if name in sys.modules))"
     )
     completed = subprocess.run(

@@ -13,7 +13,6 @@ headers become ``Secret``s, so they never print.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,8 @@ from plait.nodes._errors import ConfigError
 from plait.nodes._type_names import close_matches
 from plait.nodes.llm._pricing import Pricing, read_pricing
 from plait.nodes.llm._secret import Secret, Secrets
+from plait.nodes.llm._substitution import substitute
+from plait.nodes.llm._telemetry_config import TelemetryConfig, telemetry_config
 from plait.nodes.llm._yaml import load_yaml
 
 __all__ = [
@@ -39,8 +40,16 @@ CONFIG_FILE = "plait.yaml"
 SECRETS_FILE = "plait.secrets.yaml"
 
 _PROVIDER_SECTIONS = ("anthropic", "openai", "generic")
-_TOP_KEYS: tuple[str, ...] = ("default_model", "aliases", "store", "imports", "graphs", "pricing")
-_TOP_KEYS += _PROVIDER_SECTIONS
+_TOP_KEYS = (
+    "default_model",
+    "aliases",
+    "store",
+    "imports",
+    "graphs",
+    "pricing",
+    "telemetry",
+    *_PROVIDER_SECTIONS,
+)
 _PROVIDER_KEYS = ("api_key", "base_url", "timeout", "max_tokens", "headers", "rate_limit")
 _LIMIT_KEYS = ("requests_per_minute", "tokens_per_minute", "concurrent_requests")
 _STANDARD_ENV = {
@@ -50,7 +59,6 @@ _STANDARD_ENV = {
     ("openai", "base_url"): "OPENAI_BASE_URL",
 }
 _PLACEHOLDER_KEYS = ("", "<your-api-key-here>")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 _ENV_PREFIX = "PLAIT_"
 
 
@@ -93,6 +101,8 @@ class PlaitConfig:
     pricing: Mapping[str, Pricing] = field(default_factory=lambda: MappingProxyType({}))
     base_dir: Path = Path(".")
     """Where relative paths (a playback history) are resolved."""
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    """The ``telemetry`` section: what runs record in their spans."""
     sources: tuple[str, ...] = ()
     """The files read, in order."""
     secrets: Secrets = field(default_factory=Secrets)
@@ -165,7 +175,7 @@ def load_config(
         if not isinstance(data, dict):
             problems.append(f"{path}: expected a mapping of settings at the top")
             continue
-        substituted = _substitute(data, env, f"{path.name}: $", problems)
+        substituted = substitute(data, env, f"{path.name}: $", problems)
         assert isinstance(substituted, dict)
         if path == secrets_path:
             secret_texts.extend(_strings_in(substituted))
@@ -231,6 +241,7 @@ def config_from_data(
             if provider == name and unset and env.get(variable):
                 section[key] = env[variable]
         providers[name] = _provider(name, section, problems)
+    telemetry = telemetry_config(data.get("telemetry"), problems)
     if problems:
         raise ConfigError(problems)
     return PlaitConfig(
@@ -242,6 +253,7 @@ def config_from_data(
         graphs=MappingProxyType(graphs),
         pricing=MappingProxyType(pricing),
         base_dir=base_dir,
+        telemetry=telemetry,
         sources=sources,
         secrets=Secrets([*secrets, *_provider_secrets(providers.values())])
         | Secrets.of_environment(env),
@@ -343,32 +355,6 @@ def _number(value: object, where: str, problems: list[str]) -> float | None:
         problems.append(f"{where}: expected a positive number, got {value!r}")
         return None
     return number
-
-
-def _substitute(data: object, env: Mapping[str, str], where: str, problems: list[str]) -> object:
-    """Replace ``${VAR}`` / ``${VAR:default}`` in every string of ``data``."""
-    if isinstance(data, str):
-
-        def replace(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
-            if name in env:
-                return env[name]
-            if default is not None:
-                return default
-            problems.append(
-                f"{where}: `${{{name}}}` is not set (set {name}, or give a default: "
-                f"`${{{name}:...}}`)"
-            )
-            return match.group(0)
-
-        return _VARIABLE.sub(replace, data)
-    if isinstance(data, dict):
-        return {
-            key: _substitute(value, env, f"{where}.{key}", problems) for key, value in data.items()
-        }
-    if isinstance(data, list):
-        return [_substitute(item, env, f"{where}[{i}]", problems) for i, item in enumerate(data)]
-    return data
 
 
 def _deep_merge(target: dict[str, object], extra: Mapping[str, object]) -> None:

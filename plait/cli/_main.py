@@ -20,8 +20,9 @@ SIGTERM (the run is recorded cancelled; the line to resume it goes to stderr); 1
 was closed early (``plait runs | head``), quietly. Every error is one ``plait: error: ...``
 line on stderr (an invalid graph or spec adds its list of problems).
 
-rich is imported only when the live display is shown (stdout and stderr are terminals and
-``--json`` is not given); otherwise progress is one plain log line per event on stderr.
+rich is imported only when the live display is shown (stderr is a terminal, or
+``--progress``); otherwise progress is one plain log line per event on stderr, or a JSON
+object per event with ``--log-format json``. ``--otel`` sends spans to an OTLP collector.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from plait.engine import RunOptions, RunResult, RunWaitingError
+    from plait.engine import EventListener, RunOptions, RunResult, RunWaitingError
     from plait.graphs import Graph
 
 from plait.cli._config import add_config_parser, config_command
@@ -46,6 +47,7 @@ from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._masking import masked_output
 from plait.cli._migrate import add_migrate_parser, migrate_command
+from plait.cli._observe import add_observability_options, observed
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._signals import terminate_as_interrupt
@@ -154,12 +156,7 @@ def _parser() -> _Parser:
         default=None,
         help="run every agent node on this model (e.g. sonnet, openai.gpt-4.1, playback)",
     )
-    run.add_argument(
-        "--trace",
-        metavar="FILE",
-        default=None,
-        help="write the run's canonical trace here (.json, or .yaml)",
-    )
+    add_observability_options(run)
     add_render_parser(commands)
     add_spec_parsers(commands)
     add_durable_parsers(commands)
@@ -245,19 +242,6 @@ def _error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
 
 
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # a replaced or closed stream
-        return False
-
-
-def _wants_live_display(as_json: bool) -> bool:
-    """The live table needs both streams on a terminal (it redraws stderr, and would mix
-    node prints into the output otherwise); ``--json`` always gets plain lines."""
-    return not as_json and _is_terminal(sys.stdout) and _is_terminal(sys.stderr)
-
-
 def _run_command(args: argparse.Namespace) -> int:
     from plait.engine import RunOptions, new_run_id
     from plait.nodes import InputError
@@ -279,9 +263,8 @@ def _run_command(args: argparse.Namespace) -> int:
     store = None if args.no_store else config.store_url(args.store)
     hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
     try:
-        result = _execute(
-            graph, inputs, options, live=_wants_live_display(as_json), store=store, trace=args.trace
-        )
+        with observed(graph, args, config.config, options.run_id) as listeners:
+            result = _execute(graph, inputs, options, listeners, store=store, trace=args.trace)
     except InputError as error:  # the engine's one input check, before the run is recorded
         raise CliError(inputs_problem(args.input, graph, error)) from None
     except KeyboardInterrupt:
@@ -300,22 +283,23 @@ def _execute(
     graph: Graph[object],
     inputs: Mapping[str, object],
     options: RunOptions,
+    watchers: tuple[EventListener, ...],
     *,
-    live: bool,
     store: str | None,
     trace: str | None,
 ) -> RunResult[object]:
     import anyio
 
-    from plait.cli._progress import LogLines, live_progress
-    from plait.engine import EventListener, Redaction, StoreError, TraceRecorder, run
+    from plait.engine import Redaction, StoreError, TraceRecorder, run
 
     known = options.secrets.reveal() if options.secrets is not None else ()
     redaction = Redaction().extended(values=known)
     recorder = TraceRecorder(graph, redaction=redaction) if trace is not None else None
 
-    async def go(listener: EventListener) -> RunResult[object]:
-        listeners = (listener,) if recorder is None else (listener, recorder)
+    async def go() -> RunResult[object]:
+        listeners: tuple[EventListener, ...] = watchers
+        if recorder is not None:
+            listeners = (*watchers, recorder)
         if store is None:
             return await run(graph, inputs, options=options, listeners=listeners)
         opened = await open_store(store)
@@ -326,11 +310,7 @@ def _execute(
             await opened.close()
 
     try:
-        if live:
-            with live_progress(graph, run_id=options.run_id) as table:
-                result = anyio.run(go, table)
-        else:
-            result = anyio.run(go, LogLines(graph, sys.stderr))
+        result = anyio.run(go)
     except StoreError as error:  # the store failed mid-run: the run is recorded failed
         raise CliError(str(error), RUN_FAILED) from None
     if recorder is not None and trace is not None:

@@ -1,8 +1,10 @@
-"""How ``plait run`` reports a run while it goes: plain log lines, or a live rich table.
+"""How ``plait run`` shows a run while it goes: a live rich table on a terminal.
 
-Both are run listeners (``EventListener``): they receive every event, in order, and only
-record or print; they never block. rich is imported only when the live table is used, so
-``import plait.cli`` stays cheap.
+Running nodes come first and are never scrolled away: when the terminal is too short,
+the rows that do not fit are the finished and queued ones, summed up on the last line.
+Maps and loops get a progress bar with their items or turns; retries and tokens are
+counted per node and for the run. rich is imported only when the live table is used, so
+``import plait.cli`` stays cheap. Plain log lines (``LogLines``) are the other display.
 """
 
 from __future__ import annotations
@@ -10,27 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO, assert_never
+from typing import TYPE_CHECKING
 
-from plait.engine import (
-    Event,
-    NodeCancelled,
-    NodeFailed,
-    NodeFinished,
-    NodeReported,
-    NodeRetrying,
-    NodeRouted,
-    NodeSkipped,
-    NodeStarted,
-    NodeWaiting,
-    RunFinished,
-    RunStarted,
-    RunStatus,
-)
+from plait.cli._log_lines import LogLines, describe_error, format_duration
+from plait.cli._node_rows import ACTIVE, NodeRow, RunProgress
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
     from plait.graphs import Graph
 
@@ -43,109 +31,6 @@ __all__ = [
     "live_progress",
 ]
 
-PREFIX = "plait: "
-
-
-def describe_error(error: BaseException) -> str:
-    """``Type: first line of the message`` (just ``Type`` when there is no message)."""
-    lines = str(error).strip().splitlines()
-    name = type(error).__name__
-    return f"{name}: {lines[0]}" if lines else name
-
-
-def format_duration(seconds: float) -> str:
-    """``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``."""
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
-    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
-
-
-def _nodes(count: int) -> str:
-    return f"{count} node" if count == 1 else f"{count} nodes"
-
-
-def _attempts(count: int) -> str:
-    return f"{count} attempt" if count == 1 else f"{count} attempts"
-
-
-class LogLines:
-    """A listener that writes one ``plait: ...`` line per event to ``stream``."""
-
-    def __init__(self, graph: Graph[object], stream: TextIO) -> None:
-        self.node_count = len(graph.nodes)
-        self.stream = stream
-
-    def line(self, event: Event) -> str:
-        """The log line for ``event``, without the trailing newline."""
-        match event:
-            case RunStarted():
-                text = (
-                    f"run {event.run_id} started: graph {event.graph} ({_nodes(self.node_count)})"
-                )
-            case NodeStarted():
-                text = f"node {event.node} started (attempt {event.attempt})"
-            case NodeRetrying():
-                text = (
-                    f"node {event.node} retrying in {event.delay:.2f} s after attempt "
-                    f"{event.attempt}: {describe_error(event.error)}"
-                )
-            case NodeFinished():
-                text = f"node {event.node} done in {event.duration:.3f} s"
-            case NodeFailed():
-                text = (
-                    f"node {event.node} failed after {_attempts(event.attempt)}: "
-                    f"{describe_error(event.error)}"
-                )
-            case NodeCancelled():
-                text = f"node {event.node} cancelled (attempt {event.attempt})"
-            case NodeSkipped():
-                text = f"node {event.node} skipped: {event.reason}"
-            case NodeReported():
-                text = f"node {event.node} reported {event.kind}"
-            case NodeWaiting():
-                text = f"node {event.node} waits for an answer: {event.question}"
-            case NodeRouted():
-                labels = ", ".join(repr(label) for label in event.labels) or "no label"
-                taken = ", ".join(event.taken) or "nothing"
-                text = f"node {event.node} chose {labels}: runs {taken}"
-            case RunFinished():
-                text = f"run {event.run_id} {event.status.value} in {event.duration:.3f} s"
-            case _:
-                assert_never(event)
-        return PREFIX + text
-
-    def __call__(self, event: Event) -> None:
-        print(self.line(event), file=self.stream, flush=True)
-
-
-@dataclass(slots=True)
-class NodeRow:
-    """What the live table knows about one node."""
-
-    node: str
-    state: str = "pending"
-    """pending, running, retrying, done, failed, cancelled or skipped."""
-    attempt: int = 0
-    started: float | None = None
-    """Run-clock time the node's first attempt began."""
-    ended: float | None = None
-    detail: str = ""
-
-    @property
-    def label(self) -> str:
-        """The state as shown, e.g. ``retrying after attempt 1``."""
-        if self.state == "retrying":
-            return f"retrying after attempt {self.attempt}"
-        if self.state == "running" and self.attempt > 1:
-            return f"running (attempt {self.attempt})"
-        return self.state
-
-
 _STYLES = {
     "pending": "dim",
     "running": "bold cyan",
@@ -156,80 +41,13 @@ _STYLES = {
     "skipped": "dim",
     "waiting": "bold yellow",
 }
+_ORDER = {state: rank for rank, state in enumerate((*ACTIVE, "failed", "pending", "cancelled"))}
+_CHROME = 4
+"""Lines around the rows: the summary, the table header, the overflow line, the cursor."""
 
 
-class ProgressTable:
-    """A listener that keeps every node's state; renders as a rich table.
-
-    ``now`` must read the same clock as the run's events (``time.monotonic``, the
-    engine's ``SystemClock``); it only times nodes and the run while they are going.
-    """
-
-    def __init__(
-        self,
-        graph: Graph[object],
-        *,
-        now: Callable[[], float] = time.monotonic,
-        run_id: str | None = None,
-    ) -> None:
-        self.graph = graph.name
-        self.now = now
-        # Every row exists from the start: a refresh thread may iterate this mapping
-        # while events update it, so it must never change size.
-        self.rows: dict[str, NodeRow] = {
-            step.node.id: NodeRow(step.node.id) for step in graph.plan.steps
-        }
-        self.run_id: str | None = run_id
-        self.status = "starting"
-        self.started: float | None = None
-        self.ended: float | None = None
-
-    def _row(self, node: str) -> NodeRow:
-        row = self.rows.get(node)
-        return row if row is not None else NodeRow(node)  # unknown node: ignore quietly
-
-    def __call__(self, event: Event) -> None:
-        match event:
-            case RunStarted():
-                self.run_id = event.run_id
-                self.status = RunStatus.RUNNING.value
-                self.started = event.time
-            case NodeStarted():
-                row = self._row(event.node)
-                row.state, row.attempt, row.detail = "running", event.attempt, ""
-                if row.started is None:
-                    row.started = event.time
-            case NodeRetrying():
-                row = self._row(event.node)
-                row.state, row.attempt = "retrying", event.attempt
-                row.detail = f"next in {event.delay:.2f} s; {describe_error(event.error)}"
-            case NodeFinished():
-                row = self._row(event.node)
-                row.state, row.attempt, row.ended = "done", event.attempt, event.time
-            case NodeFailed():
-                row = self._row(event.node)
-                row.state, row.attempt, row.ended = "failed", event.attempt, event.time
-                row.detail = describe_error(event.error)
-            case NodeCancelled():
-                row = self._row(event.node)
-                row.state, row.attempt, row.ended = "cancelled", event.attempt, event.time
-            case NodeSkipped():
-                row = self._row(event.node)
-                row.state, row.ended, row.detail = "skipped", event.time, event.reason
-            case NodeReported():
-                pass
-            case NodeWaiting():
-                row = self._row(event.node)
-                row.state, row.detail = "waiting", event.question
-            case NodeRouted():
-                row = self._row(event.node)
-                row.detail = "chose " + ", ".join(repr(label) for label in event.labels)
-            case RunFinished():
-                self.run_id = event.run_id
-                self.status = event.status.value
-                self.ended = event.time
-                if self.started is None:
-                    self.started = event.time - event.duration
+class ProgressTable(RunProgress):
+    """A listener that keeps every node's state; renders as a rich table."""
 
     def _elapsed(self, started: float | None, ended: float | None) -> str:
         if started is None:
@@ -238,8 +56,8 @@ class ProgressTable:
         return f"{max(0.0, end - started):.2f} s"
 
     def summary(self) -> str:
-        """One line: run id, graph, status, nodes done, and time so far."""
-        done = sum(row.state == "done" for row in self.rows.values())
+        """One line: run id, graph, status, nodes done, time so far, retries and tokens."""
+        done, retries, tokens = self.counts()
         parts = [
             f"run {self.run_id}" if self.run_id else "run",
             f"graph {self.graph}",
@@ -249,10 +67,23 @@ class ProgressTable:
         elapsed = self._elapsed(self.started, self.ended)
         if elapsed:
             parts.append(elapsed)
+        if retries:
+            parts.append(f"{retries} retr{'y' if retries == 1 else 'ies'}")
+        if tokens:
+            parts.append(f"{tokens:,} tokens")
         return ", ".join(parts)
 
-    def render(self) -> RenderableType:
-        """The summary line above a table of nodes: state, attempt, time, detail."""
+    def ordered(self, room: int | None = None) -> tuple[list[NodeRow], list[NodeRow]]:
+        """The rows to show (running ones first, then failed, queued, finished) and
+        the rest that do not fit in ``room`` rows."""
+        rows = sorted(self.rows.values(), key=lambda row: _ORDER.get(row.state, len(_ORDER)))
+        if room is None or len(rows) <= room:
+            return rows, []
+        room = max(room - 1, sum(row.state in ACTIVE for row in rows), 1)
+        return rows[:room], rows[room:]
+
+    def render(self, room: int | None = None) -> RenderableType:
+        """The summary line above a table of nodes: state, attempt, time, progress, detail."""
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
@@ -264,22 +95,60 @@ class ProgressTable:
         table.add_column("state", no_wrap=True, min_width=9)
         table.add_column("attempt", justify="right", no_wrap=True, min_width=7)
         table.add_column("time", justify="right", no_wrap=True, min_width=8)
+        # Progress and tokens only when some node has them: the detail keeps its room.
+        bars = any(row.kind for row in self.rows.values())
+        tokens = any(row.tokens for row in self.rows.values())
+        if bars:
+            table.add_column("progress", no_wrap=True)
+        if tokens:
+            table.add_column("tokens", justify="right", no_wrap=True)
         table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=60)
-        for row in list(self.rows.values()):
-            table.add_row(
+        shown, hidden = self.ordered(room)
+        for row in shown:
+            cells: list[RenderableType] = [
                 row.node,
                 Text(row.label, style=_STYLES.get(row.state, "")),
                 str(row.attempt) if row.attempt else "",
                 self._elapsed(row.started, row.ended),
-                row.detail,
-            )
+            ]
+            if bars:
+                cells.append(_progress(row))
+            if tokens:
+                cells.append(f"{row.tokens:,}" if row.tokens else "")
+            table.add_row(*cells, row.detail)
         status_style = {"succeeded": "bold green", "failed": "bold red"}.get(self.status, "bold")
         header = Text("plait: ", style="bold")
         header.append(self.summary(), style=status_style)
-        return Group(header, table)
+        if not hidden:
+            return Group(header, table)
+        states: dict[str, int] = {}
+        for row in hidden:
+            states[row.label] = states.get(row.label, 0) + 1
+        more = ", ".join(f"{count} {state}" for state, count in states.items())
+        return Group(header, table, Text(f"… {len(hidden)} more: {more}", style="dim"))
 
-    def __rich__(self) -> RenderableType:
-        return self.render()
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = (options.height or console.size.height) - _CHROME
+        yield self.render(max(room, 1))
+
+
+def _progress(row: NodeRow) -> RenderableType:
+    """A map's or loop's bar with its count; nothing for other nodes."""
+    from rich.console import Group
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
+    if not row.kind:
+        return ""
+    if row.kind == "loop":
+        bar = ProgressBar(total=row.total, completed=len(row.begun), width=16)
+    elif row.state == "done":
+        bar = ProgressBar(total=max(row.done, 1), completed=max(row.done, 1), width=16)
+    else:  # a map's item count is known only once it is done: a pulsing bar until then
+        bar = ProgressBar(total=None, width=16)
+    line = Table.grid(padding=(0, 1))
+    line.add_row(bar, row.count())
+    return Group(line)
 
 
 @contextmanager
@@ -290,19 +159,30 @@ def live_progress(
     now: Callable[[], float] = time.monotonic,
     run_id: str | None = None,
     refresh_per_second: float = 8,
+    redirect_stdout: bool = True,
+    force_terminal: bool | None = None,
 ) -> Iterator[ProgressTable]:
-    """Show a live table of ``graph``'s nodes on ``console`` (stderr by default).
+    """Show a live table of ``graph``'s nodes on ``console`` (stderr by default; drawn
+    even when it is not a terminal with ``force_terminal``).
 
     Yields the ``ProgressTable`` to pass as a run listener; leaving the block draws the
-    final state once more and stops the display.
+    final state once more and stops the display. With ``redirect_stdout``, what nodes
+    print goes above the table (give ``False`` when stdout is not the same terminal).
     """
     from rich.console import Console
     from rich.live import Live
 
     table = ProgressTable(graph, now=now, run_id=run_id)
-    console = console if console is not None else Console(stderr=True)
+    if console is None:
+        console = Console(stderr=True, force_terminal=force_terminal)
     try:
-        with Live(table, console=console, refresh_per_second=refresh_per_second):
+        with Live(
+            table,
+            console=console,
+            refresh_per_second=refresh_per_second,
+            redirect_stdout=redirect_stdout,
+            vertical_overflow="crop",
+        ):
             yield table
     finally:
         if not console.is_terminal:  # rich ends its last drawing with a newline only there

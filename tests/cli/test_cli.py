@@ -353,11 +353,8 @@ def test_usage_errors_exit_2_with_one_line(
 
 
 @pytest.mark.usefixtures("in_cli_dir")
-def test_live_display_when_stdout_and_stderr_are_terminals(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(plait.cli._main, "_wants_live_display", lambda as_json: True)
-    code, out, err = run_cli(capsys, "run", "cli_graphs:failing", "-i", '{"x": 1}')
+def test_live_display_with_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "run", "cli_graphs:failing", "-i", '{"x": 1}', "--progress")
     assert code == 1
     assert out == ""
     text = ANSI.sub("", err)
@@ -365,12 +362,12 @@ def test_live_display_when_stdout_and_stderr_are_terminals(
     assert re.search(r"add\s+done\s+1", text)
     assert re.search(r"explode\s+failed\s+2\s+\S+ s\s+ValueError: boom 2", text)
     assert "plait: node" not in text  # no plain log lines alongside the table
-    assert stderr_lines(err)[-1].startswith("plait: error: run ")
+    assert stderr_lines(text)[-1].startswith("plait: error: run ")
 
 
 def test_plain_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not plait.cli._main._wants_live_display(as_json=False)
-    assert not plait.cli._main._wants_live_display(as_json=True)
+    assert not plait.cli._observe.wants_live_display(None, "text")
+    assert not plait.cli._observe.wants_live_display(None, "json")
 
 
 # -- as a real process -----------------------------------------------------------------
@@ -552,7 +549,7 @@ def test_progress_table_shows_every_state() -> None:
     assert re.search(retrying, rows["c"])
     assert re.search(r"failed\s+1\s+1\.00 s\s+KeyError: 'k'", rows["d"])
     assert re.search(r"cancelled\s+1\s+1\.00 s", rows["e"])
-    assert "pending" in rows["combine"]
+    assert "queued" in rows["combine"]
 
     table(NodeStarted(seq=10, run_id="r1", time=11.0, node="c", attempt=2))
     assert re.search(r"c\s+running \(attempt 2\)\s+2", render(table))
@@ -584,7 +581,7 @@ def test_live_progress_draws_the_final_state() -> None:
     output = console.file
     assert isinstance(output, io.StringIO)
     text = ANSI.sub("", output.getvalue())
-    for state in ("pending", "running", "done", "failed", "retrying after attempt 1", "cancelled"):
+    for state in ("queued", "running", "done", "failed", "retrying after attempt 1", "cancelled"):
         assert state in text
     assert "plait: run r1, graph fan, running, 1/6 done" in text
 

@@ -1,0 +1,200 @@
+"""What the OpenTelemetry listener costs a run: spans and metrics into in-memory sinks.
+
+Usage: ``python benchmarks/otel_overhead.py [--repetitions 15] [--n 1000] [--agents 100]
+[--json FILE]``.
+
+Workloads: W1, a chain of ``n`` no-op nodes (the worst case: a node costs microseconds,
+a span about as much); and an agent workload, ``agents`` agent nodes in parallel, each
+making a tool call and a final answer through an offline model (two LLM spans, one tool
+span, tokens streamed), answered in 0 ms and, as a model would be, in 50 ms. Each runs
+bare (no listener: the engine's fast path), with a listener that does nothing (what any
+listener costs), and with ``OpenTelemetry`` exporting to the SDK's in-memory span
+exporter and metric reader. Repetitions are interleaved; medians are reported with the
+overhead against bare, beside the target (at most 10 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import inspect
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
+
+import anyio
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from workloads_plait import define_chain
+
+from plait import Graph, GraphBuilder, node, run
+from plait.engine import Event, EventListener
+from plait.engine.telemetry import OpenTelemetry
+from plait.nodes import (
+    DeltaHandler,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    TextDelta,
+    ToolCall,
+    Usage,
+    agent,
+    tool,
+)
+
+TARGET = 0.10
+"""The most the OpenTelemetry listener may add to a run, as a fraction of it bare."""
+
+
+@tool
+def lookup(order: int) -> str:
+    """Find an order's status."""
+    return f"order {order}: shipped"
+
+
+class ToolThenAnswer:
+    """A model that calls ``lookup`` once, then answers; after ``latency`` seconds each."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+
+    @property
+    def name(self) -> str:
+        return "bench.tool-then-answer"
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        if self.latency:
+            await anyio.sleep(self.latency)
+        usage = Usage(input_tokens=40, output_tokens=12, requests=1)
+        if request.messages[-1].tool_results:
+            return ModelResponse(Message.assistant("Your order has shipped."), usage, self.name)
+        call = ToolCall("call_1", "lookup", {"order": 7})
+        return ModelResponse(Message.assistant(call), usage, self.name)
+
+    async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
+        response = await self.complete(request)
+        for word in response.message.text.split(" "):
+            if word:
+                on_delta(TextDelta(word + " "))
+        return response
+
+
+def agents_graph(count: int, latency: float) -> Graph[object]:
+    """``count`` agents in parallel, joined by one node counting their answers."""
+    model = ToolThenAnswer(latency)
+    support = agent("support", model=model, inputs={"question": str}, tools=[lookup])
+    b = GraphBuilder("agents", inputs={"question": str})
+    names = [f"a{index}" for index in range(count)]
+    refs = {name: b.add(support, id=name, inputs={"question": "inputs.question"}) for name in names}
+    return b.build(b.add(node(count_answers(names)), id="join", inputs=refs))
+
+
+def count_answers(names: list[str]) -> Callable[..., Awaitable[int]]:
+    """An async join taking one ``str`` keyword argument per name, typed for plait."""
+
+    async def join(**answers: str) -> int:
+        return len(answers)
+
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in names
+    ]
+    join.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
+    join.__annotations__ = {**dict.fromkeys(names, str), "return": int}
+    return join
+
+
+@dataclass(frozen=True)
+class Row:
+    workload: str
+    variant: str
+    median_ms: float
+    overhead: float | None
+    spans_per_run: int
+
+
+def telemetry() -> tuple[OpenTelemetry, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    listener = OpenTelemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    return listener, exporter
+
+
+def ignore(event: Event) -> None:
+    """A listener that does nothing: what having any listener costs."""
+
+
+async def measure(
+    name: str, graph: Graph[object], inputs: Mapping[str, object], repetitions: int
+) -> list[Row]:
+    listener, exporter = telemetry()
+    variants: dict[str, tuple[EventListener, ...]] = {
+        "bare": (),
+        "no-op listener": (ignore,),
+        "OpenTelemetry": (listener,),
+    }
+    times: dict[str, list[float]] = {variant: [] for variant in variants}
+    spans = 0
+    for repetition in range(repetitions + 1):  # the first round warms up, untimed
+        for variant, listeners in variants.items():
+            gc.collect()
+            started = time.perf_counter()
+            result = await run(graph, inputs, listeners=listeners)
+            elapsed = time.perf_counter() - started
+            assert result.error is None, result.error
+            if repetition:
+                times[variant].append(elapsed)
+            if listeners and listeners[0] is listener:
+                spans = len(exporter.get_finished_spans())
+                exporter.clear()
+    bare = statistics.median(times["bare"])
+    rows = []
+    for variant, measured in times.items():
+        median = statistics.median(measured)
+        overhead = None if variant == "bare" else median / bare - 1
+        count = spans if variant == "OpenTelemetry" else 0
+        rows.append(Row(name, variant, median * 1000, overhead, count))
+    return rows
+
+
+async def main_async(args: argparse.Namespace) -> list[Row]:
+    builder, last = define_chain(args.n)
+    chain = builder.build(last)
+    rows = await measure(f"W1 chain of {args.n}", chain, {"x": 7}, args.repetitions)
+    for latency in (0.0, 0.05):
+        graph = agents_graph(args.agents, latency)
+        name = f"agents x{args.agents}, LLM in {latency * 1000:.0f} ms"
+        rows += await measure(name, graph, {"question": "Where?"}, args.repetitions)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=15)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args()
+    rows = anyio.run(main_async, args)
+    print(f"{'workload':34} {'variant':16} {'median':>10} {'overhead':>9}  target")
+    for row in rows:
+        overhead = "" if row.overhead is None else f"{row.overhead:+.1%}"
+        target = ""
+        if row.variant == "OpenTelemetry":
+            verdict = "ok" if row.overhead is not None and row.overhead <= TARGET else "OVER"
+            target = f"<= {TARGET:.0%} {verdict} ({row.spans_per_run} spans/run)"
+        line = f"{row.workload:34} {row.variant:16} {row.median_ms:8.1f} ms {overhead:>9}"
+        print(f"{line}  {target}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as file:
+            json.dump([asdict(row) for row in rows], file, indent=2)
+
+
+if __name__ == "__main__":
+    main()
