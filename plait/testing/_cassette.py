@@ -127,9 +127,7 @@ class Cassette:
         """The cassette as JSON-ready data: ``version``, then ``runs``."""
         return {
             "version": CASSETTE_VERSION,
-            "runs": [
-                {"nodes": {path: run[path] for path in sorted(run)}} for run in self.runs
-            ],
+            "runs": [{"nodes": {path: run[path] for path in sorted(run)}} for run in self.runs],
         }
 
     def dumps(self) -> str:
