@@ -172,9 +172,10 @@ class CallLog:
         if found.kind != kind:
             problem = f"the journal holds a {found.kind} call here, not a {kind} call"
             raise self._changed(index, kind, problem, ())
-        if found.request_hash != _hash(self._journal.masked(canonical_json(data))):
-            try:
-                changes = differences(json.loads(found.request), data)
+        sent = self._journal.masked(canonical_json(data))
+        if found.request_hash != _hash(sent):
+            try:  # both as journaled (masked), so no secret reaches the error's text
+                changes = differences(json.loads(found.request), json.loads(sent))
             except ValueError:
                 changes = ()
             raise self._changed(index, kind, "the request differs from the journal's", changes)

@@ -1,20 +1,22 @@
-"""Cassettes: a run's LLM and tool calls recorded to a file, replayed with no network.
+"""Cassettes: a run's effect journal written to a file, and replayed from it offline.
 
 ``Cassette(path, mode="record")`` records; ``Cassette(path)`` (``mode="replay"``) loads the
-file and replays it. ``with_cassette(graph, cassette)`` is the graph with every agent's
-model and tools behind the cassette (``graphs.with_nodes``, bodies included). A replaying
-agent never resolves its model string, so it needs no API key and opens no connection.
+file and replays it. ``with_cassette(graph, cassette)`` is the graph with every agent
+(``graphs.with_nodes``, bodies included) journaling through the cassette: recording, the
+run's journal entries are also written to the file; replaying, the file is the agents'
+journal, so they replay every call as a resumed agent does and call neither the model nor
+their tools. A replaying agent never resolves its model string, so it needs no API key
+and opens no connection.
 
-Calls are keyed by run, node path and call order: the n-th model call of node
-``each[2]/fetch`` in the k-th run of the cassette, each with the tool calls its reply asked
-for (by call id, in the reply's order). The file is canonical JSON (or YAML for a
-``.yaml`` path) made like a trace's: the same ``Redaction``, so API keys (and the keys of
-each agent's catalog configuration) and configured fields are masked.
+Calls are keyed by run, node path and journal index: the calls of node ``each[2]/fetch``
+in the k-th run of the cassette, each model call with the tool calls its reply asked for
+(by call id, in the reply's order). The file is canonical JSON (or YAML for a ``.yaml``
+path) made like a trace's: the same ``Redaction``, so API keys (and the keys of each
+agent's catalog configuration) and configured fields are masked.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,13 +27,15 @@ from plait.graphs import Graph, with_nodes
 from plait.nodes import (
     PROVIDERS,
     AgentNode,
+    Journal,
     ModelCatalog,
     Node,
     PlaitError,
     dump_yaml,
     load_yaml,
 )
-from plait.testing._tape import CassetteMismatchError, Deck, TapedModel, taped_tool
+from plait.testing._cassette_agent import cassette_agent
+from plait.testing._cassette_journal import CassetteJournal, CassetteMismatchError, Reel
 
 __all__ = [
     "CASSETTE_VERSION",
@@ -58,6 +62,7 @@ class Cassette:
     In ``record`` mode it starts empty and fills as wrapped graphs run; ``save()`` writes
     the file. In ``replay`` mode the file is read at once; each run of a wrapped graph
     replays the next recorded run (runs are told apart by run id: run them one by one).
+    Each agent execution journals through ``journal(...)``.
 
     Raises:
         CassetteError: in replay mode, when the file is missing or not a cassette.
@@ -75,26 +80,54 @@ class Cassette:
         self.path = Path(path)
         self.mode: CassetteMode = mode
         self.redaction = redaction or Redaction()
-        runs = _read(self.path) if mode == "replay" else []
-        self.deck = Deck(mode=mode, runs=runs, redaction=self.redaction)
+        self.reels = [Reel(run) for run in _read(self.path)] if mode == "replay" else []
+        self.mismatches: list[CassetteMismatchError] = []
+        """Every mismatch met while replaying (also raised where it happened)."""
+        self._secrets: list[object] = []
+        self._run_of: dict[str, int] = {}
 
     @property
     def runs(self) -> list[dict[str, list[dict[str, object]]]]:
         """The recorded runs: node path -> its calls, as canonical JSON data."""
-        return self.deck.runs
+        return [reel.nodes for reel in self.reels]
 
-    @property
-    def mismatches(self) -> list[CassetteMismatchError]:
-        """Every mismatch met while replaying (also raised where it happened)."""
-        return self.deck.mismatches
+    def add_secrets(self, value: object) -> None:
+        """Scrub the secrets inside ``value`` (a catalog's configuration) from every call."""
+        self._secrets.append(value)
+
+    def journal(self, run_id: str, node: str, attempt: int, inner: Journal) -> CassetteJournal:
+        """The journal of one execution of the agent at ``node`` in run ``run_id`` (the
+        next recorded run, for a new id), over the run's own journal ``inner``.
+
+        Raises:
+            CassetteMismatchError: replaying a run beyond those recorded.
+        """
+        run = self._run_of.get(run_id)
+        if run is None:
+            run = self._run_of[run_id] = len(self._run_of)
+            if self.mode == "record":
+                self.reels.append(Reel({}))
+        found = CassetteJournal(
+            self.reels[run] if run < len(self.reels) else Reel({}),
+            mode=self.mode,
+            run_id=run_id,
+            node=node,
+            attempt=attempt,
+            inner=inner,
+            redaction=self.redaction,
+            secrets=tuple(self._secrets),
+            mismatches=self.mismatches,
+        )
+        if run >= len(self.reels):
+            problem = f"the cassette holds {len(self.reels)} run(s); this is run {run + 1}"
+            raise found.mismatch(0, "llm", problem)
+        return found
 
     def to_dict(self) -> dict[str, object]:
         """The cassette as JSON-ready data: ``version``, then ``runs``."""
         return {
             "version": CASSETTE_VERSION,
-            "runs": [
-                {"nodes": {path: run[path] for path in sorted(run)}} for run in self.deck.runs
-            ],
+            "runs": [{"nodes": {path: run[path] for path in sorted(run)}} for run in self.runs],
         }
 
     def dumps(self) -> str:
@@ -119,22 +152,19 @@ class Cassette:
 
 
 def with_cassette(graph: Graph[object], cassette: Cassette) -> Graph[object]:
-    """``graph`` with every agent (at any depth) recording to or replaying ``cassette``.
+    """``graph`` with every agent (at any depth) journaling through ``cassette``.
 
-    Recording wraps each agent's own client (resolved per execution, as usual) and tools;
-    replaying answers from the file and runs no tool.
+    Recording, each agent calls its own client (resolved per execution, as usual) and
+    tools, and its journal entries are written to the cassette too; replaying, the
+    cassette is its journal: every call is replayed from the file and no tool runs.
     """
-    deck = cassette.deck
 
     def change(node: Node[object]) -> Node[object]:
         if not isinstance(node, AgentNode):
             return node
-        if deck.mode == "record":
-            catalog = node.models or ModelCatalog()  # the keys the environment supplies, too
-            deck.add_secrets([catalog.config, *(catalog.provider(name) for name in PROVIDERS)])
-        model = TapedModel(deck, agent=node.id, resolve=node.client)
-        tools = tuple(taped_tool(item, deck, node.id) for item in node.tools)
-        return cast(Node[object], dataclasses.replace(node, model=model, tools=tools))
+        catalog = node.models or ModelCatalog()  # the keys the environment supplies, too
+        cassette.add_secrets([catalog.config, *(catalog.provider(name) for name in PROVIDERS)])
+        return cast(Node[object], cassette_agent(cast(AgentNode[object], node), cassette))
 
     return with_nodes(graph, change)
 
