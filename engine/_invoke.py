@@ -82,7 +82,7 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         root = root.parent
     # A durable run journals to its store; any other run to memory, so a retry replays.
     journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
-    return RunContext(scheduler.run_id, name, attempt, report, key, journal, root.models)
+    return RunContext(scheduler.run_id, name, attempt, report, key, journal, root.models, root.mcp)
 
 
 def _memory_journal(root: Scheduler) -> MemoryJournal:

@@ -14,6 +14,7 @@ from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message
 from plait.nodes.llm._model import ModelClient
+from plait.nodes.mcp._refs import MCPPrompt, MCPReference, MCPResource, MCPTools, namespaced
 from plait.nodes.memory._conversation import ConversationMemory
 
 __all__ = ["agent", "agent_problems"]
@@ -27,10 +28,11 @@ def agent(
     *,
     model: str | ModelClient,
     output: type[OutputT],
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: ConversationMemory | None = None,
@@ -50,10 +52,11 @@ def agent(
     *,
     model: str | ModelClient,
     output: None = None,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: ConversationMemory | None = None,
@@ -73,10 +76,11 @@ def agent(
     *,
     model: str | ModelClient,
     output: object,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: ConversationMemory | None = None,
@@ -95,10 +99,11 @@ def agent(
     *,
     model: str | ModelClient,
     output: object = None,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: ConversationMemory | None = None,
@@ -125,6 +130,11 @@ def agent(
             an invalid model string, a negative ``max_iterations``.
     """
     declared = dict(inputs) if inputs is not None else {"message": str}
+    references: list[MCPReference] = [item for item in tools if isinstance(item, MCPTools)]
+    references.extend(resources)
+    if isinstance(instructions, MCPPrompt):
+        references.append(instructions)
+        instructions = ""
     node: AgentNode[object] = AgentNode(
         id=id,
         inputs=tuple(Input(name, annotation) for name, annotation in declared.items()),
@@ -136,7 +146,7 @@ def agent(
         model=model,
         instructions=instructions,
         prompt=prompt,
-        tools=tuple(tools),
+        tools=tuple(item for item in tools if isinstance(item, Tool)),
         max_iterations=max_iterations,
         parallel_tool_calls=parallel_tool_calls,
         memory=memory,
@@ -145,6 +155,7 @@ def agent(
         models=models,
         max_tokens=max_tokens,
         reasoning=reasoning,
+        mcp=tuple(dict.fromkeys(references)),
     )
     problems = agent_problems(node)
     if problems:
@@ -178,12 +189,15 @@ def agent_problems(node: AgentNode[object]) -> list[Problem]:
                     )
                 )
     seen: set[str] = set()
-    for item in node.tools:
-        if item.name in seen:
-            problems.append(
-                Problem("duplicate-tool", f"{where} tool `{item.name}`", "listed twice", "")
-            )
-        seen.add(item.name)
+    named = [
+        namespaced(ref.server, ref.tool)
+        for ref in node.mcp
+        if isinstance(ref, MCPTools) and ref.tool is not None
+    ]
+    for name in (*(item.name for item in node.tools), *named):
+        if name in seen:
+            problems.append(Problem("duplicate-tool", f"{where} tool `{name}`", "listed twice", ""))
+        seen.add(name)
     if node.thread_input is not None and node.thread_input not in names:
         problems.append(
             Problem("unknown-thread-input", where, f"`{node.thread_input}` is not an input", "")

@@ -18,7 +18,9 @@ import anyio
 
 from plait.nodes._context import RunContext
 from plait.nodes._errors import (
+    ConfigError,
     OutputValidationError,
+    PlaitError,
     ToolLoopLimitError,
     TransientProviderError,
 )
@@ -31,6 +33,9 @@ from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
 from plait.nodes.llm._model import Delta, ModelClient, ModelRequest, ModelResponse, TextDelta
 from plait.nodes.llm._secret import Secrets
+from plait.nodes.mcp._errors import MCPServerError
+from plait.nodes.mcp._hub import AgentParts
+from plait.nodes.mcp._refs import MCPReference
 from plait.nodes.memory._conversation import ConversationMemory
 
 __all__ = ["AGENT_RETRY", "AgentNode", "AgentResult", "NodeBoundModel"]
@@ -42,10 +47,11 @@ AGENT_RETRY = RetryPolicy(
     max_attempts=3,
     initial_delay=1.0,
     max_delay=60.0,
-    retry_on=(TransientProviderError,),
+    retry_on=(TransientProviderError, MCPServerError),
 )
 """An agent's default policy: transient provider errors (rate limited, overloaded,
-timeouts, dropped connections) are tried again, honouring ``retry_after``; nothing else."""
+timeouts, dropped connections) are tried again, honouring ``retry_after``, and so is an
+MCP server that failed mid-call (the next attempt starts it again); nothing else."""
 
 
 @runtime_checkable
@@ -102,6 +108,8 @@ class AgentNode(Node[OutputT_co]):
     """Stream replies (as ``token`` events) when someone listens to the run."""
     max_tokens: int | None = None
     reasoning: str | None = None
+    mcp: tuple[MCPReference, ...] = ()
+    """MCP tool sources, resources and prompt (``mcp()``, ``mcp_resource()``, ...)."""
 
     @property
     def kind(self) -> str:
@@ -121,6 +129,7 @@ class AgentNode(Node[OutputT_co]):
             "thread_input": self.thread_input,
             "max_tokens": self.max_tokens,
             "reasoning": self.reasoning,
+            **({"mcp": [f"{type(ref).__name__}:{ref}" for ref in self.mcp]} if self.mcp else {}),
         }
 
     def with_model(
@@ -180,7 +189,9 @@ class AgentNode(Node[OutputT_co]):
         thread = str(values.get(self.thread_input, "default")) if self.thread_input else "default"
         history = self.memory.history(thread) if self.memory is not None else ()
         new: list[Message] = [Message.user(self._user_text(values))]
-        by_name = {item.name: item for item in self.tools}
+        parts = await self._mcp_parts(context)
+        tools = (*self.tools, *parts.tools)
+        by_name = {item.name: item for item in tools}
         streaming = self.stream and context is not None and context.report is not None
         usage = Usage()
         costs: list[float | None] = []
@@ -190,8 +201,8 @@ class AgentNode(Node[OutputT_co]):
         while True:
             request = ModelRequest(
                 messages=(*self.prompt_messages, *history, *new),
-                system=render(self.instructions, values),
-                tools=tuple(item.spec for item in self.tools),
+                system=parts.system(render(self.instructions, values)),
+                tools=tuple(item.spec for item in tools),
                 parallel_tool_calls=self.parallel_tool_calls,
                 output=output.schema,
                 max_tokens=self.max_tokens,
@@ -238,6 +249,17 @@ class AgentNode(Node[OutputT_co]):
             repaired=repaired,
         )
 
+    async def _mcp_parts(self, context: RunContext | None) -> AgentParts:
+        """The tools, prompt and resources of this agent's MCP servers, held open by the run."""
+        if not self.mcp:
+            return AgentParts()
+        if context is None or context.mcp is None:
+            raise ConfigError(
+                f"agent `{self.id}` uses MCP servers: run it in a graph (graph.run), whose "
+                "run starts them and holds them open"
+            )
+        return await context.mcp.parts(self.mcp, [item.name for item in self.tools])
+
     def _user_text(self, values: Mapping[str, object]) -> str:
         if self.prompt is not None:
             return render(self.prompt, values)
@@ -254,6 +276,7 @@ class AgentNode(Node[OutputT_co]):
         emit: Callable[[str, Mapping[str, object]], None],
     ) -> list[ToolResult]:
         results: list[ToolResult] = [ToolResult(call.id, "") for call in calls]
+        failures: list[PlaitError] = []  # raised after the task group, so never wrapped
         first = log.reserve(len(calls))  # journal indexes in call order, however they run
         # Reports go out in call order, not completion order, so traces stay byte-identical
         # however parallel tools interleave: every call first, then every result.
@@ -272,7 +295,10 @@ class AgentNode(Node[OutputT_co]):
                 )
             else:
                 invoke = functools.partial(found.invoke, call)
-                results[index] = await log.tool(first + index, call, invoke)
+                try:
+                    results[index] = await log.tool(first + index, call, invoke)
+                except PlaitError as error:  # an MCP server's failure, or nondeterminism
+                    failures.append(error)
 
         if self.parallel_tool_calls and len(calls) > 1:
             async with anyio.create_task_group() as group:
@@ -281,6 +307,8 @@ class AgentNode(Node[OutputT_co]):
         else:
             for index, call in enumerate(calls):
                 await call_one(index, call)
+        if failures:
+            raise failures[0]
         for call, result in zip(calls, results, strict=True):
             emit(
                 "tool_result",

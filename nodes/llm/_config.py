@@ -22,7 +22,8 @@ from types import MappingProxyType
 from plait.nodes._errors import ConfigError
 from plait.nodes._type_names import close_matches
 from plait.nodes.llm._secret import Secret, Secrets
-from plait.nodes.llm._yaml import load_yaml
+from plait.nodes.llm._yaml import load_yaml, strings_in
+from plait.nodes.mcp._server import MCPServer, server_secrets, servers_from_data
 
 __all__ = [
     "CONFIG_FILE",
@@ -38,7 +39,7 @@ CONFIG_FILE = "plait.yaml"
 SECRETS_FILE = "plait.secrets.yaml"
 
 _PROVIDER_SECTIONS = ("anthropic", "openai", "generic")
-_TOP_KEYS = ("default_model", "aliases", "store", "imports", "graphs", *_PROVIDER_SECTIONS)
+_TOP_KEYS = ("default_model", "aliases", "store", "imports", "graphs", "mcp", *_PROVIDER_SECTIONS)
 _PROVIDER_KEYS = ("api_key", "base_url", "timeout", "max_tokens", "headers", "rate_limit")
 _LIMIT_KEYS = ("requests_per_minute", "tokens_per_minute", "concurrent_requests")
 _STANDARD_ENV = {
@@ -88,6 +89,8 @@ class PlaitConfig:
     graphs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Graph name -> ``module:attribute``: how ``plait resume`` finds a stored run's graph
     (looked up by the name the user configured, never imported from the store)."""
+    mcp_servers: Mapping[str, MCPServer] = field(default_factory=lambda: MappingProxyType({}))
+    """``mcp: servers:``: the MCP servers agents may name."""
     base_dir: Path = Path(".")
     """Where relative paths (a playback history) are resolved."""
     sources: tuple[str, ...] = ()
@@ -165,7 +168,7 @@ def load_config(
         substituted = _substitute(data, env, f"{path.name}: $", problems)
         assert isinstance(substituted, dict)
         if path == secrets_path:
-            secret_texts.extend(_strings_in(substituted))
+            secret_texts.extend(strings_in(substituted))
         _deep_merge(merged, substituted)
     _deep_merge(merged, _overrides(env))
     if problems:
@@ -227,6 +230,7 @@ def config_from_data(
             if provider == name and unset and env.get(variable):
                 section[key] = env[variable]
         providers[name] = _provider(name, section, problems)
+    mcp_servers = servers_from_data(data.get("mcp"), problems)
     if problems:
         raise ConfigError(problems)
     return PlaitConfig(
@@ -236,9 +240,12 @@ def config_from_data(
         store=store,
         imports=tuple(imports),
         graphs=MappingProxyType(graphs),
+        mcp_servers=MappingProxyType(mcp_servers),
         base_dir=base_dir,
         sources=sources,
-        secrets=Secrets([*secrets, *_provider_secrets(providers.values())])
+        secrets=Secrets(
+            [*secrets, *_provider_secrets(providers.values()), *server_secrets(mcp_servers)]
+        )
         | Secrets.of_environment(env),
     )
 
@@ -247,17 +254,6 @@ def _provider_secrets(providers: Iterable[ProviderConfig]) -> Iterator[Secret | 
     for provider in providers:
         yield provider.api_key
         yield from provider.headers.values()
-
-
-def _strings_in(data: object) -> Iterator[str]:
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings_in(value)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _strings_in(item)
 
 
 def _provider(name: str, section: Mapping[str, object], problems: list[str]) -> ProviderConfig:
