@@ -246,6 +246,8 @@ class Connection:
 
     def _start_error(self, error: Exception) -> MCPServerError:
         server = self.server
+        while isinstance(error, ExceptionGroup) and error.exceptions:  # a transport's tasks
+            error = error.exceptions[0]
         if isinstance(error, FileNotFoundError) and server.command is not None:
             return MCPServerError(
                 server.name,

@@ -45,6 +45,7 @@ from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._masking import masked_output
+from plait.cli._mcp import add_mcp_parser, mcp_command
 from plait.cli._migrate import add_migrate_parser, migrate_command
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
@@ -167,6 +168,7 @@ def _parser() -> _Parser:
     add_config_parser(commands)
     add_init_parser(commands)
     add_migrate_parser(commands)
+    add_mcp_parser(commands)
     return parser
 
 
@@ -225,6 +227,8 @@ def _command(argv: Sequence[str] | None) -> int:
             return init_command(args)
         if args.command == "migrate":
             return migrate_command(args)
+        if args.command == "mcp":
+            return mcp_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
@@ -250,7 +254,8 @@ def _wants_live_display(as_json: bool) -> bool:
 
 def _run_command(args: argparse.Namespace) -> int:
     from plait.engine import RunOptions, new_run_id
-    from plait.nodes import InputError
+    from plait.nodes import ConfigError, InputError
+    from plait.nodes.mcp import MCPServerError
 
     config = settings()
     as_json: bool = args.json
@@ -274,6 +279,9 @@ def _run_command(args: argparse.Namespace) -> int:
         )
     except InputError as error:  # the engine's one input check, before the run is recorded
         raise CliError(inputs_problem(args.input, graph, error)) from None
+    except (ConfigError, MCPServerError) as error:  # MCP servers, checked before any model call
+        problems = error.problems if isinstance(error, ConfigError) else (str(error),)
+        raise CliError("; ".join(problems)) from None
     except KeyboardInterrupt:
         run_id = options.run_id or ""
         if as_json:
