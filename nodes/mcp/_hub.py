@@ -66,7 +66,9 @@ class MCPHub:
         for connection in self._connections.values():
             await connection.close()
         try:
-            return await self._group.__aexit__(exc_type, exc, traceback)
+            # The servers stop on their own; an error of the body propagates unwrapped.
+            await self._group.__aexit__(None, None, None)
+            return None
         finally:
             for connection in self._connections.values():
                 connection.release()
@@ -165,7 +167,7 @@ class MCPHub:
                         )
                     tools[made.name] = made
             elif not check and isinstance(ref, MCPPrompt):
-                prompt = await connection.prompt(ref.name, ref.arguments)
+                prompt = await connection.prompt(ref.name, dict(ref.arguments))
             elif not check and isinstance(ref, MCPResource):
                 text = await connection.read(ref.uri)
                 context.append(f'<resource uri="{ref.uri}">\n{text}\n</resource>')

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from plait.nodes._errors import ConfigError
 from plait.nodes.mcp._server import MCPServer
@@ -63,7 +62,8 @@ class MCPPrompt:
 
     server: str
     name: str
-    arguments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    arguments: tuple[tuple[str, str], ...] = ()
+    """The prompt's arguments, as sorted (name, value) pairs."""
     declared: MCPServer | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
@@ -107,4 +107,5 @@ def mcp_prompt(
 ) -> MCPPrompt:
     """Prompt ``name`` of ``server`` (with ``arguments``), for an agent's ``instructions=``."""
     server_name, declared = _server(server)
-    return MCPPrompt(server_name, name, MappingProxyType(dict(arguments or {})), declared)
+    pairs = tuple(sorted((str(key), str(value)) for key, value in (arguments or {}).items()))
+    return MCPPrompt(server_name, name, pairs, declared)

@@ -3,8 +3,9 @@
 Run it as ``python -m tests.fakes.mcp_faults [MODE]`` (stdio). Its tools: ``echo`` (the
 text back), ``hang`` (never answers), ``die`` (the process exits mid-call), ``huge`` (a
 result of ``size`` characters), ``grow`` (adds a tool ``extra`` and says the tool list
-changed), ``picture`` (an image and structured content), ``fail`` (an ``isError``
-result). It also serves a resource ``faults://notes`` and a prompt ``reviewer``.
+changed), ``picture`` (an image), ``fail`` (an ``isError`` result), ``pid``, ``tick`` (a
+per-process counter) and ``die_once`` (exits mid-call the first time only). It also
+serves a resource ``faults://notes`` and a prompt ``reviewer``.
 
 ``MODE`` ``silent`` never answers ``initialize``; ``crash`` exits at once.
 """
@@ -29,6 +30,32 @@ PIXEL = base64.b64decode(
 def echo(text: str) -> str:
     """Say ``text`` back."""
     return text
+
+
+COUNT = [0]
+
+
+@server.tool()
+def pid() -> int:
+    """This server's process id."""
+    return os.getpid()
+
+
+@server.tool()
+def tick() -> int:
+    """How many times ``tick`` was called in this process, this call included."""
+    COUNT[0] += 1
+    return COUNT[0]
+
+
+@server.tool()
+def die_once(marker: str) -> str:
+    """Exit mid-call the first time (creating the file ``marker``); answer after."""
+    if not os.path.exists(marker):
+        with open(marker, "w") as file:
+            file.write("died")
+        os._exit(3)
+    return "survived"
 
 
 @server.tool()
