@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 import json
 import tempfile
-from collections.abc import Mapping
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any
@@ -150,11 +150,7 @@ class Connection:
                 cwd=server.cwd,
             )
             return mcp.stdio_client(parameters, errlog=self._stderr)
-        http = importlib.import_module("mcp.client.streamable_http")
-        client = importlib.import_module("mcp.shared._httpx_utils").create_mcp_http_client(
-            headers={key: value.reveal() for key, value in server.headers.items()}
-        )
-        return http.streamable_http_client(server.url, http_client=client)
+        return _http(server)
 
     async def _on_message(self, message: object) -> None:
         method = getattr(message, "method", None)
@@ -279,6 +275,17 @@ class Connection:
             return ""
         tail = text[-_STDERR_TAIL:].replace("\n", " | ")
         return f"; it wrote: {tail}"
+
+
+@asynccontextmanager
+async def _http(server: MCPServer) -> AsyncIterator[Any]:
+    """The streamable HTTP transport, with an HTTP client of its own (closed after)."""
+    http = importlib.import_module("mcp.client.streamable_http")
+    client = importlib.import_module("mcp.shared._httpx_utils").create_mcp_http_client(
+        headers={key: value.reveal() for key, value in server.headers.items()}
+    )
+    async with client, http.streamable_http_client(server.url, http_client=client) as streams:
+        yield streams
 
 
 def _code(error: BaseException) -> int | None:
