@@ -13,3 +13,12 @@ graph = _b.build(
         inputs={"message": "inputs.message"},
     )
 )
+
+_h = GraphBuilder("hanging", inputs={"message": str})
+hanging = _h.build(
+    _h.add(
+        agent("wait", model=PassthroughModel(), tools=[mcp("faults.hang")]),
+        inputs={"message": "inputs.message"},
+    )
+)
+"""Calls the fault server's `hang`: a run to interrupt."""

@@ -115,3 +115,48 @@ def test_a_server_that_will_not_start_is_a_usage_error(
         "plait: error: MCP server `time`: command `no-such-mcp-server` was not found (install "
         "it, or fix `mcp.servers.time.command`)\n"
     )
+
+
+def _server_of(parent: int) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"PPid:\t{parent}\n" in status and b"mcp_faults" in command:
+            return int(entry.name)
+    return None
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_servers_of_an_interrupted_run(project: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    (project / "plait.yaml").write_text(PLAIT_YAML, encoding="utf-8")
+    inputs = json.dumps({"message": "***CALL_TOOL faults__hang"})
+    command = [sys.executable, "-m", "plait", "run", "tests.cli.cli_mcp:hanging", "--no-store"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [*command, "--input", inputs], cwd=project, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        server = None
+        deadline = time.monotonic() + 30
+        while server is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            server = _server_of(process.pid)
+        assert server is not None, "the fault server never started"
+        time.sleep(0.5)  # the agent is now waiting on `hang`
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    assert not Path(f"/proc/{server}").exists(), "the MCP server outlived the run"
