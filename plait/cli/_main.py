@@ -165,10 +165,8 @@ def _parser() -> _Parser:
     add_spec_parsers(commands)
     add_durable_parsers(commands)
     add_trace_parsers(commands)
-    add_config_parser(commands)
-    add_init_parser(commands)
-    add_migrate_parser(commands)
-    add_mcp_parser(commands)
+    for add in (add_config_parser, add_init_parser, add_migrate_parser, add_mcp_parser):
+        add(commands)
     return parser
 
 
