@@ -9,10 +9,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from plait.engine._scheduler import Scheduler
     from plait.graphs import Graph
     from plait.nodes import ModelCatalog
 
-__all__ = ["catalogs_of", "run_models"]
+__all__ = ["catalogs_of", "run_models", "run_resources"]
 
 
 def catalogs_of(graph: Graph[object]) -> list[ModelCatalog]:
@@ -47,3 +48,15 @@ async def run_models(graph: Graph[object]) -> AsyncIterator[ModelCatalog]:
         for catalog in (*catalogs_of(graph), default):
             await stack.enter_async_context(catalog)
         yield default
+
+
+@asynccontextmanager
+async def run_resources(scheduler: Scheduler) -> AsyncIterator[None]:
+    """Hold what a run's agents share open for the run: the model catalogs (the default
+    one in ``scheduler.models``) and the MCP servers (``scheduler.mcp``, started and
+    checked before any node runs: ``engine/_mcp.py``)."""
+    from plait.engine._mcp import run_mcp
+
+    graph = scheduler.graph
+    async with run_models(graph) as scheduler.models, run_mcp(graph) as scheduler.mcp:
+        yield

@@ -89,7 +89,15 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
     journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
     memory = None if root.checkpoint is None else StoreMemory(root.checkpoint)
     return RunContext(
-        scheduler.run_id, name, attempt, report, key, journal, memory=memory, models=root.models
+        scheduler.run_id,
+        name,
+        attempt,
+        report,
+        key,
+        journal,
+        memory=memory,
+        models=root.models,
+        mcp=root.mcp,
     )
 
 

@@ -44,7 +44,7 @@ from plait.graphs import BranchFailure, Graph, Step
 from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
 
 if TYPE_CHECKING:
-    from plait.nodes import MemoryJournal, ModelCatalog
+    from plait.nodes import MCPHub, MemoryJournal, ModelCatalog
 
 __all__ = ["Scheduler"]
 
@@ -112,6 +112,7 @@ class Scheduler:
             self.listener_error: BaseException | None = None
             self.memory_journal: MemoryJournal | None = None
             self.models: ModelCatalog | None = None
+            self.mcp: MCPHub | None = None
             self.seq = 0
             self.limiter = (
                 anyio.CapacityLimiter(options.max_concurrency) if options.max_concurrency else None
@@ -180,9 +181,9 @@ class Scheduler:
         self.plain = self.plain and checkpoint is None  # failures must be recorded
         if not self.plan.agents:
             return await self.supervised(inputs)
-        from plait.engine._catalogs import run_models
+        from plait.engine._catalogs import run_resources
 
-        async with run_models(self.graph) as self.models:  # SDK clients shared by the run
+        async with run_resources(self):  # SDK clients and MCP servers shared by the run
             return await self.supervised(inputs)
 
     async def supervised(self, inputs: Mapping[str, object]) -> RunResult[object]:

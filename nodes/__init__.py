@@ -116,6 +116,17 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.llm._yaml import dump_yaml, load_yaml
     from plait.nodes.llm.providers._anthropic import AnthropicModel
     from plait.nodes.llm.providers._openai import OpenAIModel
+    from plait.nodes.mcp._errors import MCPServerError
+    from plait.nodes.mcp._hub import MCPHub
+    from plait.nodes.mcp._refs import (
+        MCPPrompt,
+        MCPResource,
+        MCPTools,
+        mcp_prompt,
+        mcp_resource,
+    )
+    from plait.nodes.mcp._server import MCPServer
+    from plait.nodes.mcp._tools import MCPTool
     from plait.nodes.memory._conversation import ConversationMemory
     from plait.nodes.memory._protocol import Memory
 
@@ -151,6 +162,12 @@ _PUBLIC: dict[str, str] = {
     "InputError": "plait.nodes._errors",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
+    "MCPPrompt": "plait.nodes.mcp._refs",
+    "MCPResource": "plait.nodes.mcp._refs",
+    "MCPServer": "plait.nodes.mcp._server",
+    "MCPServerError": "plait.nodes.mcp._errors",
+    "MCPTool": "plait.nodes.mcp._tools",
+    "MCPTools": "plait.nodes.mcp._refs",
     "Memory": "plait.nodes.memory._protocol",
     "MemoryJournal": "plait.nodes.agents._journal",
     "Message": "plait.nodes.llm._messages",
@@ -216,6 +233,8 @@ _PUBLIC: dict[str, str] = {
     "agent": "plait.nodes.agents._factory",
     "load_config": "plait.nodes.llm._config",
     "load_history": "plait.nodes.llm._history",
+    "mcp_prompt": "plait.nodes.mcp._refs",
+    "mcp_resource": "plait.nodes.mcp._refs",
     "node": "plait.nodes._function",
     "parse_model": "plait.nodes.llm._model_string",
     "save_history": "plait.nodes.llm._history",
@@ -245,6 +264,7 @@ _INTERNAL: dict[str, str] = {
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
     "load_yaml": "plait.nodes.llm._yaml",
+    "MCPHub": "plait.nodes.mcp._hub",
     "to_jsonable": "plait.nodes._values",
     "type_name": "plait.nodes._type_names",
     "UsageTotal": "plait.nodes.agents._usage",

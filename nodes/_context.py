@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NewType
 if TYPE_CHECKING:
     from plait.nodes.agents._journal import Journal
     from plait.nodes.llm._catalog import ModelCatalog
+    from plait.nodes.mcp._hub import MCPHub
     from plait.nodes.memory._protocol import Memory
 
 __all__ = ["NodeId", "RunContext", "RunId"]
@@ -51,6 +52,8 @@ class RunContext:
     models: ModelCatalog | None = field(default=None, compare=False, repr=False)
     """The run's default model catalog, held open for the run: an agent that names no
     catalog of its own resolves its model here, so its SDK client is shared."""
+    mcp: MCPHub | None = field(default=None, compare=False, repr=False)
+    """The run's MCP servers, started once and shared by its agents (``None``: none)."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

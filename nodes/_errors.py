@@ -25,6 +25,7 @@
     ├── CassetteMismatchError    a replay asked for something the cassette did not record
     ├── RenderError              a diagram could not be drawn (plait.visual)
     │   └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
+    ├── MCPServerError           an MCP server would not start, hung or died (plait.nodes.mcp)
     ├── AgentError               an agent could not produce its output (carries the node id)
     │   ├── OutputValidationError    the reply did not fit the output type, even after repair
     │   ├── ToolLoopLimitError       the model still called tools after ``max_iterations``

@@ -212,6 +212,11 @@ class _GraphBuild:
         if "retry" in given:
             retry = node.retry
             changes["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
+        if node.mcp:  # servers are looked up by name in the run's configuration
+            from plait.nodes import MCPTools
+
+            refs = (MCPTools(ref.split(".")[0], ref.partition(".")[2] or None) for ref in node.mcp)
+            changes["mcp"] = tuple(dict.fromkeys((*getattr(base, "mcp", ()), *refs)))
         built: Node[object] = replace(base, **changes)  # type: ignore[arg-type]
         self.outputs[node.id] = built.output
         builder.add(built, inputs=node.inputs)

@@ -180,6 +180,11 @@ class AgentSpec(_Attempted):
     stream: bool | None = None
     pool: str | None = Field(None, description="the graph pool a slot is drawn from")
     description: str | None = Field(None, description="shown in diagrams")
+    mcp: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[^.\s]+)?$")]] | None = Field(
+        None,
+        description="more tools from MCP servers declared in configuration (plait.yaml's "
+        "`mcp: servers:`): `SERVER` (all its tools) or `SERVER.TOOL`; never a command line",
+    )
 
 
 NodeSpec = Annotated[

@@ -14,6 +14,7 @@ from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message
 from plait.nodes.llm._model import ModelClient
+from plait.nodes.mcp._refs import MCPPrompt, MCPReference, MCPResource, MCPTools, namespaced
 from plait.nodes.memory._protocol import Memory
 
 __all__ = ["agent", "agent_problems"]
@@ -27,11 +28,12 @@ def agent(
     *,
     model: str | ModelClient,
     output: type[OutputT],
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
     approve: Sequence[str] | Literal["all"] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -51,11 +53,12 @@ def agent(
     *,
     model: str | ModelClient,
     output: None = None,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
     approve: Sequence[str] | Literal["all"] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -75,11 +78,12 @@ def agent(
     *,
     model: str | ModelClient,
     output: object,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
     approve: Sequence[str] | Literal["all"] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -98,11 +102,12 @@ def agent(
     *,
     model: str | ModelClient,
     output: object = None,
-    instructions: str = "",
+    instructions: str | MCPPrompt = "",
     prompt: str | None = None,
     inputs: Mapping[str, object] | None = None,
-    tools: Sequence[Tool[..., object]] = (),
+    tools: Sequence[Tool[..., object] | MCPTools] = (),
     approve: Sequence[str] | Literal["all"] = (),
+    resources: Sequence[MCPResource] = (),
     max_iterations: int = 10,
     parallel_tool_calls: bool = True,
     memory: Memory | None = None,
@@ -132,6 +137,11 @@ def agent(
             an invalid model string, a negative ``max_iterations``.
     """
     declared = dict(inputs) if inputs is not None else {"message": str}
+    references: list[MCPReference] = [item for item in tools if isinstance(item, MCPTools)]
+    references.extend(resources)
+    if isinstance(instructions, MCPPrompt):
+        references.append(instructions)
+        instructions = ""
     node: AgentNode[object] = AgentNode(
         id=id,
         inputs=tuple(Input(name, annotation) for name, annotation in declared.items()),
@@ -143,7 +153,7 @@ def agent(
         model=model,
         instructions=instructions,
         prompt=prompt,
-        tools=tuple(tools),
+        tools=tuple(item for item in tools if isinstance(item, Tool)),
         approve="all" if approve == "all" else tuple(approve),
         max_iterations=max_iterations,
         parallel_tool_calls=parallel_tool_calls,
@@ -153,6 +163,7 @@ def agent(
         models=models,
         max_tokens=max_tokens,
         reasoning=reasoning,
+        mcp=tuple(dict.fromkeys(references)),
     )
     problems = agent_problems(node)
     if problems:
@@ -186,12 +197,15 @@ def agent_problems(node: AgentNode[object]) -> list[Problem]:
                     )
                 )
     seen: set[str] = set()
-    for item in node.tools:
-        if item.name in seen:
-            problems.append(
-                Problem("duplicate-tool", f"{where} tool `{item.name}`", "listed twice", "")
-            )
-        seen.add(item.name)
+    named = [
+        namespaced(ref.server, ref.tool)
+        for ref in node.mcp
+        if isinstance(ref, MCPTools) and ref.tool is not None
+    ]
+    for name in (*(item.name for item in node.tools), *named):
+        if name in seen:
+            problems.append(Problem("duplicate-tool", f"{where} tool `{name}`", "listed twice", ""))
+        seen.add(name)
     if node.approve != "all":
         for name in node.approve:
             if name not in seen:

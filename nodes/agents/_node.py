@@ -18,7 +18,9 @@ import anyio
 
 from plait.nodes._context import RunContext
 from plait.nodes._errors import (
+    ConfigError,
     OutputValidationError,
+    PlaitError,
     ToolLoopLimitError,
     TransientProviderError,
 )
@@ -32,6 +34,9 @@ from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
 from plait.nodes.llm._model import Delta, ModelClient, ModelRequest, ModelResponse, TextDelta
 from plait.nodes.llm._secret import Secrets
+from plait.nodes.mcp._errors import MCPServerError
+from plait.nodes.mcp._hub import AgentParts
+from plait.nodes.mcp._refs import MCPReference
 from plait.nodes.memory._protocol import Memory
 
 __all__ = ["AGENT_RETRY", "AgentNode", "AgentResult", "NodeBoundModel"]
@@ -43,10 +48,11 @@ AGENT_RETRY = RetryPolicy(
     max_attempts=3,
     initial_delay=1.0,
     max_delay=60.0,
-    retry_on=(TransientProviderError,),
+    retry_on=(TransientProviderError, MCPServerError),
 )
 """An agent's default policy: transient provider errors (rate limited, overloaded,
-timeouts, dropped connections) are tried again, honouring ``retry_after``; nothing else."""
+timeouts, dropped connections) are tried again, honouring ``retry_after``, and so is an
+MCP server that failed mid-call (the next attempt starts it again); nothing else."""
 
 
 @runtime_checkable
@@ -108,6 +114,8 @@ class AgentNode(Node[OutputT_co]):
     """Stream replies (as ``token`` events) when someone listens to the run."""
     max_tokens: int | None = None
     reasoning: str | None = None
+    mcp: tuple[MCPReference, ...] = ()
+    """MCP tool sources, resources and prompt (``mcp()``, ``mcp_resource()``, ...)."""
 
     @property
     def kind(self) -> str:
@@ -129,6 +137,7 @@ class AgentNode(Node[OutputT_co]):
             "thread_input": self.thread_input,
             "max_tokens": self.max_tokens,
             "reasoning": self.reasoning,
+            **({"mcp": [f"{type(ref).__name__}:{ref}" for ref in self.mcp]} if self.mcp else {}),
         }
 
     def needs_approval(self, item: Tool[..., object]) -> bool:
@@ -194,7 +203,9 @@ class AgentNode(Node[OutputT_co]):
         node = self.id if context is None else context.node
         history = await memory.read(thread, node) if memory is not None else ()
         new: list[Message] = [Message.user(self._user_text(values))]
-        by_name = {item.name: item for item in self.tools}
+        parts = await self._mcp_parts(context)
+        tools = (*self.tools, *parts.tools)
+        by_name = {item.name: item for item in tools}
         streaming = self.stream and context is not None and context.report is not None
         usage = Usage()
         costs: list[float | None] = []
@@ -205,8 +216,8 @@ class AgentNode(Node[OutputT_co]):
         while True:
             request = ModelRequest(
                 messages=(*self.prompt_messages, *history, *new),
-                system=render(self.instructions, values),
-                tools=tuple(item.spec for item in self.tools),
+                system=parts.system(render(self.instructions, values)),
+                tools=tuple(item.spec for item in tools),
                 parallel_tool_calls=self.parallel_tool_calls,
                 output=output.schema,
                 max_tokens=self.max_tokens,
@@ -258,6 +269,17 @@ class AgentNode(Node[OutputT_co]):
             return None
         return context.memory
 
+    async def _mcp_parts(self, context: RunContext | None) -> AgentParts:
+        """The tools, prompt and resources of this agent's MCP servers, held open by the run."""
+        if not self.mcp:
+            return AgentParts()
+        if context is None or context.mcp is None:
+            raise ConfigError(
+                f"agent `{self.id}` uses MCP servers: run it in a graph (graph.run), whose "
+                "run starts them and holds them open"
+            )
+        return await context.mcp.parts(self.mcp, [item.name for item in self.tools])
+
     def _user_text(self, values: Mapping[str, object]) -> str:
         if self.prompt is not None:
             return render(self.prompt, values)
@@ -275,6 +297,7 @@ class AgentNode(Node[OutputT_co]):
     ) -> list[ToolResult]:
         results: list[ToolResult] = [ToolResult(call.id, "") for call in calls]
         pending: list[ApprovalRequest | None] = [None] * len(calls)
+        failures: list[PlaitError] = []  # raised after the task group, so never wrapped
         first = log.reserve(len(calls))  # journal indexes in call order, however they run
         # Reports go out in call order, not completion order, so traces stay byte-identical
         # however parallel tools interleave: every call first, then every result.
@@ -292,14 +315,21 @@ class AgentNode(Node[OutputT_co]):
                     name=call.name,
                 )
             elif self.needs_approval(found):
-                done = await gated_call(found, call, first + index, log, log.node or self.id)
+                try:
+                    done = await gated_call(found, call, first + index, log, log.node or self.id)
+                except PlaitError as error:  # nondeterminism: raised after the task group
+                    failures.append(error)
+                    return
                 if isinstance(done, ApprovalRequest):
                     pending[index] = done
                 else:
                     results[index] = done
             else:
                 invoke = functools.partial(found.invoke, call)
-                results[index] = await log.tool(first + index, call, invoke)
+                try:
+                    results[index] = await log.tool(first + index, call, invoke)
+                except PlaitError as error:  # an MCP server's failure, or nondeterminism
+                    failures.append(error)
 
         if self.parallel_tool_calls and len(calls) > 1:
             async with anyio.create_task_group() as group:
@@ -308,6 +338,8 @@ class AgentNode(Node[OutputT_co]):
         else:
             for index, call in enumerate(calls):
                 await call_one(index, call)
+        if failures:
+            raise failures[0]
         waiting = [item for item in pending if item is not None]
         if waiting:  # the finished calls are journaled: a resume replays them
             raise ApprovalPendingError(node=self.id, requests=waiting)

@@ -24,7 +24,8 @@ from plait.nodes.llm._pricing import Pricing, read_pricing
 from plait.nodes.llm._secret import Secret, Secrets
 from plait.nodes.llm._substitution import substitute
 from plait.nodes.llm._telemetry_config import TelemetryConfig, telemetry_config
-from plait.nodes.llm._yaml import load_yaml
+from plait.nodes.llm._yaml import load_yaml, strings_in
+from plait.nodes.mcp._server import MCPServer, server_secrets, servers_from_data
 
 __all__ = [
     "CONFIG_FILE",
@@ -48,6 +49,7 @@ _TOP_KEYS = (
     "graphs",
     "pricing",
     "telemetry",
+    "mcp",
     *_PROVIDER_SECTIONS,
 )
 _PROVIDER_KEYS = ("api_key", "base_url", "timeout", "max_tokens", "headers", "rate_limit")
@@ -99,6 +101,8 @@ class PlaitConfig:
     """Graph name -> ``module:attribute``: how ``plait resume`` finds a stored run's graph
     (looked up by the name the user configured, never imported from the store)."""
     pricing: Mapping[str, Pricing] = field(default_factory=lambda: MappingProxyType({}))
+    mcp_servers: Mapping[str, MCPServer] = field(default_factory=lambda: MappingProxyType({}))
+    """``mcp: servers:``: the MCP servers agents may name."""
     base_dir: Path = Path(".")
     """Where relative paths (a playback history) are resolved."""
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
@@ -178,7 +182,7 @@ def load_config(
         substituted = substitute(data, env, f"{path.name}: $", problems)
         assert isinstance(substituted, dict)
         if path == secrets_path:
-            secret_texts.extend(_strings_in(substituted))
+            secret_texts.extend(strings_in(substituted))
         _deep_merge(merged, substituted)
     _deep_merge(merged, _overrides(env))
     if problems:
@@ -242,6 +246,7 @@ def config_from_data(
                 section[key] = env[variable]
         providers[name] = _provider(name, section, problems)
     telemetry = telemetry_config(data.get("telemetry"), problems)
+    mcp_servers = servers_from_data(data.get("mcp"), problems)
     if problems:
         raise ConfigError(problems)
     return PlaitConfig(
@@ -252,10 +257,13 @@ def config_from_data(
         imports=tuple(imports),
         graphs=MappingProxyType(graphs),
         pricing=MappingProxyType(pricing),
+        mcp_servers=MappingProxyType(mcp_servers),
         base_dir=base_dir,
         telemetry=telemetry,
         sources=sources,
-        secrets=Secrets([*secrets, *_provider_secrets(providers.values())])
+        secrets=Secrets(
+            [*secrets, *_provider_secrets(providers.values()), *server_secrets(mcp_servers)]
+        )
         | Secrets.of_environment(env),
     )
 
@@ -264,14 +272,6 @@ def _provider_secrets(providers: Iterable[ProviderConfig]) -> Iterator[Secret | 
     for provider in providers:
         yield provider.api_key
         yield from provider.headers.values()
-
-
-def _strings_in(data: object) -> Iterator[str]:
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict | list):
-        for value in data.values() if isinstance(data, dict) else data:
-            yield from _strings_in(value)
 
 
 def _provider(name: str, section: Mapping[str, object], problems: list[str]) -> ProviderConfig:

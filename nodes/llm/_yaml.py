@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["dump_yaml", "load_yaml"]
+from collections.abc import Iterator
+
+__all__ = ["dump_yaml", "load_yaml", "strings_in"]
 
 
 def load_yaml(text: str, *, source: str) -> object:
@@ -31,3 +33,15 @@ def dump_yaml(data: object) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def strings_in(data: object) -> Iterator[str]:
+    """Every string in ``data`` (parsed YAML or JSON), at any depth."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from strings_in(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from strings_in(item)

@@ -181,6 +181,27 @@ def _resolved(config: PlaitConfig) -> Iterator[tuple[KeyPath, object, bool]]:
                 value = getattr(provider.rate_limit, field)
                 if value is not None:
                     yield (name, "rate_limit", field), value, False
+    yield from _mcp_servers(config)
+
+
+def _mcp_servers(config: PlaitConfig) -> Iterator[tuple[KeyPath, object, bool]]:
+    from plait.nodes import Secret
+
+    for name, server in sorted(config.mcp_servers.items()):
+        where = ("mcp", "servers", name)
+        for field in ("command", "url", "cwd"):
+            value = getattr(server, field)
+            if value is not None:
+                yield (*where, field), value, False
+        if server.args:
+            yield (*where, "args"), list(server.args), False
+        for key, value in sorted(server.env.items()):
+            if isinstance(value, Secret):
+                yield (*where, "env", key), value.reveal(), True
+            else:
+                yield (*where, "env", key), value, False
+        for header, value in sorted(server.headers.items()):
+            yield (*where, "headers", header), value.reveal(), True
 
 
 def describe_config(config: PlaitConfig, environ: Mapping[str, str]) -> list[Entry]:
@@ -248,7 +269,7 @@ def add_config_parser(commands: argparse._SubParsersAction[ParserT]) -> None:
         "config",
         help="show the configuration in effect and where each value came from",
         description="Show the resolved configuration (default model, store, imports, "
-        "graphs, aliases, providers) read from plait.yaml, plait.secrets.yaml and the "
+        "graphs, aliases, providers, MCP servers) read from plait.yaml, plait.secrets.yaml and the "
         "environment in the current directory, with the source of each value. Secrets "
         "(API keys, headers, the secrets file, *_API_KEY/*_TOKEN/*_SECRET variables) "
         "are masked.",

@@ -46,6 +46,7 @@ from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._masking import masked_output
+from plait.cli._mcp import add_mcp_parser, mcp_command
 from plait.cli._migrate import add_migrate_parser, migrate_command
 from plait.cli._observe import add_observability_options, observed
 from plait.cli._render import add_render_parser, render_command
@@ -162,7 +163,7 @@ def _parser() -> _Parser:
     add_durable_parsers(commands)
     add_trace_parsers(commands)
     add_config_parser(commands)
-    for add in (add_init_parser, add_migrate_parser, _add_ui_parser):
+    for add in (add_init_parser, add_migrate_parser, add_mcp_parser, _add_ui_parser):
         add(commands)
     return parser
 
@@ -232,6 +233,8 @@ def _command(argv: Sequence[str] | None) -> int:
             from plait.ui._command import ui_command
 
             return ui_command(args)
+        if args.command == "mcp":
+            return mcp_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
@@ -244,7 +247,8 @@ def _error(message: str) -> None:
 
 def _run_command(args: argparse.Namespace) -> int:
     from plait.engine import RunOptions, new_run_id
-    from plait.nodes import InputError
+    from plait.nodes import ConfigError, InputError
+    from plait.nodes.mcp import MCPServerError
 
     config = settings()
     as_json: bool = args.json
@@ -267,6 +271,9 @@ def _run_command(args: argparse.Namespace) -> int:
             result = _execute(graph, inputs, options, listeners, store=store, trace=args.trace)
     except InputError as error:  # the engine's one input check, before the run is recorded
         raise CliError(inputs_problem(args.input, graph, error)) from None
+    except (ConfigError, MCPServerError) as error:  # MCP servers, checked before any model call
+        problems = error.problems if isinstance(error, ConfigError) else (str(error),)
+        raise CliError("; ".join(problems)) from None
     except KeyboardInterrupt:
         run_id = options.run_id or ""
         if as_json:
