@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from plait.graphs import INPUTS, Edge, Graph
+from plait.graphs import INPUTS, PATTERN_KINDS, Edge, Graph
 from plait.nodes import Node, field_types, type_name
 from plait.visual._diagram import Arrow, Box, Cluster, Diagram, Direction
 from plait.visual._order import Routes, edge_order, layout_order
@@ -301,11 +301,23 @@ def _draw_subgraph(drawer: _Drawer, node: Node[object], path: str, kind: str) ->
     return drawer.frame(node, path, kind, subtitle, inner)
 
 
+def _draw_pattern(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+    """An agent pattern: a cluster holding its graph, ``chain``, ``router``, ..."""
+    options = dict(getattr(node, "options", ()))
+    subtitle = kind.replace("_", "-")
+    if options.get("iterative"):
+        subtitle += f" (≤ {options.get('plan_iterations')} plans)"
+    elif isinstance(options.get("max_refinements"), int):
+        subtitle += f" (≤ {options['max_refinements']} refinements)"
+    return drawer.frame(node, path, "pattern", subtitle, getattr(node, "graph", None))
+
+
 _KIND_DRAWERS: dict[str, KindDrawer] = {
     "join": _draw_join,
     "map": _draw_map,
     "loop": _draw_loop,
     "subgraph": _draw_subgraph,
+    **dict.fromkeys(PATTERN_KINDS, _draw_pattern),
 }
 
 
