@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from plait.graphs import INPUTS, PATTERN_KINDS, Edge, Graph
+from plait.graphs import INPUTS, Edge, Graph
 from plait.nodes import Node, field_types, type_name
 from plait.visual._diagram import Arrow, Box, Cluster, Diagram, Direction
 from plait.visual._order import Routes, edge_order, layout_order
@@ -105,6 +105,7 @@ class _Drawer:
         for node_id in _ordered(graph, routes):
             node = graph.nodes[node_id]
             kind = "router" if node_id in routes else node.kind
+            kind = "pattern" if isinstance(getattr(node, "pattern", None), str) else kind
             drawn[node_id] = self.node(node, prefix + node_id, kind)
             made = drawn[node_id]
             if made.box is not None:
@@ -304,7 +305,7 @@ def _draw_subgraph(drawer: _Drawer, node: Node[object], path: str, kind: str) ->
 def _draw_pattern(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
     """An agent pattern: a cluster holding its graph, ``chain``, ``router``, ..."""
     options = dict(getattr(node, "options", ()))
-    subtitle = kind.replace("_", "-")
+    subtitle = node.kind.replace("_", "-")
     if options.get("iterative"):
         subtitle += f" (≤ {options.get('plan_iterations')} plans)"
     elif isinstance(options.get("max_refinements"), int):
@@ -317,7 +318,7 @@ _KIND_DRAWERS: dict[str, KindDrawer] = {
     "map": _draw_map,
     "loop": _draw_loop,
     "subgraph": _draw_subgraph,
-    **dict.fromkeys(PATTERN_KINDS, _draw_pattern),
+    "pattern": _draw_pattern,
 }
 
 

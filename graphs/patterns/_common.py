@@ -60,22 +60,22 @@ def single_input(node: Node[object], role: str, pattern: str) -> Input:
 
 def wrap(
     pattern: str,
-    inner: Graph[OutputT],
+    inner: Graph[object],
     parts: Mapping[str, Sequence[Node[object]]],
     options: Mapping[str, object],
     description: str,
-) -> Graph[OutputT]:
+) -> Graph[Any]:
     """A graph of one pattern node around ``inner``: run it, render it, add it, dump it."""
     node = PatternNode(
         id=inner.name,
         inputs=tuple(Input(name, tp) for name, tp in inner.inputs.items()),
         output=inner.output_type,
         description=description,
-        graph=inner,  # type: ignore[arg-type]
+        graph=inner,
         pattern=pattern,
         parts=tuple((role, tuple(nodes)) for role, nodes in parts.items()),
         options=tuple(options.items()),
     )
     outer = GraphBuilder(inner.name, inputs=dict(inner.inputs), description=description)
     outer.add(node, inputs={name: f"{INPUTS}.{name}" for name in inner.inputs})
-    return outer.build(inner.name)  # type: ignore[return-value]
+    return outer.build(inner.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
@@ -70,16 +70,38 @@ class _Refining:
     done: bool = False
 
 
+@overload
 def evaluator_optimizer(
     name: str,
     /,
-    generator: Node[OutputT] | Member,
+    generator: Node[OutputT],
     evaluator: Member,
     *,
     min_rating: QualityRating = QualityRating.GOOD,
     max_refinements: int = 3,
     description: str = "",
-) -> Graph[Refined[OutputT]]:
+) -> Graph[Refined[OutputT]]: ...
+@overload
+def evaluator_optimizer(
+    name: str,
+    /,
+    generator: Member,
+    evaluator: Member,
+    *,
+    min_rating: QualityRating = QualityRating.GOOD,
+    max_refinements: int = 3,
+    description: str = "",
+) -> Graph[Refined[object]]: ...
+def evaluator_optimizer(
+    name: str,
+    /,
+    generator: Member,
+    evaluator: Member,
+    *,
+    min_rating: QualityRating = QualityRating.GOOD,
+    max_refinements: int = 3,
+    description: str = "",
+) -> Graph[Any]:
     """Generate, evaluate, refine: at most ``max_refinements + 1`` rounds.
 
     The generator takes one input (the request, then a refinement prompt carrying its
@@ -122,7 +144,7 @@ def evaluator_optimizer(
     best = builder.add(_best, id="best", inputs={"result": rounds})
     options = {"min_rating": min_rating.value, "max_refinements": max_refinements}
     parts = {"generator": (make,), "evaluator": (judge,)}
-    return wrap("evaluator_optimizer", builder.build(best), parts, options, description)  # type: ignore[return-value]
+    return wrap("evaluator_optimizer", builder.build(best), parts, options, description)
 
 
 def _start(message: str) -> _Refining:
@@ -144,7 +166,8 @@ def _prompt(state: _Refining) -> str:
         f"<fastagent:request>\n{state.request}\n</fastagent:request>\n"
         f"<fastagent:response>\n{as_text(last.answer)}\n</fastagent:response>\n"
         f"<fastagent:feedback>\nRating: {last.evaluation.rating.value}\n"
-        f"{last.evaluation.feedback}" + (f"\nFocus on:{focus}" if focus else "")
+        f"{last.evaluation.feedback}"
+        + (f"\nFocus on:{focus}" if focus else "")
         + "\n</fastagent:feedback>\nWrite the improved response only."
     )
 

@@ -4,7 +4,7 @@ parallel, a synthesiser writes the answer; iteratively, the planner re-plans fro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
@@ -28,19 +28,47 @@ __all__ = ["Orchestration", "Plan", "PlanError", "Task", "TaskResult", "orchestr
 OutputT = TypeVar("OutputT")
 
 
+@overload
 def orchestrator(
     name: str,
     /,
     planner: Member,
     workers: Sequence[Member],
-    synthesiser: Node[OutputT] | Member,
+    synthesiser: Node[OutputT],
     *,
     iterative: bool = False,
     plan_iterations: int = 3,
     max_tasks: int = 5,
     max_plan_errors: int = 2,
     description: str = "",
-) -> Graph[OutputT]:
+) -> Graph[OutputT]: ...
+@overload
+def orchestrator(
+    name: str,
+    /,
+    planner: Member,
+    workers: Sequence[Member],
+    synthesiser: Member,
+    *,
+    iterative: bool = False,
+    plan_iterations: int = 3,
+    max_tasks: int = 5,
+    max_plan_errors: int = 2,
+    description: str = "",
+) -> Graph[object]: ...
+def orchestrator(
+    name: str,
+    /,
+    planner: Member,
+    workers: Sequence[Member],
+    synthesiser: Member,
+    *,
+    iterative: bool = False,
+    plan_iterations: int = 3,
+    max_tasks: int = 5,
+    max_plan_errors: int = 2,
+    description: str = "",
+) -> Graph[Any]:
     """Plan, run the plan's tasks (all at once), then synthesise the answer.
 
     The planner takes one ``str`` input and returns a ``Plan``: tasks, each naming one of
@@ -105,7 +133,7 @@ def orchestrator(
         "max_tasks": max_tasks,
         "max_plan_errors": max_plan_errors,
     }
-    return wrap("orchestrator", builder.build(answer), parts, options, description)  # type: ignore[return-value]
+    return wrap("orchestrator", builder.build(answer), parts, options, description)
 
 
 def _start(message: str) -> Orchestration:
@@ -114,4 +142,3 @@ def _start(message: str) -> Orchestration:
 
 def _complete(state: Orchestration) -> bool:
     return state.complete
-

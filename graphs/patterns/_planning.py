@@ -158,14 +158,14 @@ def synthesis_prompt(result: LoopResult[Orchestration]) -> str:
     return "\n\n".join(lines)
 
 
-def task_body(name: str, workers: Sequence[Node[object]]) -> Graph[TaskResult]:
+def task_body(name: str, workers: Sequence[Node[object]]) -> Graph[object]:
     """The graph one task runs in: routed to its worker, which gets a brief."""
     ids = tuple(worker.id for worker in workers)
     builder = GraphBuilder(name, inputs={"task": Task, "objective": str})
     brief = builder.add(
         _brief, id="brief", inputs={"task": f"{INPUTS}.task", "objective": f"{INPUTS}.objective"}
     )
-    pick = replace(to_node(_pick, id="pick"), output=Literal[ids])  # type: ignore[valid-type]
+    pick = replace(to_node(_pick, id="pick"), output=Literal[ids])
     builder.add(pick, inputs={"task": f"{INPUTS}.task"})
     for worker in workers:
         builder.add(worker, inputs={worker.inputs[0].name: brief})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
@@ -36,15 +36,35 @@ class RouteChoice:
     reasoning: str = ""
 
 
+@overload
 def router(
     name: str,
     /,
-    agents: Sequence[Node[OutputT]] | Sequence[Member],
+    agents: Sequence[Node[OutputT]],
     *,
     model: str | ModelClient,
     instructions: str = "",
     description: str = "",
-) -> Graph[OutputT]:
+) -> Graph[OutputT]: ...
+@overload
+def router(
+    name: str,
+    /,
+    agents: Sequence[Member],
+    *,
+    model: str | ModelClient,
+    instructions: str = "",
+    description: str = "",
+) -> Graph[object]: ...
+def router(
+    name: str,
+    /,
+    agents: Sequence[Member],
+    *,
+    model: str | ModelClient,
+    instructions: str = "",
+    description: str = "",
+) -> Graph[Any]:
     """An agent on ``model`` reads the request and one of ``agents`` answers it.
 
     The routing model sees each agent's id and description, and answers with a
@@ -71,7 +91,7 @@ def router(
     options = {"model": model if isinstance(model, str) else None, "instructions": instructions}
     parts = {"agents": members}
     if len(members) == 1:
-        return wrap("router", builder.build(members[0].id), parts, options, description)  # type: ignore[return-value]
+        return wrap("router", builder.build(members[0].id), parts, options, description)
     request = next(iter(inputs))
     listing = "\n".join(f"- {m.id}: {m.description or 'no description'}" for m in members)
     prompt = ROUTING_INSTRUCTIONS.replace("{agents}", listing.replace("{", "{{").replace("}", "}}"))
@@ -90,7 +110,7 @@ def router(
     builder.route(decide, {member_id: member_id for member_id in ids})
     joined = builder.join("join", inputs={member_id: member_id for member_id in ids})
     answer = builder.add(_only("answer", members), inputs={"answers": joined})
-    return wrap("router", builder.build(answer), parts, options, description)  # type: ignore[return-value]
+    return wrap("router", builder.build(answer), parts, options, description)
 
 
 def _decider(node_id: str, ids: tuple[str, ...]) -> Node[object]:
@@ -104,7 +124,7 @@ def _decider(node_id: str, ids: tuple[str, ...]) -> Node[object]:
             )
         return choice.agent
 
-    return replace(to_node(decide, id=node_id), output=Literal[ids])  # type: ignore[valid-type]
+    return replace(to_node(decide, id=node_id), output=Literal[ids])
 
 
 def _only(node_id: str, members: Sequence[Node[object]]) -> Node[object]:

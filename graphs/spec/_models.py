@@ -190,6 +190,9 @@ class AgentSpec(_Attempted):
 
 
 Part = Annotated[str, Field(description="a registered agent's (or function's) name")]
+Parts = Annotated[list[Part], Field(min_length=1, max_length=4_096)]
+Rounds = Annotated[int, Field(ge=1, le=10_000)]
+"""Pattern bounds stay within the loader's default limits on fan-out and iterations."""
 
 
 class PatternSpec(_Attempted):
@@ -204,17 +207,17 @@ class ChainSpec(PatternSpec):
     """Agents or functions in sequence, each output into the next input."""
 
     kind: Literal["chain"]
-    sequence: list[Part] = Field(min_length=1)
+    sequence: Parts
 
 
 class ParallelSpec(PatternSpec):
     """The same inputs to every ``fan_out`` agent at once, joined or aggregated."""
 
     kind: Literal["parallel"]
-    fan_out: list[Part] = Field(min_length=1)
+    fan_out: Parts
     fan_in: Part | None = None
     policy: Literal["all", "first", "k_of_n", "collect"] = "all"
-    k: int | None = Field(None, ge=1)
+    k: int | None = Field(None, ge=1, le=4_096)
     include_request: bool = True
 
 
@@ -222,7 +225,7 @@ class RouterSpec(PatternSpec):
     """A model picks which of ``agents`` answers."""
 
     kind: Literal["router"]
-    agents: list[Part] = Field(min_length=1)
+    agents: Parts
     model: str = Field(description="the routing model: `sonnet`, `openai:gpt-4.1`")
     instructions: str = ""
 
@@ -232,12 +235,12 @@ class OrchestratorSpec(PatternSpec):
 
     kind: Literal["orchestrator"]
     planner: Part
-    workers: list[Part] = Field(min_length=1)
+    workers: Parts
     synthesiser: Part
     iterative: bool = False
-    plan_iterations: int = Field(3, ge=1)
-    max_tasks: int = Field(5, ge=1)
-    max_plan_errors: int = Field(2, ge=0)
+    plan_iterations: Rounds = 3
+    max_tasks: int = Field(5, ge=1, le=4_096)
+    max_plan_errors: int = Field(2, ge=0, le=10_000)
 
 
 class EvaluatorOptimizerSpec(PatternSpec):
@@ -247,7 +250,7 @@ class EvaluatorOptimizerSpec(PatternSpec):
     generator: Part
     evaluator: Part
     min_rating: Literal["poor", "fair", "good", "excellent"] = "good"
-    max_refinements: int = Field(3, ge=0)
+    max_refinements: int = Field(3, ge=0, le=10_000)
 
 
 PATTERN_SPECS = (ChainSpec, ParallelSpec, RouterSpec, OrchestratorSpec, EvaluatorOptimizerSpec)

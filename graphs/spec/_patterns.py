@@ -79,7 +79,7 @@ def _orchestrator(name: str, spec: OrchestratorSpec, parts: Parts) -> Graph[obje
 
 
 def _evaluator_optimizer(name: str, spec: EvaluatorOptimizerSpec, parts: Parts) -> Graph[object]:
-    return evaluator_optimizer(  # type: ignore[return-value]
+    return evaluator_optimizer(
         name,
         parts["generator"],
         parts["evaluator"],
@@ -117,10 +117,11 @@ def _part(build: _GraphBuild, name: str, path: Path) -> Node[object] | None:
 
 def add_pattern(build: _GraphBuild, builder: GraphBuilder, node: PatternSpec, path: Path) -> bool:
     """Add the pattern ``node`` describes; False after reporting what is wrong with it."""
-    roles, make = _MAKERS[getattr(node, "kind")]
+    fields = dict(node)  # the model's fields by name
+    roles, make = _MAKERS[fields["kind"]]
     parts: dict[str, Any] = {}
     for role in roles:
-        value = getattr(node, role)
+        value = fields[role]
         if value is None:
             continue
         names = [value] if isinstance(value, str) else list(value)
@@ -157,9 +158,9 @@ def _part_name(dump: _Dump, member: Node[object], path: Path) -> str:
             if base == member and (model is registered or model == registered):
                 return name
     elif isinstance(member, FunctionNode):
-        name = dump.registry._functions.name_of(member.fn)
-        if name is not None and dump.registry.functions[name] == member:
-            return name
+        named = dump.registry._functions.name_of(member.fn)
+        if named is not None and dump.registry.functions[named] == member:
+            return named
     dump.add(
         "unregistered-part",
         path,

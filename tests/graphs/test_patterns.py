@@ -9,7 +9,7 @@ import pytest
 
 from plait import GraphBuilder, RunStatus, node
 from plait.engine import trace
-from plait.graphs import PatternNode
+from plait.graphs import Graph, PatternNode
 from plait.graphs.patterns import (
     Evaluation,
     Plan,
@@ -137,7 +137,9 @@ async def test_a_router_hands_the_request_to_the_chosen_agent_and_traces_why() -
 async def test_a_router_naming_no_agent_fails_saying_which() -> None:
     wrong = json.dumps({"agent": "sales", "confidence": "low"})
     graph = router(
-        "desk", [agent("a", model=_echo("a")), agent("b", model=_echo("b"))], model=ScriptedModel([wrong])
+        "desk",
+        [agent("a", model=_echo("a")), agent("b", model=_echo("b"))],
+        model=ScriptedModel([wrong]),
     )
     result = await graph.run({"message": "hi"})
     assert result.status is RunStatus.FAILED
@@ -156,7 +158,13 @@ def _planner(*plans: object) -> ScriptedModel:
     return ScriptedModel([json.dumps(plan) for plan in plans])
 
 
-def _team(planner: ScriptedModel, **options: object) -> object:
+def _team(
+    planner: ScriptedModel,
+    *,
+    iterative: bool = False,
+    plan_iterations: int = 3,
+    max_plan_errors: int = 2,
+) -> Graph[str]:
     return orchestrator(
         "team",
         agent("planner", model=planner, output=Plan),
@@ -165,14 +173,16 @@ def _team(planner: ScriptedModel, **options: object) -> object:
             agent("writer", model=_echo("draft"), description="writes prose"),
         ],
         agent("editor", model=ScriptedModel([lambda r: "final: " + r.messages[-1].text])),
-        **options,  # type: ignore[arg-type]
+        iterative=iterative,
+        plan_iterations=plan_iterations,
+        max_plan_errors=max_plan_errors,
     )
 
 
 async def test_an_orchestrator_runs_the_plan_then_synthesises() -> None:
     plan = {"tasks": [{"worker": "researcher", "task": "t1"}, {"worker": "writer", "task": "t2"}]}
     graph = _team(_planner(plan))
-    result, traced = await trace(graph, {"message": "an essay"})  # type: ignore[arg-type]
+    result, traced = await trace(graph, {"message": "an essay"})
     answer = str(result.output)
     assert answer.startswith("final: Objective: an essay")
     assert "<result worker='researcher' task='t1'>" in answer
@@ -184,7 +194,7 @@ async def test_an_iterative_orchestrator_replans_from_results_until_complete() -
     first = {"tasks": [{"worker": "researcher", "task": "look"}]}
     second = {"tasks": [{"worker": "writer", "task": "write"}], "complete": True}
     planner = _planner(first, second)
-    result = await _team(planner, iterative=True, plan_iterations=5).run({"message": "go"})  # type: ignore[attr-defined]
+    result = await _team(planner, iterative=True, plan_iterations=5).run({"message": "go"})
     assert "<result worker='writer' task='write'>" in str(result.output)
     assert "Done by researcher: look" in planner.requests[1].messages[-1].text
     assert planner.remaining == 0
@@ -194,7 +204,7 @@ async def test_a_plan_naming_an_unknown_worker_goes_back_to_the_planner() -> Non
     bad = {"tasks": [{"worker": "poet", "task": "rhyme"}]}
     good = {"tasks": [{"worker": "writer", "task": "write"}]}
     planner = _planner(bad, good)
-    result = await _team(planner).run({"message": "go"})  # type: ignore[attr-defined]
+    result = await _team(planner).run({"message": "go"})
     assert result.status is RunStatus.SUCCEEDED
     retold = planner.requests[1].messages[-1].text
     assert "rejected: unknown worker `poet` (the workers are researcher, writer)" in retold
@@ -202,13 +212,14 @@ async def test_a_plan_naming_an_unknown_worker_goes_back_to_the_planner() -> Non
 
 async def test_a_planner_that_keeps_naming_unknown_workers_fails_when_the_bound_is_spent() -> None:
     bad = {"tasks": [{"worker": "poet", "task": "rhyme"}]}
-    result = await _team(_planner(bad, bad), max_plan_errors=1).run({"message": "go"})  # type: ignore[attr-defined]
+    result = await _team(_planner(bad, bad), max_plan_errors=1).run({"message": "go"})
     assert result.status is RunStatus.FAILED
-    causes, error = [], result.error
+    causes: list[BaseException] = []
+    error: BaseException | None = result.error
     while error is not None:
-        causes.append(type(error))
-        error = error.__cause__  # type: ignore[assignment]
-    assert causes[-1] is PlanError  # under the pattern's, the loop's and the check's failures
+        causes.append(error)
+        error = error.__cause__
+    assert isinstance(causes[-1], PlanError)  # under the pattern's, loop's and check's
     assert "rejected 2 times, the last for unknown worker `poet`" in str(result.error)
 
 
@@ -222,7 +233,9 @@ async def test_evaluator_optimizer_refines_until_the_rating_is_reached() -> None
     assert (refined.answer, refined.rating, refined.rounds) == ("draft 2", QualityRating.GOOD, 2)
     assert refined.stopped_by == "rating"
     second = writer.model.requests[1].messages[-1].text  # type: ignore[union-attr]
-    assert "draft 1" in second and "Rating: poor" in second and "was poor" in second
+    assert "draft 1" in second
+    assert "Rating: poor" in second
+    assert "was poor" in second
 
 
 async def test_evaluator_optimizer_returns_the_best_answer_when_rounds_run_out() -> None:
@@ -269,6 +282,8 @@ async def test_an_orchestrators_tasks_of_one_plan_run_at_the_same_time() -> None
 
     plan = {"tasks": [{"worker": "second", "task": "b"}, {"worker": "first", "task": "a"}]}
     editor = agent("editor", model=ScriptedModel([lambda r: r.messages[-1].text]))
-    graph = orchestrator("team", agent("p", model=_planner(plan), output=Plan), [first, second], editor)
+    graph = orchestrator(
+        "team", agent("p", model=_planner(plan), output=Plan), [first, second], editor
+    )
     answer = str((await graph.run({"message": "go"})).output)
     assert answer.index("two") < answer.index("one")  # results in plan order
