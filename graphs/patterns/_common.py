@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs._kinds import PatternNode
 from plait.nodes import Input, Node, to_jsonable, to_node
 
-__all__ = ["Member", "as_node", "as_nodes", "as_text", "single_input", "wrap"]
+__all__ = ["Member", "as_node", "as_nodes", "as_text", "single_input", "step", "wrap"]
 
 OutputT = TypeVar("OutputT")
 
@@ -24,6 +24,11 @@ def as_text(value: object) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(to_jsonable(value), ensure_ascii=False)
+
+
+def step(fn: Callable[..., OutputT], id: str) -> Node[OutputT]:
+    """A pattern's own small step: a pure function, run on the event loop, not a thread."""
+    return cast("Node[OutputT]", to_node(fn, id=id, blocking=False))
 
 
 def as_node(member: Member) -> Node[object]:

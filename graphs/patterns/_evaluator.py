@@ -10,7 +10,7 @@ from typing import Any, Generic, Literal, TypeVar, overload
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs._kinds import LoopResult
-from plait.graphs.patterns._common import Member, as_node, as_text, single_input, wrap
+from plait.graphs.patterns._common import Member, as_node, as_text, single_input, step, wrap
 from plait.nodes import Node
 
 __all__ = ["Evaluation", "QualityRating", "Refined", "Refinement", "evaluator_optimizer"]
@@ -122,17 +122,18 @@ def evaluator_optimizer(
     if max_refinements < 0:
         raise ValueError(f"{where}: max_refinements must be >= 0, got {max_refinements}")
     body = GraphBuilder(f"{name}_round", inputs={"state": _Refining})
-    prompt = body.add(_prompt, id="prompt", inputs={"state": f"{INPUTS}.state"})
+    prompt = body.add(step(_prompt, "prompt"), inputs={"state": f"{INPUTS}.state"})
     answer = body.add(make, inputs={entry.name: prompt})
-    review = body.add(_review, id="review", inputs={"state": f"{INPUTS}.state", "answer": answer})
+    review = body.add(
+        step(_review, "review"), inputs={"state": f"{INPUTS}.state", "answer": answer}
+    )
     verdict = body.add(judge, inputs={judged.name: review})
     record = body.add(
-        _recorder(min_rating),
-        id="record",
+        step(_recorder(min_rating), "record"),
         inputs={"state": f"{INPUTS}.state", "answer": answer, "evaluation": verdict},
     )
     builder = GraphBuilder(name, inputs={"message": str})
-    start = builder.add(_start, id="start", inputs={"message": f"{INPUTS}.message"})
+    start = builder.add(step(_start, "start"), inputs={"message": f"{INPUTS}.message"})
     rounds = builder.loop(
         body.build(record),
         carry="state",
@@ -141,7 +142,7 @@ def evaluator_optimizer(
         id="rounds",
         inputs={"state": start},
     )
-    best = builder.add(_best, id="best", inputs={"result": rounds})
+    best = builder.add(step(_best, "best"), inputs={"result": rounds})
     options = {"min_rating": min_rating.value, "max_refinements": max_refinements}
     parts = {"generator": (make,), "evaluator": (judge,)}
     return wrap("evaluator_optimizer", builder.build(best), parts, options, description)

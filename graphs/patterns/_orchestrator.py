@@ -8,7 +8,7 @@ from typing import Any, TypeVar, overload
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
-from plait.graphs.patterns._common import Member, as_node, as_nodes, single_input, wrap
+from plait.graphs.patterns._common import Member, as_node, as_nodes, single_input, step, wrap
 from plait.graphs.patterns._planning import (
     Orchestration,
     Plan,
@@ -99,11 +99,10 @@ def orchestrator(
     listing = tuple((worker.id, worker.description) for worker in team)
     body = GraphBuilder(f"{name}_round", inputs={"state": Orchestration})
     state = f"{INPUTS}.state"
-    prompt = body.add(planning_prompt(listing, rounds), id="prompt", inputs={"state": state})
+    prompt = body.add(step(planning_prompt(listing, rounds), "prompt"), inputs={"state": state})
     plan = body.add(plan_node, inputs={planned.name: prompt})
     check = body.add(
-        checker(listing, max_tasks, max_plan_errors),
-        id="check",
+        step(checker(listing, max_tasks, max_plan_errors), "check"),
         inputs={"state": state, "plan": plan},
     )
     results = body.map(
@@ -113,9 +112,11 @@ def orchestrator(
         inputs={"task": check.field("tasks"), "objective": check.field("state.objective")},
         max_items=max_tasks,
     )
-    record = body.add(recorder(rounds), id="record", inputs={"checked": check, "results": results})
+    record = body.add(
+        step(recorder(rounds), "record"), inputs={"checked": check, "results": results}
+    )
     builder = GraphBuilder(name, inputs={"message": str})
-    start = builder.add(_start, id="start", inputs={"message": f"{INPUTS}.message"})
+    start = builder.add(step(_start, "start"), inputs={"message": f"{INPUTS}.message"})
     loop = builder.loop(
         body.build(record),
         carry="state",
@@ -124,7 +125,7 @@ def orchestrator(
         id="rounds",
         inputs={"state": start},
     )
-    brief = builder.add(synthesis_prompt, id="brief", inputs={"result": loop})
+    brief = builder.add(step(synthesis_prompt, "brief"), inputs={"result": loop})
     answer = builder.add(write, inputs={written.name: brief})
     parts = {"planner": (plan_node,), "workers": team, "synthesiser": (write,)}
     options = {

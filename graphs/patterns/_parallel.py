@@ -16,9 +16,10 @@ from plait.graphs.patterns._common import (
     as_nodes,
     as_text,
     single_input,
+    step,
     wrap,
 )
-from plait.nodes import Input, Node, to_node
+from plait.nodes import Input, Node
 
 __all__ = ["fan_in_text", "parallel"]
 
@@ -115,7 +116,7 @@ def _add_text(
     include_request: bool,
 ) -> NodeRef[object]:
     """The node writing the joined responses (and the request) as one message."""
-    node = to_node(fan_in_text, id="responses")
+    node = step(fan_in_text, "responses")
     wired: dict[str, str | NodeRef[object]] = {"responses": joined}
     request = next(iter(inputs), None)
     if include_request and request is not None:

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs._kinds import LoopResult
-from plait.graphs.patterns._common import as_text
-from plait.nodes import Input, Node, to_node
+from plait.graphs.patterns._common import as_text, step
+from plait.nodes import Input, Node
 
 __all__ = [
     "Orchestration",
@@ -163,16 +163,17 @@ def task_body(name: str, workers: Sequence[Node[object]]) -> Graph[object]:
     ids = tuple(worker.id for worker in workers)
     builder = GraphBuilder(name, inputs={"task": Task, "objective": str})
     brief = builder.add(
-        _brief, id="brief", inputs={"task": f"{INPUTS}.task", "objective": f"{INPUTS}.objective"}
+        step(_brief, "brief"),
+        inputs={"task": f"{INPUTS}.task", "objective": f"{INPUTS}.objective"},
     )
-    pick = replace(to_node(_pick, id="pick"), output=Literal[ids])
+    pick = replace(step(_pick, "pick"), output=Literal[ids])
     builder.add(pick, inputs={"task": f"{INPUTS}.task"})
     for worker in workers:
         builder.add(worker, inputs={worker.inputs[0].name: brief})
     builder.route("pick", {wid: wid for wid in ids})
     joined = builder.join("join", inputs={wid: wid for wid in ids})
     done = replace(
-        to_node(_result, id="result"),
+        step(_result, "result"),
         inputs=(Input("task", Task), Input("answers", Mapping[str, object])),
     )
     result = builder.add(done, inputs={"task": f"{INPUTS}.task", "answers": joined})

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from plait.graphs._builder import GraphBuilder
 from plait.graphs._graph import INPUTS, Graph
-from plait.graphs.patterns._common import Member, as_nodes, wrap
-from plait.nodes import Input, Node, to_node
+from plait.graphs.patterns._common import Member, as_nodes, step, wrap
+from plait.nodes import Input, Node
 
 if TYPE_CHECKING:
     from plait.nodes import ModelClient
@@ -124,7 +124,7 @@ def _decider(node_id: str, ids: tuple[str, ...]) -> Node[object]:
             )
         return choice.agent
 
-    return replace(to_node(decide, id=node_id), output=Literal[ids])
+    return replace(step(decide, node_id), output=Literal[ids])
 
 
 def _only(node_id: str, members: Sequence[Node[object]]) -> Node[object]:
@@ -139,5 +139,5 @@ def _only(node_id: str, members: Sequence[Node[object]]) -> Node[object]:
         if member.output not in outputs:
             outputs.append(member.output)
     output = outputs[0] if len(outputs) == 1 else object
-    node = to_node(answer, id=node_id)
+    node = step(answer, node_id)
     return replace(node, inputs=(Input("answers", Mapping[str, object]),), output=output)
