@@ -15,8 +15,9 @@ __all__ = ["Member", "as_node", "as_nodes", "as_text", "single_input", "step", "
 
 OutputT = TypeVar("OutputT")
 
-Member: TypeAlias = Node[Any] | Callable[..., Any]
-"""A pattern's part: an agent or any other node, or a typed function made into one."""
+Member: TypeAlias = Node[Any] | Graph[Any] | Callable[..., Any]
+"""A pattern's part: an agent or any other node, a graph (another pattern: they nest), or
+a typed function made into a node."""
 
 
 def as_text(value: object) -> str:
@@ -32,7 +33,12 @@ def step(fn: Callable[..., OutputT], id: str) -> Node[OutputT]:
 
 
 def as_node(member: Member) -> Node[object]:
-    """``member`` as a node: nodes as they are, functions through ``to_node``."""
+    """``member`` as a node: nodes as they are, a graph as its subgraph (or pattern) node,
+    functions through ``to_node``."""
+    if isinstance(member, Graph):
+        wrapper = GraphBuilder(member.name, inputs=dict(member.inputs))
+        wrapper.add(member, inputs={name: f"{INPUTS}.{name}" for name in member.inputs})
+        return next(iter(wrapper.build(member.name).nodes.values()))
     return member if isinstance(member, Node) else to_node(member)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import anyio
 import pytest
 
 from plait import GraphBuilder, RunStatus, node
-from plait.engine import trace
+from plait.engine import RunOptions, open_store, resume, trace
 from plait.graphs import Graph, PatternNode
 from plait.graphs.patterns import (
     Evaluation,
@@ -287,3 +288,45 @@ async def test_an_orchestrators_tasks_of_one_plan_run_at_the_same_time() -> None
     )
     answer = str((await graph.run({"message": "go"})).output)
     assert answer.index("two") < answer.index("one")  # results in plan order
+
+
+def _polish(writer: ScriptedModel, critic: ScriptedModel) -> Graph[Refined[str]]:
+    return evaluator_optimizer(
+        "polish",
+        agent("writer", model=writer, retry=None),
+        agent("critic", model=critic, output=Evaluation, retry=None),
+    )
+
+
+async def test_a_pattern_run_resumes_from_its_store_without_repeating_a_call(
+    tmp_path: Path,
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    await store.open()
+    try:
+        broken = ScriptedModel([*_rated("poor"), ValueError("the critic's server fell over")])
+        first = await _polish(ScriptedModel(["draft 1", "draft 2"]), broken).run(
+            {"message": "a haiku"}, options=RunOptions(store=store)
+        )
+        assert first.status is RunStatus.FAILED
+        writer = ScriptedModel([])  # every answer of the writer is already committed
+        resumed = await resume(
+            _polish(writer, ScriptedModel(_rated("excellent"))), first.run_id, store=store
+        )
+    finally:
+        await store.close()
+    assert resumed.status is RunStatus.SUCCEEDED
+    assert (resumed.output.answer, resumed.output.rounds) == ("draft 2", 2)
+    assert writer.requests == []
+
+
+async def test_patterns_nest_a_pattern_is_a_member_of_another() -> None:
+    essay = chain("essay", agent("write", model=_echo("essay")), description="Writes essays")
+    panel = parallel("panel", [agent("pro", model=_echo("yes"))], description="Debates")
+    choice = json.dumps({"agent": "essay", "confidence": "medium"})
+    routing = ScriptedModel([choice])
+    desk = router("desk", [essay, panel], model=routing)
+    result, traced = await trace(desk, {"message": "owls"})
+    assert result.output == "essay(owls)"
+    assert traced.node("desk/essay/write").output == "essay(owls)"
+    assert "- essay: Writes essays\n- panel: Debates" in routing.requests[0].system
