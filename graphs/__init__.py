@@ -1,9 +1,10 @@
 """How units are wired: the builder, the immutable compiled Graph, compile-time validation,
-and JSON specs (load, dump, the registry of names a spec may use)."""
+JSON specs (load, dump, the registry of names a spec may use), and agent patterns."""
 
 from plait.graphs._builder import GraphBuilder, NodeRef, Source
 from plait.graphs._graph import INPUTS, Bound, Edge, Graph, Plan, Step, Target
 from plait.graphs._kinds import (
+    PATTERN_KINDS,
     BranchFailure,
     HumanNode,
     JoinNode,
@@ -11,10 +12,12 @@ from plait.graphs._kinds import (
     LoopNode,
     LoopResult,
     MapNode,
+    PatternNode,
     SubgraphNode,
 )
 from plait.graphs._outline import Outline, OutlineNode, outline
 from plait.graphs._rebuild import with_nodes
+from plait.graphs.patterns import chain, evaluator_optimizer, orchestrator, parallel, router
 from plait.graphs.spec._errors import SpecError
 from plait.graphs.spec._io import SPEC_VERSION, dump, load, spec_schema
 from plait.graphs.spec._limits import SpecLimits
@@ -22,6 +25,7 @@ from plait.graphs.spec._registry import Registry
 
 __all__ = [
     "INPUTS",
+    "PATTERN_KINDS",
     "SPEC_VERSION",
     "Bound",
     "BranchFailure",
@@ -37,6 +41,7 @@ __all__ = [
     "NodeRef",
     "Outline",
     "OutlineNode",
+    "PatternNode",
     "Plan",
     "Registry",
     "Source",
@@ -45,9 +50,14 @@ __all__ = [
     "Step",
     "SubgraphNode",
     "Target",
+    "chain",
     "dump",
+    "evaluator_optimizer",
     "load",
+    "orchestrator",
     "outline",
+    "parallel",
+    "router",
     "spec_schema",
     "with_nodes",
 ]

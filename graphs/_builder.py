@@ -17,6 +17,7 @@ from plait.graphs._kinds import (
     LoopNode,
     LoopResult,
     MapNode,
+    PatternNode,
     SubgraphNode,
 )
 from plait.nodes import NO_RETRY, FunctionNode, Input, Node, Problem, RetryPolicy, to_node
@@ -149,8 +150,12 @@ class GraphBuilder:
         ``inputs`` maps each input name to its source, so
         ``add(summarise, inputs={"text": "fetch.body"})`` is ``add(summarise)`` plus
         ``edge("fetch.body", "summarise.text")``. Options given here override the node's.
-        A compiled ``Graph`` becomes a subgraph node with the graph's inputs and output.
+        A compiled ``Graph`` becomes a subgraph node with the graph's inputs and output
+        (a pattern's graph, from ``plait.graphs.patterns``, becomes its pattern node).
         """
+        pattern = _pattern_of(node) if isinstance(node, Graph) else None
+        if pattern is not None:
+            node = pattern
         if isinstance(node, Graph):
             built: Node[object] = SubgraphNode(
                 id=id or node.name,
@@ -377,3 +382,11 @@ def _as_graph(body: Graph[Any] | Node[Any] | Callable[..., Any]) -> Graph[Any]:
     wrapper = GraphBuilder(built.id, inputs={item.name: item.annotation for item in built.inputs})
     wrapper.add(built, inputs={item.name: f"{INPUTS}.{item.name}" for item in built.inputs})
     return wrapper.build(built.id)
+
+
+def _pattern_of(graph: Graph[Any]) -> PatternNode | None:
+    """The pattern node a pattern's graph only wraps, or None for any other graph."""
+    only = next(iter(graph.nodes.values())) if len(graph.nodes) == 1 else None
+    if isinstance(only, PatternNode) and graph.output == only.id == graph.name:
+        return only
+    return None

@@ -305,10 +305,27 @@ def _node_bound(node: Node[object]) -> tuple[int | None, int | None]:
     return 1, attempts
 
 
+def _model_calls(node: Node[object], attempts: int) -> int | None:
+    """The most model calls ``node`` can make, over ``attempts`` attempts."""
+    if isinstance(node, SubgraphNode):
+        return node.graph.bound.llm_calls
+    if isinstance(node, MapNode | LoopNode):
+        times = node.max_items if isinstance(node, MapNode) else node.max_iterations
+        calls = node.body.bound.llm_calls
+        own = node.retry.max_attempts if node.retry is not None else 1
+        return None if times is None or calls is None else times * calls * own
+    if node.kind != "agent":  # duck-typed: graphs must not load the LLM side
+        return 0
+    rounds = int(getattr(node, "max_iterations", 0)) if getattr(node, "tools", ()) else 0
+    repair = 0 if node.output is str else 1
+    return (1 + rounds + repair) * attempts
+
+
 def static_bound(nodes: Mapping[str, Node[object]], retry_attempts: int) -> Bound:
-    """The most node executions (and attempts) one run can make."""
+    """The most node executions (and attempts, and model calls) one run can make."""
     executions = 0
     attempts = 0
+    calls: int | None = 0
     for node in nodes.values():
         node_executions, node_attempts = _node_bound(node)
         if node_executions is None or node_attempts is None:
@@ -317,4 +334,6 @@ def static_bound(nodes: Mapping[str, Node[object]], retry_attempts: int) -> Boun
             node_attempts = retry_attempts
         executions += node_executions
         attempts += node_attempts
-    return Bound(executions, attempts)
+        node_calls = _model_calls(node, node_attempts)
+        calls = None if calls is None or node_calls is None else calls + node_calls
+    return Bound(executions, attempts, calls)

@@ -116,6 +116,9 @@ class Bound:
     ``None`` when a map without ``max_items`` makes it unbounded."""
     attempts: int | None
     """The same, counting every retry each node's policy allows."""
+    llm_calls: int | None = None
+    """Model calls: each agent attempt makes one, one more per tool round, and one more to
+    repair a typed reply that did not parse."""
 
     def __str__(self) -> str:
         if self.executions is None:

@@ -10,6 +10,7 @@ from plait.graphs._graph import Graph
 from plait.nodes import Node
 
 __all__ = [
+    "PATTERN_KINDS",
     "BranchFailure",
     "HumanNode",
     "JoinNode",
@@ -17,10 +18,14 @@ __all__ = [
     "LoopNode",
     "LoopResult",
     "MapNode",
+    "PatternNode",
     "SubgraphNode",
 ]
 
 ValueT = TypeVar("ValueT")
+
+PATTERN_KINDS = ("chain", "parallel", "router", "orchestrator", "evaluator_optimizer")
+"""The kinds of ``PatternNode``: one per builder of ``plait.graphs.patterns``."""
 
 JoinPolicy = Literal["all", "first", "k_of_n", "collect"]
 """How a join combines its branches: wait for all, take the first, a quorum, or collect."""
@@ -56,6 +61,26 @@ class SubgraphNode(Node[object]):
     def kind(self) -> str:
         """Always ``"subgraph"``."""
         return "subgraph"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatternNode(SubgraphNode):
+    """An agent pattern (``chain``, ``parallel``, ...): a subgraph that knows what made it.
+
+    It runs, traces and bounds as its subgraph; diagrams frame it as the pattern and specs
+    write it as the pattern's kind, naming the parts it was built from.
+    """
+
+    pattern: str
+    parts: tuple[tuple[str, tuple[Node[object], ...]], ...] = field(default=(), compare=False)
+    """Role -> the nodes it was built from, e.g. ``("sequence", (research, write))``."""
+    options: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    """The pattern's other settings, JSON-ready, e.g. ``("policy", "all")``."""
+
+    @property
+    def kind(self) -> str:
+        """The pattern's name: ``chain``, ``parallel``, ``router``, ..."""
+        return self.pattern
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

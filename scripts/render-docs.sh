@@ -5,3 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plait render examples.digest:graph -o docs/digest.svg --direction TB
+plait render examples.patterns:graph -o docs/patterns-desk.svg --direction TB

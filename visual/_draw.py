@@ -105,6 +105,7 @@ class _Drawer:
         for node_id in _ordered(graph, routes):
             node = graph.nodes[node_id]
             kind = "router" if node_id in routes else node.kind
+            kind = "pattern" if isinstance(getattr(node, "pattern", None), str) else kind
             drawn[node_id] = self.node(node, prefix + node_id, kind)
             made = drawn[node_id]
             if made.box is not None:
@@ -301,11 +302,23 @@ def _draw_subgraph(drawer: _Drawer, node: Node[object], path: str, kind: str) ->
     return drawer.frame(node, path, kind, subtitle, inner)
 
 
+def _draw_pattern(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+    """An agent pattern: a cluster holding its graph, ``chain``, ``router``, ..."""
+    options = dict(getattr(node, "options", ()))
+    subtitle = node.kind.replace("_", "-")
+    if options.get("iterative"):
+        subtitle += f" (≤ {options.get('plan_iterations')} plans)"
+    elif isinstance(options.get("max_refinements"), int):
+        subtitle += f" (≤ {options['max_refinements']} refinements)"
+    return drawer.frame(node, path, "pattern", subtitle, getattr(node, "graph", None))
+
+
 _KIND_DRAWERS: dict[str, KindDrawer] = {
     "join": _draw_join,
     "map": _draw_map,
     "loop": _draw_loop,
     "subgraph": _draw_subgraph,
+    "pattern": _draw_pattern,
 }
 
 

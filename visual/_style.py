@@ -80,6 +80,7 @@ _KINDS: dict[str, KindStyle] = {
     "map": KindStyle("map", "box", "#fefce8", "#a16207", cluster=True, rounded=True),
     "loop": KindStyle("loop", "box", "#ecfdf5", "#047857", cluster=True, rounded=True),
     "subgraph": KindStyle("subgraph", "box", "#f8fafc", "#475569", cluster=True, rounded=True),
+    "pattern": KindStyle("agent pattern", "box", "#f5f3ff", "#7c3aed", cluster=True, rounded=True),
     "port": KindStyle("port", "ellipse", "#ffffff", "#94a3b8", mermaid=('(["', '"])')),
 }
 _UNKNOWN_KIND = KindStyle("node", "box", "#f3f4f6", "#6b7280")
@@ -95,6 +96,7 @@ KIND_ORDER: tuple[str, ...] = (
     "map",
     "loop",
     "subgraph",
+    "pattern",
     "output",
 )
 """The legend's order; kinds not listed follow, sorted by name."""

@@ -20,6 +20,7 @@ from plait.graphs.spec._errors import Path, SpecError, shown
 from plait.graphs.spec._limits import SpecLimits
 from plait.graphs.spec._locate import Locator, mentions
 from plait.graphs.spec._models import (
+    PATTERN_SPECS,
     AgentSpec,
     DocumentSpec,
     FunctionSpec,
@@ -31,6 +32,7 @@ from plait.graphs.spec._models import (
     RetrySpec,
     SubgraphSpec,
 )
+from plait.graphs.spec._patterns import add_pattern
 from plait.graphs.spec._registry import Registry
 from plait.graphs.spec._text import TypeTextError, label_key, parse_type
 from plait.nodes import (
@@ -331,6 +333,7 @@ _ADDERS: dict[type, Callable[[_GraphBuild, GraphBuilder, Any, Path], bool]] = {
     LoopSpec: _GraphBuild.add_loop,
     JoinSpec: _GraphBuild.add_join,
     HumanSpec: _GraphBuild.add_human,
+    **dict.fromkeys(PATTERN_SPECS, add_pattern),
 }
 
 

@@ -15,6 +15,7 @@ from plait.graphs._control import route_labels
 from plait.graphs._graph import Graph
 from plait.graphs._kinds import HumanNode, JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.graphs.spec._errors import Path, SpecError, json_path
+from plait.graphs.spec._patterns import PATTERN_WRITERS
 from plait.graphs.spec._registry import Registry
 from plait.graphs.spec._text import TypeTextError, label_key, write_type
 from plait.nodes import NO_RETRY, FunctionNode, Node, Problem, RetryPolicy, type_name
@@ -185,7 +186,7 @@ class _Dump:
 
     def options(self, node: Node[object], written: dict[str, object], path: Path) -> None:
         """The retry, timeout and pool a kind's builder method takes, where set."""
-        allowed = _OPTIONS[node.kind]
+        allowed = _OPTIONS.get(node.kind, _OPTIONS["subgraph"])  # patterns are subgraphs
         for name in ("retry", "timeout", "pool"):
             value = getattr(node, name)
             if name in written or value is None:
@@ -358,6 +359,7 @@ _WRITERS: dict[str, Callable[[_Dump, Any, Path], dict[str, object]]] = {
     "loop": _Dump.loop,
     "join": _Dump.join,
     "human": _Dump.human,
+    **PATTERN_WRITERS,
 }
 """How each node kind is written; a kind missing here cannot be dumped yet."""
 

@@ -18,8 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from plait.nodes import RetryPolicy
 
 __all__ = [
+    "PATTERN_SPECS",
     "AgentSpec",
+    "ChainSpec",
     "DocumentSpec",
+    "EvaluatorOptimizerSpec",
     "FunctionSpec",
     "GraphSpec",
     "HumanSpec",
@@ -27,7 +30,11 @@ __all__ = [
     "LoopSpec",
     "MapSpec",
     "NodeSpec",
+    "OrchestratorSpec",
+    "ParallelSpec",
+    "PatternSpec",
     "RetrySpec",
+    "RouterSpec",
     "SubgraphSpec",
     "json_schema",
 ]
@@ -187,8 +194,85 @@ class AgentSpec(_Attempted):
     )
 
 
+Part = Annotated[str, Field(description="a registered agent's (or function's) name")]
+Parts = Annotated[list[Part], Field(min_length=1, max_length=4_096)]
+Rounds = Annotated[int, Field(ge=1, le=10_000)]
+"""Pattern bounds stay within the loader's default limits on fan-out and iterations."""
+
+
+class PatternSpec(_Attempted):
+    """An agent pattern from ``plait.graphs.patterns``, built from registered parts."""
+
+    name: str | None = Field(None, description="the pattern's graph name (default: its id)")
+    pool: str | None = Field(None, description="the graph pool a slot is drawn from")
+    description: str = Field("", description="shown in diagrams")
+
+
+class ChainSpec(PatternSpec):
+    """Agents or functions in sequence, each output into the next input."""
+
+    kind: Literal["chain"]
+    sequence: Parts
+
+
+class ParallelSpec(PatternSpec):
+    """The same inputs to every ``fan_out`` agent at once, joined or aggregated."""
+
+    kind: Literal["parallel"]
+    fan_out: Parts
+    fan_in: Part | None = None
+    policy: Literal["all", "first", "k_of_n", "collect"] = "all"
+    k: int | None = Field(None, ge=1, le=4_096)
+    include_request: bool = True
+
+
+class RouterSpec(PatternSpec):
+    """A model picks which of ``agents`` answers."""
+
+    kind: Literal["router"]
+    agents: Parts
+    model: str = Field(description="the routing model: `sonnet`, `openai:gpt-4.1`")
+    instructions: str = ""
+
+
+class OrchestratorSpec(PatternSpec):
+    """A planner's typed plan run by workers, then synthesised."""
+
+    kind: Literal["orchestrator"]
+    planner: Part
+    workers: Parts
+    synthesiser: Part
+    iterative: bool = False
+    plan_iterations: Rounds = 3
+    max_tasks: int = Field(5, ge=1, le=4_096)
+    max_plan_errors: int = Field(2, ge=0, le=10_000)
+
+
+class EvaluatorOptimizerSpec(PatternSpec):
+    """A generator refined by an evaluator's ratings."""
+
+    kind: Literal["evaluator_optimizer"]
+    generator: Part
+    evaluator: Part
+    min_rating: Literal["poor", "fair", "good", "excellent"] = "good"
+    max_refinements: int = Field(3, ge=0, le=10_000)
+
+
+PATTERN_SPECS = (ChainSpec, ParallelSpec, RouterSpec, OrchestratorSpec, EvaluatorOptimizerSpec)
+
 NodeSpec = Annotated[
-    FunctionSpec | AgentSpec | SubgraphSpec | MapSpec | LoopSpec | JoinSpec | HumanSpec,
+    FunctionSpec
+    | AgentSpec
+    | SubgraphSpec
+    | MapSpec
+    | LoopSpec
+    | JoinSpec
+    | HumanSpec
+    | ChainSpec
+    | ParallelSpec
+    | RouterSpec
+    | OrchestratorSpec
+    | EvaluatorOptimizerSpec,
     Field(discriminator="kind"),
 ]
 

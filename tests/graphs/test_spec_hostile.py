@@ -208,11 +208,16 @@ def test_the_schema_is_generated_from_the_models() -> None:
     kinds = schema["$defs"]["GraphSpec"]["properties"]["nodes"]["items"]["discriminator"]  # type: ignore[index]
     assert sorted(kinds["mapping"]) == [
         "agent",
+        "chain",
+        "evaluator_optimizer",
         "function",
         "human",
         "join",
         "loop",
         "map",
+        "orchestrator",
+        "parallel",
+        "router",
         "subgraph",
     ]
 
