@@ -44,7 +44,15 @@ if _typing.TYPE_CHECKING:
     from plait.nodes._policy import NO_RETRY, RetryPolicy
     from plait.nodes._type_names import close_matches, type_name
     from plait.nodes._types import is_assignable
-    from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
+    from plait.nodes._values import (
+        ArgumentField,
+        Arguments,
+        check_value,
+        fit_value,
+        from_jsonable,
+        json_schema,
+        to_jsonable,
+    )
     from plait.nodes.agents._factory import agent
     from plait.nodes.agents._journal import Journal, JournalEntry, MemoryJournal
     from plait.nodes.agents._node import AGENT_RETRY, AgentNode, AgentResult, NodeBoundModel
@@ -209,6 +217,8 @@ _PUBLIC: dict[str, str] = {
 """The user API: each name and the module it is loaded from, on first use."""
 
 _INTERNAL: dict[str, str] = {
+    "ArgumentField": "plait.nodes._values",
+    "Arguments": "plait.nodes._values",
     "check_value": "plait.nodes._values",
     "close_matches": "plait.nodes._type_names",
     "dump_yaml": "plait.nodes.llm._yaml",
@@ -224,6 +234,7 @@ _INTERNAL: dict[str, str] = {
     "differences": "plait.nodes.llm._codec",
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
+    "json_schema": "plait.nodes._values",
     "load_yaml": "plait.nodes.llm._yaml",
     "to_jsonable": "plait.nodes._values",
     "type_name": "plait.nodes._type_names",

@@ -45,6 +45,7 @@ from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
 from plait.cli._inputs import inputs_problem, parse_inputs
 from plait.cli._masking import masked_output
+from plait.cli._mcp_serve import add_mcp_serve_parser, mcp_serve_command
 from plait.cli._migrate import add_migrate_parser, migrate_command
 from plait.cli._render import add_render_parser, render_command
 from plait.cli._settings import add_store_option, open_store, settings
@@ -56,6 +57,7 @@ from plait.cli._usage import INTERRUPTED, RUN_FAILED, CliError
 __all__ = ["main"]
 
 PROG = "plait"
+DESCRIPTION = "plait: a typed graph workflow engine for LLM agents."
 WAITING = 3
 CLOSED_PIPE = 141
 """128 + SIGPIPE: what a shell shows for a command whose reader went away."""
@@ -91,11 +93,7 @@ def _positive_seconds(text: str) -> float:
 def _parser() -> _Parser:
     from plait import __version__
 
-    parser = _Parser(
-        prog=PROG,
-        description="plait: a typed graph workflow engine for LLM agents.",
-        allow_abbrev=False,
-    )
+    parser = _Parser(prog=PROG, description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = commands.add_parser(
@@ -167,7 +165,14 @@ def _parser() -> _Parser:
     add_config_parser(commands)
     add_init_parser(commands)
     add_migrate_parser(commands)
+    _add_mcp_parsers(commands)
     return parser
+
+
+def _add_mcp_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``plait mcp`` and its commands."""
+    mcp = commands.add_parser("mcp", help="MCP: serve a graph as an MCP tool", allow_abbrev=False)
+    add_mcp_serve_parser(mcp.add_subparsers(dest="mcp_command", metavar="MCP_COMMAND"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,6 +230,8 @@ def _command(argv: Sequence[str] | None) -> int:
             return init_command(args)
         if args.command == "migrate":
             return migrate_command(args)
+        if args.command == "mcp":
+            return mcp_serve_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
