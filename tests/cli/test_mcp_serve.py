@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio
 import mcp_types as types
 import pytest
+from anyio.abc import Process
 from mcp import Client, ClientSession, StdioServerParameters
 from mcp.client.session import ClientRequestContext, ElicitationFnT
 from mcp.client.stdio import stdio_client
@@ -59,7 +60,7 @@ async def _stdio(
 
 async def _left_behind(marker: str) -> list[str]:
     """The processes whose command line holds ``marker``."""
-    listing = await anyio.run_process(["ps", "-eo", "pid,args"])
+    listing = await anyio.run_process(["ps", "-ww", "-eo", "pid,args"])
     return [line for line in listing.stdout.decode().splitlines() if marker in line]
 
 
@@ -213,13 +214,9 @@ async def test_a_2026_client_answers_an_input_required_result(store: str, tmp_pa
 async def test_streamable_http_on_loopback(store: str, tmp_path: Path) -> None:
     argv = [*_serve("examples.approval:graph", store), "--http", "--port", "0"]
     with anyio.fail_after(60):
-        async with await anyio.open_process(argv, cwd=ROOT, stderr=subprocess.PIPE) as process:
-            assert process.stderr is not None
-            said = b""
-            while b"/mcp\n" not in said:
-                said += await process.stderr.receive()
-            url = said.decode().split(" at ")[-1].strip()
-            assert url.startswith("http://127.0.0.1:")
+        process = await anyio.open_process(argv, cwd=ROOT, stderr=subprocess.PIPE)
+        try:
+            url = await _served_at(process)
             async with (
                 streamable_http_client(url) as (read, write, *_),
                 ClientSession(read, write, elicitation_callback=_approve) as session,
@@ -230,14 +227,34 @@ async def test_streamable_http_on_loopback(store: str, tmp_path: Path) -> None:
             assert await _left_behind(str(tmp_path))  # the check sees a server that runs
             process.send_signal(signal.SIGINT)
             code = await process.wait()
-            rest = b"".join([chunk async for chunk in process.stderr]).decode()
+            said = await _rest(process)
+        finally:
+            if process.returncode is None:
+                process.kill()
+            await process.aclose()
         assert await _left_behind(str(tmp_path)) == []
 
+    assert url.startswith("http://127.0.0.1:")
     assert tool.input_schema["properties"] == {"amount": {"title": "Amount", "type": "integer"}}
     assert result.structured_content == {"result": "sent: refund of 30 EUR for order 1042"}
     assert code == 0
-    assert rest.endswith("plait: stopped serving\n")
-    assert "Traceback" not in rest
+    assert said.endswith("plait: stopped serving\n")
+    assert "Traceback" not in said
+
+
+async def _served_at(process: Process) -> str:
+    """The URL the server says, on stderr, it serves at."""
+    assert process.stderr is not None
+    said = b""
+    while not said.endswith(b"/mcp\n"):
+        said += await process.stderr.receive()
+    return said.decode().split(" at ")[-1].strip()
+
+
+async def _rest(process: Process) -> str:
+    """What an exited server said on stderr after its URL."""
+    assert process.stderr is not None
+    return b"".join([chunk async for chunk in process.stderr]).decode()
 
 
 def test_the_stdio_server_exits_when_the_client_closes(store: str) -> None:
