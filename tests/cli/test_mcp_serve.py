@@ -237,7 +237,7 @@ async def test_streamable_http_on_loopback(store: str, tmp_path: Path) -> None:
     assert url.startswith("http://127.0.0.1:")
     assert tool.input_schema["properties"] == {"amount": {"title": "Amount", "type": "integer"}}
     assert result.structured_content == {"result": "sent: refund of 30 EUR for order 1042"}
-    assert code == 0
+    assert code == 0, said
     assert said.endswith("plait: stopped serving\n")
     assert "Traceback" not in said
 
