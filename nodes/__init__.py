@@ -44,7 +44,15 @@ if _typing.TYPE_CHECKING:
     from plait.nodes._policy import NO_RETRY, RetryPolicy
     from plait.nodes._type_names import close_matches, type_name
     from plait.nodes._types import is_assignable
-    from plait.nodes._values import check_value, fit_value, from_jsonable, to_jsonable
+    from plait.nodes._values import (
+        ArgumentField,
+        Arguments,
+        check_value,
+        fit_value,
+        from_jsonable,
+        json_schema,
+        to_jsonable,
+    )
     from plait.nodes.agents._approval import (
         ApprovalPendingError,
         ApprovalRequest,
@@ -244,6 +252,8 @@ _PUBLIC: dict[str, str] = {
 """The user API: each name and the module it is loaded from, on first use."""
 
 _INTERNAL: dict[str, str] = {
+    "ArgumentField": "plait.nodes._values",
+    "Arguments": "plait.nodes._values",
     "check_value": "plait.nodes._values",
     "close_matches": "plait.nodes._type_names",
     "decision_from": "plait.nodes.agents._approval",
@@ -263,6 +273,7 @@ _INTERNAL: dict[str, str] = {
     "messages_from_data": "plait.nodes.llm._codec",
     "from_jsonable": "plait.nodes._values",
     "is_assignable": "plait.nodes._types",
+    "json_schema": "plait.nodes._values",
     "load_yaml": "plait.nodes.llm._yaml",
     "MCPHub": "plait.nodes.mcp._hub",
     "to_jsonable": "plait.nodes._values",

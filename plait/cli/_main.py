@@ -59,6 +59,7 @@ from plait.cli._usage import INTERRUPTED, RUN_FAILED, CliError
 __all__ = ["main"]
 
 PROG = "plait"
+DESCRIPTION = "plait: a typed graph workflow engine for LLM agents."
 WAITING = 3
 CLOSED_PIPE = 141
 """128 + SIGPIPE: what a shell shows for a command whose reader went away."""
@@ -94,11 +95,7 @@ def _positive_seconds(text: str) -> float:
 def _parser() -> _Parser:
     from plait import __version__
 
-    parser = _Parser(
-        prog=PROG,
-        description="plait: a typed graph workflow engine for LLM agents.",
-        allow_abbrev=False,
-    )
+    parser = _Parser(prog=PROG, description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = commands.add_parser(

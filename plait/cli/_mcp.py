@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from plait.cli._mcp_serve import add_mcp_serve_parser, mcp_serve_command
 from plait.cli._settings import settings
 from plait.cli._usage import RUN_FAILED, CliError
 
@@ -31,7 +32,7 @@ def add_mcp_parser(commands: argparse._SubParsersAction[ParserT]) -> None:
     """Add ``mcp`` and its subcommands to ``commands``."""
     group = commands.add_parser(
         "mcp",
-        help="MCP servers: list the configured ones",
+        help="MCP: list the configured servers, or serve a graph as an MCP tool",
         description="Model Context Protocol: the servers plait.yaml declares (mcp: servers:).",
         allow_abbrev=False,
     )
@@ -48,18 +49,19 @@ def add_mcp_parser(commands: argparse._SubParsersAction[ParserT]) -> None:
         action="store_true",
         help='print {NAME: {"status", "transport", "target", "tools"|"error"}}',
     )
-    # `plait mcp serve` (plait/cli/_mcp_serve.py) adds its parser here:
-    # add_serve_parser(subcommands)
+    add_mcp_serve_parser(subcommands)
 
 
 def mcp_command(args: argparse.Namespace) -> int:
     """Run ``plait mcp SUBCOMMAND``; the exit code."""
     if args.mcp_command == "list":
         return _list(as_json=args.json)
-    # `plait mcp serve` dispatches here:
-    # if args.mcp_command == "serve":
-    #     return serve_command(args)
-    raise CliError("missing SUBCOMMAND: use `plait mcp list` (see `plait mcp --help`)")
+    if args.mcp_command == "serve":
+        return mcp_serve_command(args)
+    raise CliError(
+        "missing SUBCOMMAND: use `plait mcp list` or `plait mcp serve TARGET` "
+        "(see `plait mcp --help`)"
+    )
 
 
 def _list(*, as_json: bool) -> int:
