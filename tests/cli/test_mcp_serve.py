@@ -285,7 +285,7 @@ def test_the_stdio_server_exits_when_the_client_closes(store: str) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["mcp"], "missing MCP command: use `plait mcp serve TARGET`"),
+        (["mcp"], "missing SUBCOMMAND: use `plait mcp list` or `plait mcp serve TARGET`"),
         (["mcp", "serve", "tests.cli.cli_mcp_graphs:nothing"], "tests.cli.cli_mcp_graphs:nothing"),
         (
             ["mcp", "serve", "tests.cli.cli_mcp_graphs:shop", "--port", "70000"],
