@@ -48,27 +48,26 @@ def masked_event(event: Event, secrets: Secrets) -> Event:
 
 
 def _masked(value: object, secrets: Secrets) -> object:
-    """``value`` itself when no secret occurs in it; otherwise its JSON form, masked."""
+    """``value`` itself when no secret occurs in it; otherwise a masked copy (plain JSON
+    data is walked as it is, as token and tool reports are; other values go through their
+    JSON form)."""
     if isinstance(value, str):
         masked = secrets.mask(value, MASK)
         return value if masked == value else masked
     if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, Mapping):
+        items = {key: _masked(item, secrets) for key, item in value.items()}
+        same = all(items[key] is item for key, item in value.items())
+        return value if same else items
+    if isinstance(value, list | tuple):
+        found = [_masked(item, secrets) for item in value]
+        return value if all(a is b for a, b in zip(found, value, strict=True)) else found
     try:
         plain = to_jsonable(value)
     except (TypeError, ValueError):  # not JSON-able: its text, masked, stands in for it
         text = repr(value)
         masked = secrets.mask(text, MASK)
         return value if masked == text else masked
-    changed = _mask_tree(plain, secrets)
-    return value if changed == plain else changed
-
-
-def _mask_tree(value: object, secrets: Secrets) -> object:
-    if isinstance(value, str):
-        return secrets.mask(value, MASK)
-    if isinstance(value, Mapping):
-        return {key: _mask_tree(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_mask_tree(item, secrets) for item in value]
-    return value
+    changed = _masked(plain, secrets)
+    return value if changed is plain else changed

@@ -11,7 +11,12 @@ from types import TracebackType
 import anyio
 
 from plait.nodes._errors import ConfigError
-from plait.nodes.llm._config import PlaitConfig, ProviderConfig, standard_settings
+from plait.nodes.llm._config import (
+    STANDARD_VARIABLES,
+    PlaitConfig,
+    ProviderConfig,
+    standard_settings,
+)
 from plait.nodes.llm._history import load_history
 from plait.nodes.llm._limits import RateLimitedModel, RateLimiter
 from plait.nodes.llm._messages import Message, Usage
@@ -62,6 +67,8 @@ class ModelCatalog:
         self._sleep = sleep
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
         self._clients = ClientPool()
+        self._settings: dict[str, tuple[tuple[str | None, ...], ProviderConfig]] = {}
+        self._secrets: tuple[tuple[ProviderConfig, ...], Secrets] | None = None
 
     async def __aenter__(self) -> ModelCatalog:
         await self._clients.__aenter__()
@@ -101,16 +108,25 @@ class ModelCatalog:
         """Provider ``name``'s settings as a client made now gets them: the configuration's,
         with the standard variables filling an unset key or base URL."""
         environ = os.environ if self._environ is None else self._environ
-        return standard_settings(name, self.config.provider(name), environ)
+        seen = tuple(environ.get(variable) for variable in STANDARD_VARIABLES)
+        known = self._settings.get(name)
+        if known is None or known[0] != seen:  # read again only when a variable changed
+            known = (seen, standard_settings(name, self.config.provider(name), environ))
+            self._settings[name] = known
+        return known[1]
 
     def secrets(self) -> Secrets:
         """Every secret its clients may use or see: the configuration's, and the keys and
         headers each provider gets now (the standard variables' keys included)."""
+        providers = tuple(self.provider(name) for name in ("anthropic", "openai", "generic"))
+        if self._secrets is not None and self._secrets[0] == providers:
+            return self._secrets[1]
         found: list[Secret | None] = []
-        for name in ("anthropic", "openai", "generic"):
-            settings = self.provider(name)
+        for settings in providers:
             found.extend((settings.api_key, *settings.headers.values()))
-        return self.config.secrets | Secrets(found)
+        secrets = self.config.secrets | Secrets(found)
+        self._secrets = (providers, secrets)
+        return secrets
 
     def client(self, model: str | ModelSpec | None = None) -> ModelClient:
         """A new client for ``model``.

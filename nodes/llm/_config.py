@@ -60,6 +60,8 @@ _STANDARD_ENV = {
     ("anthropic", "base_url"): "ANTHROPIC_BASE_URL",
     ("openai", "base_url"): "OPENAI_BASE_URL",
 }
+STANDARD_VARIABLES = tuple(_STANDARD_ENV.values())
+"""The providers' standard variables a client reads (``ANTHROPIC_API_KEY``, ...)."""
 _PLACEHOLDER_KEYS = ("", "<your-api-key-here>")
 _ENV_PREFIX = "PLAIT_"
 

@@ -7,6 +7,7 @@ provider echoes into an error body, or a tool into its output, is never written 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -90,9 +91,7 @@ class Secrets:
         }
         kept = sorted((v for v in found if len(v) >= MIN_MASKED), key=lambda v: (-len(v), v))
         self._values = tuple(kept)  # longest first: none is left half-masked
-        forms = {form for value in kept for form in (value, json.dumps(value)[1:-1])}
-        ordered = sorted(forms, key=lambda form: (-len(form), form))
-        self._patterns = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._patterns = _pattern(self._values) if kept else None
 
     @classmethod
     def of_environment(cls, environ: Mapping[str, str]) -> Secrets:
@@ -119,6 +118,10 @@ class Secrets:
         return data if masked == text else masked.encode("utf-8")
 
     def __or__(self, other: Secrets) -> Secrets:
+        if not other._values or set(other._values) <= set(self._values):
+            return self
+        if not self._values:
+            return other
         return Secrets((*self._values, *other._values))
 
     def __bool__(self) -> bool:
@@ -138,3 +141,13 @@ class Secrets:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("Secrets cannot be pickled (it would write the keys out)")
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(values: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression matching every value and its JSON-escaped form, longest
+    first; made once per set of values (catalogs and runs build the same sets again and
+    again, once per model call)."""
+    forms = {form for value in values for form in (value, json.dumps(value)[1:-1])}
+    ordered = sorted(forms, key=lambda form: (-len(form), form))
+    return re.compile("|".join(map(re.escape, ordered)))
