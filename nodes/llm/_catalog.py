@@ -69,6 +69,7 @@ class ModelCatalog:
         self._clients = ClientPool()
         self._settings: dict[str, tuple[tuple[str | None, ...], ProviderConfig]] = {}
         self._secrets: tuple[tuple[ProviderConfig, ...], Secrets] | None = None
+        self._made: dict[ModelSpec, tuple[ProviderConfig, Secrets, ModelClient]] = {}
 
     async def __aenter__(self) -> ModelCatalog:
         await self._clients.__aenter__()
@@ -129,7 +130,8 @@ class ModelCatalog:
         return secrets
 
     def client(self, model: str | ModelSpec | None = None) -> ModelClient:
-        """A new client for ``model``.
+        """A client for ``model``: a new one for an offline model (its own playback
+        position), the same one for a provider's model while its settings stay the same.
 
         Raises:
             ConfigError: for an unknown model, a provider without an API key, or a
@@ -151,6 +153,18 @@ class ModelCatalog:
                 f"no API key for `{spec.provider}` (model `{spec}`): set {variable} in the "
                 f"environment, or {spec.provider}.api_key in plait.secrets.yaml"
             )
+        secrets = self.secrets()
+        made = self._made.get(spec)
+        if made is not None and made[0] is settings and made[1] is secrets:
+            return made[2]  # a provider's client keeps no state between calls: reuse it
+        client = self._provider_client(spec, settings, key, secrets)
+        self._made[spec] = (settings, secrets, client)
+        return client
+
+    def _provider_client(
+        self, spec: ModelSpec, settings: ProviderConfig, key: Secret, secrets: Secrets
+    ) -> ModelClient:
+        options = dict(spec.options)
         client: ModelClient
         if spec.provider == "anthropic":
             from plait.nodes.llm.providers._anthropic import AnthropicModel
@@ -164,7 +178,7 @@ class ModelCatalog:
                 headers=settings.headers,
                 options=options,
                 clients=self._clients,
-                secrets=self.secrets(),
+                secrets=secrets,
             )
         else:
             from plait.nodes.llm.providers._openai import OpenAIModel
@@ -181,7 +195,7 @@ class ModelCatalog:
                 headers=settings.headers,
                 options=options,
                 clients=self._clients,
-                secrets=self.secrets(),
+                secrets=secrets,
             )
         if settings.rate_limit is None:
             return client
