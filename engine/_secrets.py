@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from plait.graphs import Graph, LoopNode, MapNode, SubgraphNode
 from plait.nodes import Secrets
@@ -34,5 +34,7 @@ def _carriers(graph: Graph[object]) -> Iterator[CarriesSecrets]:
             yield from _carriers(node.graph)
         elif isinstance(node, MapNode | LoopNode):
             yield from _carriers(node.body)
-        elif isinstance(node, CarriesSecrets):
-            yield node
+        elif callable(getattr(type(node), "secrets", None)):
+            # The protocol by its method: a runtime-checkable isinstance costs ~15 µs a
+            # node, 15 ms a run of a 1000-node graph.
+            yield cast(CarriesSecrets, node)
