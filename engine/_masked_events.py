@@ -57,12 +57,15 @@ def _masked(value: object, secrets: Secrets) -> object:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, Mapping):
-        items = {key: _masked(item, secrets) for key, item in value.items()}
-        same = all(items[key] is item for key, item in value.items())
-        return value if same else items
+        for item in value.values():  # no copy unless something is masked
+            if _masked(item, secrets) is not item:
+                return {name: _masked(inner, secrets) for name, inner in value.items()}
+        return value
     if isinstance(value, list | tuple):
-        found = [_masked(item, secrets) for item in value]
-        return value if all(a is b for a, b in zip(found, value, strict=True)) else found
+        for item in value:
+            if _masked(item, secrets) is not item:
+                return [_masked(inner, secrets) for inner in value]
+        return value
     try:
         plain = to_jsonable(value)
     except (TypeError, ValueError):  # not JSON-able: its text, masked, stands in for it
