@@ -308,6 +308,9 @@ async def _serve_http(tool: GraphTool, port: int) -> None:
             f"cannot listen on {HOST}:{port}: {error.strerror or error} (choose another --port, "
             "or 0 for any free one)"
         ) from None
+    # Listening before the URL is printed: a client that connects at once waits in the
+    # backlog until uvicorn accepts, instead of being refused.
+    listener.listen(2048)
     bound = listener.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     where = f"http://{HOST}:{bound}{PATH}"
