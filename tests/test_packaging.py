@@ -3,6 +3,7 @@ set of releases that CI installs, and a CI script that cannot stand in for the R
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -84,3 +85,44 @@ def test_a_bare_pytest_collects_the_tests_that_import_examples() -> None:
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "No module named 'examples'" not in completed.stdout
+
+
+def test_a_bare_pytest_without_the_test_dependencies_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # A venv with pytest only, as a newcomer has before `pip install -e '.[test]'`.
+    import venv
+
+    venv.create(tmp_path / "v", with_pip=False, system_site_packages=False)
+    python = tmp_path / "v" / "bin" / "python"
+    only_pytest = tmp_path / "lib"
+    only_pytest.mkdir()
+    for module in ("pytest", "_pytest", "py", "pluggy", "iniconfig", "packaging", "pygments"):
+        found = importlib.import_module(module).__file__
+        assert found is not None
+        source = Path(found)
+        if source.name == "__init__.py":  # a package: its folder; a module: its file
+            (only_pytest / module).symlink_to(source.parent)
+        else:
+            (only_pytest / source.name).symlink_to(source)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(only_pytest)}
+    completed = subprocess.run(
+        [str(python), "-m", "pytest", "--collect-only", "-q", "-p", "no:syrupy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    said = completed.stdout + completed.stderr
+    assert completed.returncode == 4, said
+    assert "the test dependencies are not installed" in said
+    assert "pip install -e '.[test]'" in said
+    assert "ModuleNotFoundError" not in said
+
+
+def test_the_dependency_check_is_silent_when_everything_is_installed() -> None:
+    from tests.conftest import missing_test_dependencies
+
+    assert missing_test_dependencies() == []
