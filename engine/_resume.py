@@ -12,7 +12,6 @@ from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler
-from plait.engine._secrets import run_secrets
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
@@ -43,7 +42,7 @@ def _checkpointer(store: Store, scheduler: Scheduler, options: RunOptions) -> Ch
     checkpoint = Checkpointer(
         store, scheduler.graph, scheduler.run_id, options.durability, options.wall, options.lease
     )
-    checkpoint.secrets = run_secrets(scheduler.graph, options.secrets)
+    checkpoint.secrets = scheduler.secrets  # found once per run, shared with its events
     return checkpoint
 
 
@@ -79,8 +78,7 @@ async def resume(
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
     checkpoint = _checkpointer(store, scheduler, settings)
     if answers:
-        secrets = run_secrets(scheduler.graph, settings.secrets)
-        await answer(store, scheduler.graph, run_id, answers, settings.wall(), secrets)
+        await answer(store, scheduler.graph, run_id, answers, settings.wall(), scheduler.secrets)
     inputs, restored = await checkpoint.reopen(force, fresh)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, restored))
 
