@@ -32,7 +32,7 @@ class DrawOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class _Drawn:
+class Drawn:
     """What one node became, and where edges into and out of it attach."""
 
     box: Box | None
@@ -47,13 +47,13 @@ class _Drawn:
 
 
 @dataclass(slots=True)
-class _Part:
+class Part:
     """What drawing one graph produced: its boxes and clusters, and its ports."""
 
-    boxes: list[Box]
-    clusters: list[Cluster]
-    entries: dict[str, str]
-    exit: str
+    boxes: list[Box] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    entries: dict[str, str] = field(default_factory=dict)
+    exit: str = ""
 
 
 def draw(graph: Graph[object], options: DrawOptions) -> Diagram:
@@ -74,8 +74,9 @@ def draw(graph: Graph[object], options: DrawOptions) -> Diagram:
     )
 
 
-class _Drawer:
-    """Walks a graph and the graphs nested in its nodes, collecting arrows on the way."""
+class DrawerBase:
+    """What every drawer keeps as it walks (arrows, kinds and statuses seen) and how it
+    reads the run overlay; the graph drawer and the spec-outline drawer share it."""
 
     def __init__(self, options: DrawOptions) -> None:
         self.options = options
@@ -83,13 +84,35 @@ class _Drawer:
         self.kinds: set[str] = set()
         self.statuses: set[str] = set()
 
+    def overlay_of(self, path: str) -> tuple[str | None, str]:
+        """The status of ``path`` and its line of figures, in an overlay."""
+        overlay = self.options.overlay
+        status = None if overlay is None else overlay.status(path)
+        if overlay is None or status is None:
+            return None, ""
+        self.statuses.add(status)
+        figures = overlay.detail(path)
+        return status, f"{status} · {figures}" if figures else status
+
+    def produced(self, path: str) -> bool:
+        overlay = self.options.overlay
+        return overlay is None or overlay.produced(path)
+
+    def skipped(self, path: str) -> bool:
+        overlay = self.options.overlay
+        return overlay is not None and overlay.nearest_status(path) == "skipped"
+
+
+class _Drawer(DrawerBase):
+    """Walks a graph and the graphs nested in its nodes, collecting arrows on the way."""
+
     # -- one graph ------------------------------------------------------------------
 
-    def graph(self, graph: Graph[object], prefix: str) -> _Part:
+    def graph(self, graph: Graph[object], prefix: str) -> Part:
         """Draw ``graph``'s inputs, nodes and output, ids prefixed with ``prefix``."""
         nested = bool(prefix)
         routes: Routes = getattr(graph, "routes", None) or {}
-        part = _Part([], [], {}, f"{prefix}graph.output")
+        part = Part([], [], {}, f"{prefix}graph.output")
         for name in sorted(graph.inputs):
             box_id = f"{prefix}{INPUTS}.{name}"
             part.entries[name] = box_id
@@ -101,7 +124,7 @@ class _Drawer:
                     subtitle=type_name(graph.inputs[name]),
                 )
             )
-        drawn: dict[str, _Drawn] = {}
+        drawn: dict[str, Drawn] = {}
         for node_id in _ordered(graph, routes):
             node = graph.nodes[node_id]
             kind = "router" if node_id in routes else node.kind
@@ -130,7 +153,7 @@ class _Drawer:
         return part
 
     def wire(
-        self, graph: Graph[object], prefix: str, drawn: Mapping[str, _Drawn], routes: Routes
+        self, graph: Graph[object], prefix: str, drawn: Mapping[str, Drawn], routes: Routes
     ) -> None:
         """The graph's data edges, then each router's labelled branches."""
         routed = {
@@ -177,7 +200,7 @@ class _Drawer:
 
     # -- one node -------------------------------------------------------------------
 
-    def node(self, node: Node[object], path: str, kind: str) -> _Drawn:
+    def node(self, node: Node[object], path: str, kind: str) -> Drawn:
         """Draw ``node`` as its kind is drawn."""
         self.kinds.add(kind)
         return _KIND_DRAWERS.get(kind, _draw_plain)(self, node, path, kind)
@@ -188,17 +211,15 @@ class _Drawer:
         status, detail = self.overlay_of(box_id)
         return Box(box_id, kind, title, subtitle, note, status, detail)
 
-    def node_box(self, node: Node[object], path: str, kind: str, note: str = "") -> _Drawn:
+    def node_box(self, node: Node[object], path: str, kind: str, note: str = "") -> Drawn:
         """The usual drawing of a node: one box, edges attached to it."""
         status, detail = self.overlay_of(path)
         tooltip = node.description or node.id
         note = " · ".join(part for part in (note, *_policies(node)) if part)
         box = Box(path, kind, node.id, type_name(node.output), note, status, detail, tooltip)
-        return _Drawn(box, None, path, path)
+        return Drawn(box, None, path, path)
 
-    def frame(
-        self, node: Node[object], path: str, kind: str, subtitle: str, body: object
-    ) -> _Drawn:
+    def frame(self, node: Node[object], path: str, kind: str, subtitle: str, body: object) -> Drawn:
         """A cluster around ``body`` (a graph or a node); edges attach to what is inside."""
         status, detail = self.overlay_of(path)
         if isinstance(body, Graph) and _single_node(body) is None:
@@ -214,7 +235,7 @@ class _Drawer:
                 detail,
             )
             entry = min(part.entries.values(), default=part.exit)
-            return _Drawn(None, cluster, entry, part.exit, part.entries)
+            return Drawn(None, cluster, entry, part.exit, part.entries)
         if isinstance(body, Graph):
             body = _single_node(body)
         if isinstance(body, Node):
@@ -224,41 +245,21 @@ class _Drawer:
             cluster = Cluster(
                 f"cluster_{path}", kind, node.id, subtitle, boxes, clusters, status, detail
             )
-            return _Drawn(None, cluster, inner.entry, inner.exit, inner.entries)
+            return Drawn(None, cluster, inner.entry, inner.exit, inner.entries)
         return self.node_box(node, path, kind, note=subtitle)  # no body to show
-
-    # -- the overlay ----------------------------------------------------------------
-
-    def overlay_of(self, path: str) -> tuple[str | None, str]:
-        """The status of ``path`` and its line of figures, in an overlay."""
-        overlay = self.options.overlay
-        status = None if overlay is None else overlay.status(path)
-        if overlay is None or status is None:
-            return None, ""
-        self.statuses.add(status)
-        figures = overlay.detail(path)
-        return status, f"{status} · {figures}" if figures else status
-
-    def produced(self, path: str) -> bool:
-        overlay = self.options.overlay
-        return overlay is None or overlay.produced(path)
-
-    def skipped(self, path: str) -> bool:
-        overlay = self.options.overlay
-        return overlay is not None and overlay.nearest_status(path) == "skipped"
 
 
 # -- the kinds ----------------------------------------------------------------------
 
-KindDrawer = Callable[[_Drawer, Node[object], str, str], _Drawn]
+KindDrawer = Callable[[_Drawer, Node[object], str, str], Drawn]
 
 
-def _draw_plain(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_plain(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """function, agent, tool, human input, router, and kinds not known here: one box."""
     return drawer.node_box(node, path, kind)
 
 
-def _draw_join(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_join(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """A join: its policy (``all``, ``first``, ``2 of n``, ``collect``) under its type."""
     policy = str(getattr(node, "policy", "all"))
     k = getattr(node, "k", None)
@@ -267,7 +268,7 @@ def _draw_join(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Dr
     return drawer.node_box(node, path, kind, note=f"join: {policy}")
 
 
-def _draw_map(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_map(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """A map: a cluster around its body, ``map over <input> (≤ N)``."""
     subtitle = f"map over {getattr(node, 'over', '?')}"
     limits = []
@@ -282,7 +283,7 @@ def _draw_map(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Dra
     return drawer.frame(node, path, kind, subtitle, getattr(node, "body", None))
 
 
-def _draw_loop(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_loop(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """A loop: a cluster around its body, ``loop ≤ N``, its output dashed back to ``carry``."""
     max_iterations = getattr(node, "max_iterations", None)
     subtitle = f"loop ≤ {max_iterations}" if isinstance(max_iterations, int) else "loop"
@@ -295,14 +296,14 @@ def _draw_loop(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Dr
     return drawn
 
 
-def _draw_subgraph(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_subgraph(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """A subgraph: a cluster holding the inner graph's nodes."""
     inner = getattr(node, "graph", None)
     subtitle = f"subgraph {inner.name}" if isinstance(inner, Graph) else "subgraph"
     return drawer.frame(node, path, kind, subtitle, inner)
 
 
-def _draw_pattern(drawer: _Drawer, node: Node[object], path: str, kind: str) -> _Drawn:
+def _draw_pattern(drawer: _Drawer, node: Node[object], path: str, kind: str) -> Drawn:
     """An agent pattern: a cluster holding its graph, ``chain``, ``router``, ..."""
     options = dict(getattr(node, "options", ()))
     subtitle = node.kind.replace("_", "-")

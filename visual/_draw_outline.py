@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from plait.graphs import INPUTS, Edge, Outline, OutlineNode
 from plait.visual._diagram import Arrow, Box, Cluster, Diagram
-from plait.visual._draw import DrawOptions
+from plait.visual._draw import DrawerBase, Drawn, DrawOptions, Part
 from plait.visual._order import edge_order, layout_order
 
 __all__ = ["draw_outline"]
@@ -24,26 +23,6 @@ _MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*)")
 def short(type_text: str) -> str:
     """``list[examples.digest.Finding]`` as ``list[Finding]``, as diagrams name types."""
     return _MODULE_PATH.sub("", type_text)
-
-
-@dataclass(slots=True)
-class _Part:
-    boxes: list[Box] = field(default_factory=list)
-    clusters: list[Cluster] = field(default_factory=list)
-    entries: dict[str, str] = field(default_factory=dict)
-    exit: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Drawn:
-    box: Box | None
-    cluster: Cluster | None
-    entry: str
-    exit: str
-    entries: Mapping[str, str] = field(default_factory=dict)
-
-    def entry_for(self, input_name: str) -> str:
-        return self.entries.get(input_name, self.entry)
 
 
 def draw_outline(outline: Outline, options: DrawOptions) -> Diagram:
@@ -63,23 +42,17 @@ def draw_outline(outline: Outline, options: DrawOptions) -> Diagram:
     )
 
 
-class _OutlineDrawer:
-    def __init__(self, options: DrawOptions) -> None:
-        self.options = options
-        self.arrows: list[Arrow] = []
-        self.kinds: set[str] = set()
-        self.statuses: set[str] = set()
-
-    def graph(self, outline: Outline, prefix: str) -> _Part:
+class _OutlineDrawer(DrawerBase):
+    def graph(self, outline: Outline, prefix: str) -> Part:
         nested = bool(prefix)
-        part = _Part(exit=f"{prefix}graph.output")
+        part = Part(exit=f"{prefix}graph.output")
         for name in sorted(outline.inputs):
             box_id = f"{prefix}{INPUTS}.{name}"
             part.entries[name] = box_id
             kind = "port" if nested else "input"
             part.boxes.append(self.box(kind, box_id, name, short(outline.inputs[name])))
         nodes = {node.id: node for node in outline.nodes}
-        drawn: dict[str, _Drawn] = {}
+        drawn: dict[str, Drawn] = {}
         for node_id in layout_order(nodes, outline.edges, outline.routes):
             kind = "router" if node_id in outline.routes else nodes[node_id].kind
             made = drawn[node_id] = self.node(nodes[node_id], prefix + node_id, kind)
@@ -103,7 +76,7 @@ class _OutlineDrawer:
         outline: Outline,
         prefix: str,
         nodes: Mapping[str, OutlineNode],
-        drawn: Mapping[str, _Drawn],
+        drawn: Mapping[str, Drawn],
     ) -> None:
         routes = outline.routes
         routed = {(r, t) for r, table in routes.items() for ts in table.values() for t in ts}
@@ -148,7 +121,7 @@ class _OutlineDrawer:
         text = f"{carried_field} → {renamed}" if renamed else carried_field
         return f"{text}: {carried}" if carried else text
 
-    def node(self, node: OutlineNode, path: str, kind: str) -> _Drawn:
+    def node(self, node: OutlineNode, path: str, kind: str) -> Drawn:
         self.kinds.add(kind)
         facts = node.facts
         if kind in ("map", "loop", "subgraph"):
@@ -161,14 +134,14 @@ class _OutlineDrawer:
             note = f"join: {policy}"
         return self.node_box(node, path, kind, note)
 
-    def node_box(self, node: OutlineNode, path: str, kind: str, note: str) -> _Drawn:
+    def node_box(self, node: OutlineNode, path: str, kind: str, note: str) -> Drawn:
         status, detail = self.overlay_of(path)
         notes = " · ".join(part for part in (note, *_policies(node)) if part)
         tooltip = node.description or node.id
         box = Box(path, kind, node.id, short(node.output), notes, status, detail, tooltip)
-        return _Drawn(box, None, path, path)
+        return Drawn(box, None, path, path)
 
-    def frame(self, node: OutlineNode, path: str, kind: str, subtitle: str) -> _Drawn:
+    def frame(self, node: OutlineNode, path: str, kind: str, subtitle: str) -> Drawn:
         if node.body is None:
             return self.node_box(node, path, kind, subtitle)  # a stored body: only its hash
         status, detail = self.overlay_of(path)
@@ -184,7 +157,7 @@ class _OutlineDrawer:
             detail,
         )
         entry = min(part.entries.values(), default=part.exit)
-        drawn = _Drawn(None, cluster, entry, part.exit, part.entries)
+        drawn = Drawn(None, cluster, entry, part.exit, part.entries)
         carry = node.facts.get("carry")
         if kind == "loop":
             label = f"next {carry}" if isinstance(carry, str) else "next"
@@ -196,23 +169,6 @@ class _OutlineDrawer:
         self.kinds.add(kind)
         status, detail = self.overlay_of(box_id)
         return Box(box_id, kind, title, subtitle, "", status, detail)
-
-    def overlay_of(self, path: str) -> tuple[str | None, str]:
-        overlay = self.options.overlay
-        status = None if overlay is None else overlay.status(path)
-        if overlay is None or status is None:
-            return None, ""
-        self.statuses.add(status)
-        figures = overlay.detail(path)
-        return status, f"{status} · {figures}" if figures else status
-
-    def produced(self, path: str) -> bool:
-        overlay = self.options.overlay
-        return overlay is None or overlay.produced(path)
-
-    def skipped(self, path: str) -> bool:
-        overlay = self.options.overlay
-        return overlay is not None and overlay.nearest_status(path) == "skipped"
 
 
 def _frame_subtitle(node: OutlineNode) -> str:
