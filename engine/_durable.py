@@ -27,6 +27,7 @@ from plait.engine.stores._protocol import (
     StoredStatus,
     StoreError,
 )
+from plait.engine.traces._paths import GraphIndex
 from plait.graphs import Graph, HumanNode
 from plait.nodes import JournalEntry, NodeOutputError, PlaitError, RunError, Secrets, type_name
 
@@ -249,14 +250,22 @@ class Checkpointer:
         }
 
     def decode_outputs(self, outputs: Mapping[str, OutputRecord]) -> dict[str, object]:
-        """The committed outputs of top-level nodes, decoded against their types.
+        """The committed outputs, by node path, decoded against their nodes' types.
+
+        Inner nodes are kept under their paths (``each[3]/fetch``, ``sub/check``,
+        ``again[2]/draft``); a path the graph does not have is left out.
 
         Raises:
             CorruptRecordError: when an output does not decode to its node's type.
         """
         restored: dict[str, object] = {}
+        index: GraphIndex | None = None
         for name, record in outputs.items():
             node = self.graph.nodes.get(name)
+            if node is None and "/" in name:
+                index = index or GraphIndex(self.graph)
+                located = index.locate(name)
+                node = None if located is None else located.step.node
             if node is None:
                 continue
             try:

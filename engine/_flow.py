@@ -14,7 +14,26 @@ from plait.graphs import Step
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
 
-__all__ = ["became_ready", "drain", "propagate", "route_labels", "routed"]
+__all__ = ["became_ready", "drain", "propagate", "replay", "route_labels", "routed"]
+
+
+def replay(scheduler: Scheduler) -> list[int]:
+    """Complete the restored steps without running them; return the steps to start.
+
+    ``scheduler.restored`` holds the committed outputs of the whole run by node path
+    (``each[3]/fetch`` inside a map), so a body run replays its own finished nodes too.
+    """
+    steps = scheduler.plan.steps
+    work = list(scheduler.plan.roots)
+    start: list[int] = []
+    while work:
+        index = work.pop()
+        name = scheduler.names[index]
+        if name in scheduler.restored:
+            work.extend(scheduler.completed(steps[index], scheduler.restored[name]))
+        else:
+            start.append(index)
+    return sorted(start)
 
 
 def became_ready(scheduler: Scheduler, index: int, ready: list[int]) -> None:

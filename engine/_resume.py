@@ -120,7 +120,9 @@ async def fork(
             raise RunError(f"fork of run {run_id}: graph has no node `{name}`", run_id=run_id)
     redo = _downstream(scheduler, [at] if at is not None else [])
     redo |= _downstream(scheduler, list(replaced)) - set(replaced)
-    kept = {name: value for name, value in committed.items() if name not in redo}
+    # An inner record (``each[3]/fetch``) goes with the top-level node it ran inside.
+    redo |= set(replaced)
+    kept = {name: value for name, value in committed.items() if _owner(name) not in redo}
     for name, value in replaced.items():
         kept[name] = from_jsonable(graph.nodes[name].output, value)
     checkpoint = _checkpointer(store, scheduler, settings)
@@ -149,3 +151,8 @@ def _downstream(scheduler: Scheduler, names: list[str]) -> set[str]:
         work.extend(target.step for target in step.targets)
         work.extend(step.route_targets)
     return {scheduler.names[position] for position in found}
+
+
+def _owner(path: str) -> str:
+    """The top-level node a node path ran under: ``each`` for ``each[3]/fetch``."""
+    return path.split("/", 1)[0].split("[", 1)[0]

@@ -31,7 +31,7 @@ from plait.engine._events import (
     RunStarted,
     RunStatus,
 )
-from plait.engine._flow import became_ready, drain, propagate, routed
+from plait.engine._flow import became_ready, drain, propagate, replay, routed
 from plait.engine._joins import join_arrival
 from plait.engine._masked_events import masked_event
 from plait.engine._options import RunOptions
@@ -125,8 +125,11 @@ class Scheduler:
         self.pools = {name: anyio.CapacityLimiter(size) for name, size in graph.pools.items()}
         self.checkpoint: Checkpointer | None = None
         self.restored: dict[str, object] = {}
+        if parent is not None:  # a body commits and restores its nodes under their paths
+            self.checkpoint = parent.checkpoint
+            self.restored = parent.restored
         self.questions: list[Question] = []
-        self.plain = not self.listeners and self.limiter is None
+        self.plain = not self.listeners and self.limiter is None and self.checkpoint is None
 
     @property
     def secrets(self) -> Secrets:
@@ -246,11 +249,12 @@ class Scheduler:
                 args[target.step][target.input] = (
                     value if target.getter is None else target.getter(value)
                 )
+        starts = replay(self) if self.restored else list(plan.roots)
         if plan.sequential and self.parent is not None:
             # A body where one step at a time is ready needs no task group of its own, and
             # a failure has nothing to cancel: the parent's scope still covers it.
-            if plan.roots:
-                await self.run_step(plan.roots[0])
+            if starts:
+                await self.run_step(starts[0])
             return None
         deadline = anyio.current_time() + timeout if timeout is not None else float("inf")
         with anyio.CancelScope(deadline=deadline) as scope:
@@ -259,7 +263,6 @@ class Scheduler:
                 scope.cancel()
             async with anyio.create_task_group() as task_group:
                 self.task_group = task_group
-                starts: list[int] = self.replay() if self.restored else list(plan.roots)
                 first: int | None = starts[0] if starts else None
                 rest = starts[1:]
                 for root in rest:
@@ -267,20 +270,6 @@ class Scheduler:
                 if first is not None:
                     await self.run_step(first)
         return scope
-
-    def replay(self) -> list[int]:
-        """Complete the restored steps without running them; return the steps to start."""
-        steps = self.plan.steps
-        work = list(self.plan.roots)
-        start: list[int] = []
-        while work:
-            index = work.pop()
-            name = self.names[index]
-            if name in self.restored:
-                work.extend(self.completed(steps[index], self.restored[name]))
-            else:
-                start.append(index)
-        return sorted(start)
 
     async def run_step(self, index: int) -> None:
         """Run a step, then every dependent it completes (the first one inline)."""
