@@ -11,10 +11,21 @@ from collections import Counter
 import anyio
 import pytest
 
-from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
+from plait import Graph, GraphBuilder, RetryPolicy, RunOptions, RunStatus, node
+from plait.engine import Event, NodeStarted
 from plait.engine._resume import fork, resume
 from plait.engine.stores._protocol import StoredStatus
 from plait.graphs import LoopResult
+from plait.nodes import (
+    DeltaHandler,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    StopReason,
+    ToolCall,
+    agent,
+    tool,
+)
 
 from .harness import AnyStore
 
@@ -253,3 +264,69 @@ async def test_a_fork_at_a_map_reruns_its_items_and_one_below_it_restores_them(
     assert set(new.outputs) == set(old.outputs)
     assert new.run.parent_run == "base"
     assert new.run.status is StoredStatus.SUCCEEDED
+
+
+class _ItemModel:
+    """Asks for ``lookup`` of the item, then answers with the page; logs each request.
+
+    The item in ``broken`` fails its second request (after its tool call was journaled).
+    """
+
+    name = "test.items"
+
+    def __init__(self, calls: Counter[str], broken: set[str]) -> None:
+        self.calls = calls
+        self.broken = broken
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        item = request.messages[0].text.split()[-1]
+        answered = any(message.tool_results for message in request.messages)
+        self.calls[f"{'answer' if answered else 'ask'}{item}"] += 1
+        if not answered:
+            call = ToolCall(f"call_{item}", "lookup", {"item": int(item)})
+            return ModelResponse(Message.assistant(call, stop_reason=StopReason.TOOL_USE))
+        if item in self.broken:
+            await anyio.sleep(0.05)
+            raise RuntimeError(f"the model broke on item {item}")
+        return ModelResponse(Message.assistant(f"summary of item {item}"))
+
+    async def stream(self, request: ModelRequest, on_delta: DeltaHandler) -> ModelResponse:
+        return await self.complete(request)
+
+
+async def test_a_resumed_map_item_agent_replays_its_journal(store: AnyStore) -> None:
+    calls: Counter[str] = Counter()
+    broken = {"3"}
+
+    @tool
+    async def lookup(item: int) -> str:
+        """Look an item up."""
+        calls[f"tool{item}"] += 1
+        return f"page {item}"
+
+    summarise = agent(
+        "summarise",
+        model=_ItemModel(calls, broken),
+        prompt="item {item}",
+        inputs={"item": int},
+        tools=[lookup],
+        retry=RetryPolicy(max_attempts=1),
+    )
+    builder = GraphBuilder("agents", inputs={"items": list[int]})
+    graph = builder.build(
+        builder.map(summarise, over="item", id="each", inputs={"item": "inputs.items"})
+    )
+
+    first = await graph.run({"items": list(range(5))}, options=RunOptions(store=store, run_id="a"))
+    assert first.status is RunStatus.FAILED
+    broken.clear()
+    before = Counter(calls)
+    events: list[Event] = []
+    second = await resume(graph, "a", store=store, listeners=(events.append,))
+
+    started = {event.node for event in events if isinstance(event, NodeStarted)}
+    assert started == {"each", "each[3]/summarise"}
+    assert second.output == [f"summary of item {item}" for item in range(5)]
+    # Items 0-2 and 4 finished: nothing of theirs ran again. Item 3 replayed its first
+    # model call and its tool call from the journal and made only the call that failed.
+    assert calls - before == Counter({"answer3": 1})
