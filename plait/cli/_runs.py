@@ -244,7 +244,8 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
         try:
             total = len(graph_order(_description(record)))
             loaded = await store.load(record.run_id)
-            done = 0 if loaded is None else len(loaded.outputs)
+            # Top-level nodes only: items and inner nodes are kept under `each[3]/fetch`.
+            done = 0 if loaded is None else sum("/" not in name for name in loaded.outputs)
             spent, _ = stored_usage(loaded)
         except (StoreError, UnreadableUsageError) as error:  # they name the run and node
             _unreadable(record.run_id, str(error))

@@ -174,7 +174,8 @@ async def run_row(store: Store, record: RunRecord) -> RunRow:
         return RunRow(record, Usage(), 0, total, str(error))
     if stored is None:
         return RunRow(record, Usage(), 0, total)
-    return RunRow(record, usage_of(stored.journal), len(stored.outputs), total)
+    done = sum("/" not in name for name in stored.outputs)  # not items or inner nodes
+    return RunRow(record, usage_of(stored.journal), done, total)
 
 
 @dataclass(frozen=True, slots=True)
