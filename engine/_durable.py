@@ -12,6 +12,7 @@ from typing import Any, Literal
 import anyio
 import anyio.lowlevel
 
+from plait.engine._group_commit import GroupCommit
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
@@ -149,6 +150,7 @@ class Checkpointer:
         self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
         self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
+        self.commits = GroupCommit(store.put_outputs)
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
         self.questions: list[Question] = []
@@ -324,8 +326,8 @@ class Checkpointer:
         if self.mode == "exit":
             self.buffer.append(record)
         else:
-            put_batch = self.store.put_outputs([record])
-            await self.write(f"commit the output of node `{node}`", put_batch)
+            put = self.commits.put(record)  # concurrent commits share a transaction
+            await self.write(f"commit the output of node `{node}`", put)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
         record = FailureRecord(

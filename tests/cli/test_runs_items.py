@@ -27,8 +27,12 @@ async def _run_a_map(url: str) -> None:
     builder = GraphBuilder("doubling", inputs={"items": list[int]})
     mapped = builder.map(double, over="item", id="each", inputs={"item": "inputs.items"})
     graph = builder.build(builder.add(total, inputs={"values": mapped}))
-    async with open_store(url) as store:
+    store = open_store(url)
+    await store.open()
+    try:
         result = await graph.run({"items": [1, 2, 3]}, options=RunOptions(store=store))
+    finally:
+        await store.close()
     assert result.output == 12
 
 
