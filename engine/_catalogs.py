@@ -58,5 +58,8 @@ async def run_resources(scheduler: Scheduler) -> AsyncIterator[None]:
     from plait.engine._mcp import run_mcp
 
     graph = scheduler.graph
-    async with run_models(graph) as scheduler.models, run_mcp(graph) as scheduler.mcp:
+    async with (
+        run_models(graph) as scheduler.models,
+        run_mcp(graph, scheduler.options.mcp) as scheduler.mcp,
+    ):
         yield

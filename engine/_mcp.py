@@ -22,7 +22,7 @@ def mcp_agents(graph: Graph[object]) -> Iterator[AgentNode[object]]:
     from plait.nodes import AgentNode
 
     for node in graph.nodes.values():
-        if isinstance(node, AgentNode) and node.mcp:
+        if isinstance(node, AgentNode) and node.mcp_servers:
             yield node
         elif isinstance(node, SubgraphNode):
             yield from mcp_agents(node.graph)
@@ -43,7 +43,7 @@ def server_declarations(agents: list[AgentNode[object]]) -> dict[str, MCPServer]
     problems: list[str] = []
     for node in agents:
         configured = node.models.config.mcp_servers if node.models is not None else {}
-        given = {ref.server: ref.declared for ref in node.mcp if ref.declared is not None}
+        given = {ref.server: ref.declared for ref in node.mcp_servers if ref.declared is not None}
         for name, server in (*configured.items(), *given.items()):
             if found.setdefault(name, server) != server:
                 problems.append(
@@ -56,9 +56,12 @@ def server_declarations(agents: list[AgentNode[object]]) -> dict[str, MCPServer]
 
 
 @asynccontextmanager
-async def run_mcp(graph: Graph[object]) -> AsyncIterator[MCPHub | None]:
+async def run_mcp(
+    graph: Graph[object], shared: MCPHub | None = None
+) -> AsyncIterator[MCPHub | None]:
     """Start and check the MCP servers of ``graph``'s agents; yield them (``None`` when no
-    agent uses one); stop them all after.
+    agent uses one); stop them all after. The servers of ``shared`` (the user's hub, open
+    across runs) are used as they are, and left running.
 
     Raises:
         ConfigError: an unknown server or tool, or a tool-name collision.
@@ -70,6 +73,8 @@ async def run_mcp(graph: Graph[object]) -> AsyncIterator[MCPHub | None]:
         return
     from plait.nodes import MCPHub
 
-    async with MCPHub(server_declarations(agents)) as hub:
-        await hub.check((node.id, node.mcp, [item.name for item in node.tools]) for node in agents)
+    async with MCPHub(server_declarations(agents), shared=shared) as hub:
+        await hub.check(
+            (node.id, node.mcp_servers, [item.name for item in node.tools]) for node in agents
+        )
         yield hub

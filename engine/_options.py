@@ -6,11 +6,14 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from plait.engine._clock import Clock, SystemClock
 from plait.engine.stores._protocol import Store
 from plait.nodes import Secrets
+
+if TYPE_CHECKING:
+    from plait.nodes import MCPHub
 
 __all__ = ["RunOptions", "new_run_id"]
 
@@ -54,6 +57,9 @@ class RunOptions:
     secrets: Secrets | None = None
     """Secret values to mask in what the run stores, besides those its agents' catalogs
     know (the CLI passes its configuration's)."""
+    mcp: MCPHub | None = None
+    """MCP servers shared across runs: an open hub (``async with MCPHub(...) as hub``) whose
+    servers this run uses instead of starting its own (by default each run starts its own)."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

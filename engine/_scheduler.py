@@ -182,20 +182,20 @@ class Scheduler:
         self.checkpoint = checkpoint
         self.restored = dict(restored or {})
         self.plain = self.plain and checkpoint is None  # failures must be recorded
+        if self.checkpoint is None:
+            return await self.resourced(inputs)
+        from plait.engine._store_faults import supervise
+
+        self.checkpoint.abort = self.cancel  # supervised before MCP servers start: all recorded
+        return await supervise(self.checkpoint, functools.partial(self.resourced, inputs))
+
+    async def resourced(self, inputs: Mapping[str, object]) -> RunResult[object]:
         if not self.plan.agents:
-            return await self.supervised(inputs)
+            return await self.execute_here(inputs)
         from plait.engine._catalogs import run_resources
 
         async with run_resources(self):  # SDK clients and MCP servers shared by the run
-            return await self.supervised(inputs)
-
-    async def supervised(self, inputs: Mapping[str, object]) -> RunResult[object]:
-        if self.checkpoint is None:
             return await self.execute_here(inputs)
-        from plait.engine._store_faults import supervise
-
-        self.checkpoint.abort = self.cancel
-        return await supervise(self.checkpoint, functools.partial(self.execute_here, inputs))
 
     async def execute_here(self, inputs: Mapping[str, object]) -> RunResult[object]:
         graph = self.graph

@@ -14,6 +14,7 @@ from typing import Any
 from plait.graphs._control import route_labels
 from plait.graphs._graph import Graph
 from plait.graphs._kinds import HumanNode, JoinNode, LoopNode, MapNode, SubgraphNode
+from plait.graphs.spec._dump_agents import POLICY_NUMBERS, dump_agent, same
 from plait.graphs.spec._errors import Path, SpecError, json_path
 from plait.graphs.spec._patterns import PATTERN_WRITERS
 from plait.graphs.spec._registry import Registry
@@ -23,13 +24,12 @@ from plait.nodes import NO_RETRY, FunctionNode, Node, Problem, RetryPolicy, type
 __all__ = ["to_document"]
 
 _DEFAULT_RETRY = RetryPolicy()
-_POLICY_NUMBERS = ("initial_delay", "multiplier", "max_delay", "jitter")
 _KEY_ORDER = {
     key: index
     for index, key in enumerate(
         [
             *("id", "kind", "function", "agent", "graph", "body", "question", "answer"),
-            *("model", "instructions", "prompt", "inputs"),
+            *("model", "instructions", "prompt", "mcp", "inputs"),
             *("over", "carry", "max_iterations", "until", "policy", "k", "concurrency"),
             *("max_items", "collect_failures", "retry", "timeout", "pool", "blocking"),
             *("description", "routes"),
@@ -39,15 +39,6 @@ _KEY_ORDER = {
 """The order a node's keys are written in: what it is, what feeds it, then its options."""
 _MAX_NESTING = 100
 """How deep graphs may nest in a dump: deeper is a problem, not a RecursionError."""
-
-
-def _same(first: object, second: object) -> bool:
-    """Equal and of one type: ``10`` and ``10.0`` hash differently, so they differ here."""
-    if isinstance(first, RetryPolicy) and isinstance(second, RetryPolicy):
-        return first == second and all(
-            type(getattr(first, name)) is type(getattr(second, name)) for name in _POLICY_NUMBERS
-        )
-    return type(first) is type(second) and first == second
 
 
 def _callable_name(fn: object) -> str:
@@ -88,9 +79,9 @@ class _Dump:
 
     def policy(self, policy: RetryPolicy, path: Path) -> dict[str, object]:
         written: dict[str, object] = {"max_attempts": policy.max_attempts}
-        for name in _POLICY_NUMBERS:
+        for name in POLICY_NUMBERS:
             value = getattr(policy, name)
-            if not _same(value, getattr(_DEFAULT_RETRY, name)):
+            if not same(value, getattr(_DEFAULT_RETRY, name)):
                 written[name] = self.number(value, (*path, name))
         for name in ("retry_on", "give_up_on"):
             classes = getattr(policy, name)
@@ -144,7 +135,7 @@ class _Dump:
                 for name, tp in graph.inputs.items()
             }
         written["output"] = graph.output
-        if not _same(graph.retry, NO_RETRY):
+        if not same(graph.retry, NO_RETRY):
             written["retry"] = self.policy(graph.retry, (*path, "retry"))
         if graph.timeout is not None:
             written["timeout"] = self.number(graph.timeout, (*path, "timeout"))
@@ -303,57 +294,13 @@ class _Dump:
             written["k"] = node.k
         return written
 
-    def agent_base(self, node: Node[object]) -> tuple[str, Node[object]] | None:
-        """The registered agent ``node`` was made from: all it cannot change is the same
-        (the one of the same id first)."""
-        found: list[tuple[str, Node[object]]] = []
-        for label, base in self.registry.agents.items():
-            if all(getattr(node, name) == getattr(base, name) for name in _AGENT_FIXED) and all(
-                getattr(node, name) is getattr(base, name) for name in _AGENT_SAME
-            ):
-                found.append((label, base))
-        found.sort(key=lambda item: item[1].id != node.id)
-        return found[0] if found else None
-
-    def agent(self, node: Node[object], path: Path) -> dict[str, object]:
-        match = self.agent_base(node)
-        if match is None:
-            self.add(
-                "unregistered-agent",
-                (*path, "agent"),
-                f"agent `{node.id}` is not registered (nor one with the same tools, output, "
-                "memory and model catalog)",
-                f"register it: `registry.agent({node.id})`",
-            )
-            return {"agent": node.id}
-        name, base = match
-        written: dict[str, object] = {"agent": name}
-        model = getattr(node, "model", None)
-        if not isinstance(model, str) and model is not getattr(base, "model", None):
-            self.add(
-                "unrepresentable",
-                (*path, "model"),
-                f"agent `{node.id}` uses a model client object, which a spec cannot name",
-                "give the agent a model string, or register the agent with that client",
-            )
-        for name in _AGENT_DATA:
-            value = getattr(node, name)
-            # What the agent is asked and of whom is written out for the reader, always.
-            shown = name in _AGENT_SHOWN and value not in (None, "")
-            if shown or not _same(value, getattr(base, name)):
-                written[name] = value
-        if not _same(node.retry, base.retry):
-            retry = node.retry
-            written["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
-        return written
-
     def human(self, node: HumanNode, path: Path) -> dict[str, object]:
         return {"question": node.question, "answer": self.type_text(node.output, (*path, "answer"))}
 
 
 _WRITERS: dict[str, Callable[[_Dump, Any, Path], dict[str, object]]] = {
     "function": _Dump.function,
-    "agent": _Dump.agent,
+    "agent": dump_agent,
     "subgraph": _Dump.subgraph,
     "map": _Dump.map,
     "loop": _Dump.loop,
@@ -371,17 +318,6 @@ _OPTIONS: dict[str, frozenset[str]] = {
     "human": frozenset({"timeout"}),
 }
 """The node options each kind's builder method takes (and so a spec can hold)."""
-
-_AGENT_FIXED = ("inputs", "output", "tools", "prompt_messages", "thread_input")
-"""What a spec cannot change about a registered agent (compared by equality)."""
-_AGENT_SAME = ("memory", "models")
-"""... and what must be the very same object."""
-_AGENT_DATA: tuple[str, ...] = (
-    *("model", "instructions", "prompt", "max_iterations", "max_tokens", "reasoning"),
-    *("parallel_tool_calls", "stream", "timeout", "pool", "description"),
-)
-"""What a spec's agent node may set."""
-_AGENT_SHOWN = frozenset({"model", "instructions", "prompt"})
 
 
 def to_document(graph: Graph[object], registry: Registry) -> dict[str, object]:

@@ -16,6 +16,7 @@ from plait.graphs.patterns import (
     parallel,
     router,
 )
+from plait.graphs.spec._dump_agents import agent_base
 from plait.graphs.spec._errors import Path
 from plait.graphs.spec._models import (
     ChainSpec,
@@ -151,7 +152,7 @@ def _listed(value: object) -> list[object]:
 def _part_name(dump: _Dump, member: Node[object], path: Path) -> str:
     """The registered name of a pattern's part, or its id after reporting it."""
     if member.kind == "agent":
-        match = dump.agent_base(member)
+        match = agent_base(dump, member)
         if match is not None:
             name, base = match
             model, registered = getattr(member, "model", None), getattr(base, "model", None)

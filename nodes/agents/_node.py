@@ -140,6 +140,12 @@ class AgentNode(Node[OutputT_co]):
             **({"mcp": [f"{type(ref).__name__}:{ref}" for ref in self.mcp]} if self.mcp else {}),
         }
 
+    @property
+    def mcp_servers(self) -> tuple[MCPReference, ...]:
+        """The references whose servers a run must start for this agent: all of ``mcp``
+        (an agent replaying a cassette takes its MCP tools from the recording: none)."""
+        return self.mcp
+
     def needs_approval(self, item: Tool[..., object]) -> bool:
         """Whether each call of ``item`` waits for a person's decision."""
         return item.approval or self.approve == "all" or item.name in self.approve

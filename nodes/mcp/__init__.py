@@ -3,7 +3,7 @@ prompts. ``from plait.nodes.mcp import MCPServer, mcp`` (``plait.nodes`` has the
 not ``mcp``, which is this folder's name there)."""
 
 from plait.nodes.mcp._errors import MCPServerError
-from plait.nodes.mcp._hub import MCPHub
+from plait.nodes.mcp._hub import AgentParts, MCPHub
 from plait.nodes.mcp._refs import (
     MCPPrompt,
     MCPReference,
@@ -14,9 +14,10 @@ from plait.nodes.mcp._refs import (
     mcp_resource,
 )
 from plait.nodes.mcp._server import MCPServer
-from plait.nodes.mcp._tools import MCPTool
+from plait.nodes.mcp._tools import MCPTool, listed_tool
 
 __all__ = [
+    "AgentParts",
     "MCPHub",
     "MCPPrompt",
     "MCPReference",
@@ -25,6 +26,7 @@ __all__ = [
     "MCPServerError",
     "MCPTool",
     "MCPTools",
+    "listed_tool",
     "mcp",
     "mcp_prompt",
     "mcp_resource",

@@ -44,12 +44,25 @@ class AgentParts:
 
 
 class MCPHub:
-    """Holds MCP servers open while entered: each starts on first use and is shared."""
+    """Holds MCP servers open while entered: each starts on first use and is shared.
 
-    def __init__(self, servers: Mapping[str, MCPServer]) -> None:
+    A run makes one for its agents. To share servers across the runs of one process, open
+    one yourself (``async with MCPHub({"time": server}) as hub``) and pass it to each run
+    (``RunOptions(mcp=hub)``): the run uses the hub's servers, started once, and starts
+    only the others itself; the hub stops its servers when you leave it.
+    """
+
+    def __init__(self, servers: Mapping[str, MCPServer], *, shared: MCPHub | None = None) -> None:
         self.servers = dict(servers)
+        self.shared = shared
+        """A hub (a process's, opened by the user) whose servers come before these."""
         self._connections: dict[str, Connection] = {}
         self._group: anyio.abc.TaskGroup | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether it is entered (``async with``), so its servers can start."""
+        return self._group is not None
 
     async def __aenter__(self) -> MCPHub:
         self._group = anyio.create_task_group()
@@ -84,6 +97,9 @@ class MCPHub:
         found = self._connections.get(name)
         if found is not None:
             return found
+        shared = self.shared
+        if shared is not None and name in shared.servers:
+            return shared.connection(name)
         server = self.servers.get(name)
         if server is None:
             raise ConfigError(_unknown_server(name, self.servers))
@@ -102,11 +118,9 @@ class MCPHub:
         """
         listed = list(agents)
         names = sorted({ref.server for _, refs, _ in listed for ref in refs})
-        unknown = [
-            _unknown_server(name, self.servers) for name in names if name not in self.servers
-        ]
-        if unknown:
-            raise ConfigError(unknown)
+        declared = self._declaration_problems(names)
+        if declared:
+            raise ConfigError(declared)
         failures: list[MCPServerError] = []
 
         async def start(name: str) -> None:
@@ -128,6 +142,23 @@ class MCPHub:
                 problems.extend(f"agent `{agent_id}`: {problem}" for problem in error.problems)
         if problems:
             raise ConfigError(problems)
+
+    def _declaration_problems(self, names: Iterable[str]) -> list[str]:
+        shared = self.shared.servers if self.shared is not None else {}
+        declared = {**self.servers, **shared}
+        problems = [_unknown_server(name, declared) for name in names if name not in declared]
+        for name in names:
+            mine, theirs = self.servers.get(name), shared.get(name)
+            if mine is not None and theirs is not None and mine != theirs:
+                problems.append(
+                    f"MCP server `{name}` is declared differently here (`{mine.describe()}`) "
+                    f"and in the shared MCPHub (`{theirs.describe()}`); declare it once"
+                )
+        if self.shared is not None and not self.shared.is_open and names:
+            problems.append(
+                "the MCPHub given as RunOptions(mcp=...) is not open: run inside `async with hub:`"
+            )
+        return problems
 
     async def parts(
         self, refs: Sequence[MCPReference], own: Sequence[str] = (), *, check: bool = False

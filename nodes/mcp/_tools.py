@@ -15,7 +15,7 @@ from plait.nodes.llm._model import ToolSpec
 from plait.nodes.mcp._client import Connection, RemoteTool
 from plait.nodes.mcp._refs import namespaced
 
-__all__ = ["MCPTool", "mcp_tool"]
+__all__ = ["MCPTool", "listed_tool", "mcp_tool"]
 
 _NO_ARGUMENTS = Arguments("mcp_tool_arguments", [])
 
@@ -46,7 +46,8 @@ class MCPTool(Tool[..., object]):
         Raises:
             MCPServerError: the server died or hung (the retry policy decides).
         """
-        assert self.connection is not None
+        if self.connection is None:
+            raise RuntimeError(f"tool `{self.name}` has no MCP server behind it (a recording's)")
         outcome = await self.connection.call(self.remote, call.arguments)
         return ToolResult(call.id, outcome.text, is_error=outcome.is_error, name=self.name)
 
@@ -63,4 +64,20 @@ def mcp_tool(server: str, remote: RemoteTool, connection: Connection) -> MCPTool
         remote=remote.name,
         schema=remote.input_schema,
         connection=connection,
+    )
+
+
+def listed_tool(name: str, description: str, schema: Mapping[str, object]) -> MCPTool:
+    """A tool as a recording lists it (``name`` as the model saw it), with no server
+    behind it: what a replayed agent shows its model."""
+    server, _, remote = name.partition("__")
+    return MCPTool(
+        name=name,
+        description=description,
+        fn=_unbound,
+        arguments=_NO_ARGUMENTS,
+        is_async=True,
+        server=server,
+        remote=remote,
+        schema=MappingProxyType(dict(schema)),
     )

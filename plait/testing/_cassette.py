@@ -80,7 +80,7 @@ class Cassette:
         self.path = Path(path)
         self.mode: CassetteMode = mode
         self.redaction = redaction or Redaction()
-        self.reels = [Reel(run) for run in _read(self.path)] if mode == "replay" else []
+        self.reels = [Reel(*run) for run in _read(self.path)] if mode == "replay" else []
         self.mismatches: list[CassetteMismatchError] = []
         """Every mismatch met while replaying (also raised where it happened)."""
         self._secrets: list[object] = []
@@ -127,7 +127,17 @@ class Cassette:
         """The cassette as JSON-ready data: ``version``, then ``runs``."""
         return {
             "version": CASSETTE_VERSION,
-            "runs": [{"nodes": {path: run[path] for path in sorted(run)}} for run in self.runs],
+            "runs": [
+                {
+                    "nodes": {path: reel.nodes[path] for path in sorted(reel.nodes)},
+                    **(
+                        {"mcp": {path: reel.mcp[path] for path in sorted(reel.mcp)}}
+                        if reel.mcp
+                        else {}
+                    ),
+                }
+                for reel in self.reels
+            ],
         }
 
     def dumps(self) -> str:
@@ -173,7 +183,7 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _read(path: Path) -> list[dict[str, list[dict[str, object]]]]:
+def _read(path: Path) -> list[tuple[dict[str, list[dict[str, object]]], dict[str, object]]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -196,7 +206,9 @@ def _read(path: Path) -> list[dict[str, list[dict[str, object]]]]:
     return _runs(data, str(path))
 
 
-def _runs(data: object, source: str) -> list[dict[str, list[dict[str, object]]]]:
+def _runs(
+    data: object, source: str
+) -> list[tuple[dict[str, list[dict[str, object]]], dict[str, object]]]:
     if not isinstance(data, Mapping):
         raise CassetteError(f"{source}: $: expected a cassette object")
     if data.get("version") != CASSETTE_VERSION:
@@ -206,7 +218,7 @@ def _runs(data: object, source: str) -> list[dict[str, list[dict[str, object]]]]
     runs = data.get("runs")
     if not isinstance(runs, list):
         raise CassetteError(f"{source}: $.runs: expected a list")
-    found: list[dict[str, list[dict[str, object]]]] = []
+    found: list[tuple[dict[str, list[dict[str, object]]], dict[str, object]]] = []
     for index, run in enumerate(runs):
         where = f"$.runs[{index}].nodes"
         nodes = run.get("nodes") if isinstance(run, Mapping) else None
@@ -223,5 +235,8 @@ def _runs(data: object, source: str) -> list[dict[str, list[dict[str, object]]]]
                         "and a response or an error"
                     )
             table[str(path)] = [dict(call) for call in calls]
-        found.append(table)
+        mcp = run.get("mcp") or {}
+        if not isinstance(mcp, Mapping) or not all(isinstance(v, Mapping) for v in mcp.values()):
+            raise CassetteError(f"{source}: $.runs[{index}].mcp: expected an object of node paths")
+        found.append((table, {str(path): dict(parts) for path, parts in mcp.items()}))
     return found

@@ -32,7 +32,9 @@ from plait.nodes import (
     ToolCall,
     ToolResult,
 )
+from plait.nodes.mcp import AgentParts, MCPReference
 from plait.testing._cassette_journal import CassetteJournal
+from plait.testing._cassette_mcp import parts_data, replayed_parts
 
 if TYPE_CHECKING:
     from plait.testing._cassette import Cassette
@@ -45,6 +47,22 @@ class CassetteAgent(AgentNode[object]):
     """An agent whose calls go through a cassette's journal."""
 
     cassette: Cassette | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def mcp_servers(self) -> tuple[MCPReference, ...]:
+        """Replaying, none: the MCP tools come from the cassette, so no server starts."""
+        replaying = self.cassette is not None and self.cassette.mode == "replay"
+        return () if replaying else self.mcp
+
+    async def _mcp_parts(self, context: RunContext | None) -> AgentParts:
+        journal = None if context is None else context.journal
+        if not self.mcp or not isinstance(journal, CassetteJournal):
+            return await AgentNode._mcp_parts(self, context)
+        if not journal.recording:
+            return replayed_parts(journal.recorded_mcp())
+        parts = await AgentNode._mcp_parts(self, context)
+        journal.record_mcp(parts_data(parts))
+        return parts
 
     async def run(
         self, inputs: Mapping[str, object], *, context: RunContext | None = None

@@ -66,8 +66,10 @@ class CassetteMismatchError(PlaitError):
 class Reel:
     """One run of a cassette: its calls by node path, and the journal entries they hold."""
 
-    def __init__(self, nodes: dict[str, Calls]) -> None:
+    def __init__(self, nodes: dict[str, Calls], mcp: dict[str, object] | None = None) -> None:
         self.nodes = nodes
+        self.mcp: dict[str, object] = mcp if mcp is not None else {}
+        """Node path -> what its agent's MCP servers gave it (``_cassette_mcp.py``)."""
         self.entries: dict[tuple[str, int], JournalEntry] = {}
         self.errors: dict[tuple[str, int, int], dict[str, object]] = {}
         for node, calls in nodes.items():
@@ -180,6 +182,24 @@ class CassetteJournal:
             if slot is not None:
                 asked = _loads(entry.request)
                 slot["result"] = self._canonical(_loads(entry.response), asked)
+
+    def record_mcp(self, parts: Mapping[str, object]) -> None:
+        """Recording: keep what the agent's MCP servers gave it, masked as its calls are."""
+        if self.recording:
+            sent = self.inner.masked(canonical_json(parts))
+            self.reel.mcp[self.node] = self._canonical(_loads(sent))
+
+    def recorded_mcp(self) -> Mapping[str, object]:
+        """Replaying: what the agent's MCP servers gave it when it was recorded.
+
+        Raises:
+            CassetteMismatchError: the cassette kept none for this node.
+        """
+        found = self.reel.mcp.get(self.node)
+        if not isinstance(found, Mapping):
+            problem = "the cassette holds no MCP tool list for this node"
+            raise self.mismatch(0, "llm", problem)
+        return found
 
     def masked(self, data: bytes) -> bytes:
         """Recording: the run's journal's masking. Replaying: that, then the cassette's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,13 @@ TIME_YAML = (
     f"mcp:\n  servers:\n    time: {{command: {sys.executable}, args: [-m, mcp_server_time]}}\n"
 )
 CALL = '***CALL_TOOL time__get_current_time {"timezone": "UTC"}'
+
+
+@pytest.fixture(autouse=True)
+def _no_server_left_behind() -> Iterator[None]:
+    """Every test here checks that no MCP server process outlives it."""
+    yield
+    assert server_children() == []
 
 
 @pytest.fixture
@@ -160,3 +168,51 @@ def test_ctrl_c_stops_the_servers_of_an_interrupted_run(project: Path) -> None:
     assert process.returncode == 130, err
     assert "interrupted" in err
     assert not Path(f"/proc/{server}").exists(), "the MCP server outlived the run"
+
+
+SPEC = {
+    "plait": "1",
+    "name": "clock",
+    "inputs": {"message": "str"},
+    "nodes": [
+        {
+            "id": "clock",
+            "kind": "agent",
+            "agent": "clock",
+            "mcp": ["time"],
+            "inputs": {"message": "inputs.message"},
+        }
+    ],
+    "output": "clock",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("spec", "plait: error: unknown MCP server `time`; declared: none (declare it in"),
+        ("silent", "plait: error: MCP server `faults`: it did not answer `initialize` within 1 s"),
+        ("collision", "plait: error: agent `both`: two tools are named `faults__echo`"),
+    ],
+)
+def test_bad_mcp_input_is_one_line_and_exit_2_before_the_model_is_called(
+    project: Path, capsys: pytest.CaptureFixture[str], case: str, expected: str
+) -> None:
+    target = {"spec": "clock.json", "silent": "tests.cli.cli_mcp:hanging"}.get(
+        case, "tests.cli.cli_mcp:colliding"
+    )
+    (project / "clock.json").write_text(json.dumps(SPEC), encoding="utf-8")
+    silent = f"{PLAIT_YAML.replace('tests.fakes.mcp_faults]', 'tests.fakes.mcp_faults, silent]')}"
+    silent = silent.replace(f"cwd: {ROOT}", f"cwd: {ROOT}\n      startup_timeout: 1")
+    if case != "spec":
+        (project / "plait.yaml").write_text(silent if case == "silent" else PLAIT_YAML)
+    # The passthrough model would call the tool, and the run would print its output.
+    inputs = json.dumps({"message": "***CALL_TOOL faults__hang"})
+    command = ["run", target, "--input", inputs, "--import", "tests.cli.cli_mcp", "--no-store"]
+    code = plait.cli.main(command if case == "spec" else [*command[:4], "--no-store"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert captured.err.startswith(expected)
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+    assert server_children() == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
-from plait import Registry, SpecError, load
+from plait import GraphBuilder, Registry, SpecError, dump, load
 from plait.engine import run
-from plait.nodes import ConfigError, ModelCatalog, PlaitConfig, ScriptedModel, agent
-from plait.nodes.mcp import MCPTools
+from plait.nodes import AgentNode, ConfigError, ModelCatalog, PlaitConfig, ScriptedModel, agent
+from plait.nodes.mcp import MCPTools, mcp, mcp_prompt
 from tests.nodes.mcp.conftest import time_server
 
 pytestmark = pytest.mark.anyio
@@ -60,3 +63,29 @@ def test_a_spec_cannot_hold_a_command_line() -> None:
     with pytest.raises(SpecError) as raised:
         load(_spec(["python -m evil"]), registry)
     assert [problem.location for problem in raised.value.problems] == ["$.nodes[0].mcp[0]"]
+
+
+def test_an_agents_mcp_servers_dump_to_a_spec_and_load_back() -> None:
+    registry, _ = _registry(PlaitConfig(mcp_servers={"time": time_server()}))
+    graph = load(_spec(["time.get_current_time", "clock2"]), registry)
+    text = dump(graph, registry)
+    written = json.loads(text)
+    assert written["nodes"][0]["mcp"] == ["time.get_current_time", "clock2"]
+    again = load(text, registry)
+    assert again.content_hash == graph.content_hash
+    assert again.nodes["clock"].mcp == graph.nodes["clock"].mcp  # type: ignore[attr-defined]
+
+
+def test_what_a_spec_cannot_name_is_reported_at_its_path() -> None:
+    registry, _ = _registry(PlaitConfig())
+    graph = load(_spec(None), registry)
+    clock = graph.nodes["clock"]
+    assert isinstance(clock, AgentNode)
+    inline = replace(clock, mcp=(mcp(time_server()), mcp_prompt("notes", "reviewer")))
+    builder = GraphBuilder("main", inputs={"message": str})
+    changed = builder.build(builder.add(inline, inputs={"message": "inputs.message"}))
+    with pytest.raises(SpecError) as raised:
+        dump(changed, registry)
+    problems = {problem.location: problem.message for problem in raised.value.problems}
+    assert "a spec names servers, never command lines" in problems["$.nodes[0].mcp[0]"]
+    assert "is an MCP prompt, which a spec cannot name" in problems["$.nodes[0].mcp[1]"]
