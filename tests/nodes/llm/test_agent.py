@@ -179,7 +179,8 @@ async def test_the_output_schema_is_built_once_per_type_not_once_a_call() -> Non
     await classify.run({"message": "two"})
 
     first, second = (request.output for request in model.requests)
-    assert first is not None and first is second  # the same object: nothing rebuilt
+    assert first is not None
+    assert first is second  # the same object: nothing rebuilt
 
 
 async def test_an_invalid_output_gets_one_repair_round() -> None:
