@@ -235,3 +235,31 @@ async def test_a_thread_key_in_a_run_without_a_thread_says_how_to_give_one(
     graph = builder.build(builder.add(write, inputs={"text": "inputs.text"}))
     result = await graph.run({"text": "x"}, options=RunOptions(store=store))
     assert "needs a `thread: str` input" in str(result.error.__cause__)  # type: ignore[union-attr]
+
+
+@node
+async def tally(ctx: RunContext, text: str) -> int:
+    assert ctx.shared is not None
+    count = await ctx.shared.get(RUNS, 0) + 1
+    await ctx.shared.set(RUNS, count)
+    return count
+
+
+@pytest.mark.stores("memory", "sqlite")
+async def test_a_node_from_a_json_spec_uses_shared_memory_too(store: AnyStore) -> None:
+    from plait import Registry, load
+
+    spec = {
+        "plait": "1",
+        "name": "counted",
+        "inputs": {"text": "str"},
+        "output": "tally",
+        "nodes": [
+            {"id": "tally", "kind": "function", "function": "tally",
+             "inputs": {"text": "inputs.text"}},
+        ],
+    }  # fmt: skip
+    graph = load(spec, Registry(functions=[tally]))
+    options = RunOptions(store=store)
+    outputs = [(await graph.run({"text": "x"}, options=options)).output for _ in range(2)]
+    assert outputs == [1, 2]  # graph memory: the second run sees the first's write
