@@ -24,6 +24,7 @@ from plait.engine.stores._protocol import (
     JournalRecord,
     OutputRecord,
     RunRecord,
+    SharedRecord,
     Store,
     StoredStatus,
     StoreError,
@@ -151,6 +152,7 @@ class Checkpointer:
         self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
         self.commits = GroupCommit(store.put_outputs)
+        self.shared_buffer: list[SharedRecord] = []
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
         self.questions: list[Question] = []
@@ -320,13 +322,17 @@ class Checkpointer:
                 reason=f"it cannot be checkpointed ({error})",
             ) from None
 
-    async def commit(self, node: str, attempt: int) -> None:
-        """Store one node's staged output as the mode says."""
+    async def commit(self, node: str, attempt: int, shared: Sequence[SharedRecord] = ()) -> None:
+        """Store one node's staged output, and its shared memory writes with it (one
+        transaction), as the mode says."""
         record = OutputRecord.of(self.run_id, node, attempt, self.staged.pop(node), self.wall())
         if self.mode == "exit":
             self.buffer.append(record)
+            self.shared_buffer.extend(shared)
         else:
-            put = self.commits.put(record)  # concurrent commits share a transaction
+            # Shared memory writes go in the output's own transaction; outputs without them
+            # share a transaction with concurrent commits.
+            put = self.store.put_outputs([record], shared) if shared else self.commits.put(record)
             await self.write(f"commit the output of node `{node}`", put)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
@@ -362,8 +368,14 @@ class Checkpointer:
     async def finish(self, status: StoredStatus, error: str | None) -> None:
         """Flush buffered outputs, record the end state, release the lease."""
         if self.buffer:
-            await self.store.put_outputs(self.buffer)
+            shared = self.shared_buffer
+            await (
+                self.store.put_outputs(self.buffer, shared)
+                if shared
+                else self.store.put_outputs(self.buffer)
+            )
             self.buffer.clear()
+            self.shared_buffer.clear()
         if self.run_record is None:
             raise RuntimeError(f"run {self.run_id}: finish() before start() or reopen()")
         masked = None if error is None else self.secrets.mask(error)

@@ -13,6 +13,7 @@ from plait.engine._composite import run_loop, run_map, run_subgraph
 from plait.engine._durable import Question, idempotency_key
 from plait.engine._events import NodeReported, NodeWaiting
 from plait.engine._joins import join_value
+from plait.engine._shared import RunShared
 from plait.engine._step_values import WAITING
 from plait.engine._threads import StoreMemory
 from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
@@ -88,6 +89,15 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
     # A durable run journals to its store; any other run to memory, so a retry replays.
     journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
     memory = None if root.checkpoint is None else StoreMemory(root.checkpoint)
+    if root.shared is None:
+        root.shared = RunShared(
+            root.run_id,
+            root.graph.name,
+            root.run_inputs,
+            root.checkpoint,
+            root.secrets,
+            root.options.wall,
+        )
     return RunContext(
         scheduler.run_id,
         name,
@@ -98,6 +108,7 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         memory=memory,
         models=root.models,
         mcp=root.mcp,
+        shared=root.shared.view(name),
     )
 
 

@@ -12,6 +12,7 @@ from plait.engine._events import EventListener
 from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler
+from plait.engine._shared import forked_memory
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
@@ -127,12 +128,12 @@ async def fork(
         kept[name] = from_jsonable(graph.nodes[name].output, value)
     checkpoint = _checkpointer(store, scheduler, settings)
     await checkpoint.start(inputs, parent=run_id)
-    await store.put_outputs(
-        [
-            OutputRecord.of(scheduler.run_id, name, 0, checkpoint.encode(value), settings.wall())
-            for name, value in kept.items()
-        ]
-    )
+    copied = [
+        OutputRecord.of(scheduler.run_id, name, 0, checkpoint.encode(value), settings.wall())
+        for name, value in kept.items()
+    ]
+    shared = forked_memory(stored.shared, scheduler.run_id, set(kept) - set(replaced))
+    await (store.put_outputs(copied, shared) if shared else store.put_outputs(copied))
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, kept))
 
 

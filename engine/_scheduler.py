@@ -39,6 +39,7 @@ from plait.engine._outcome import cancelled_nodes, finish, run_output
 from plait.engine._outputs import checked_output
 from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
+from plait.engine._shared import RunShared, committed, discarded
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
 from plait.graphs import BranchFailure, Graph, Step
 from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
@@ -102,6 +103,8 @@ class Scheduler:
         self.abandoned: set[int] = set()
         self.scopes: dict[int, anyio.CancelScope] = {}
         self.regions = plan.regions
+        self.root: Scheduler = self if parent is None else parent.root
+        self.shared: RunShared | None = None  # the root's, made when a node first asks
         if parent is None:
             self.run_id = RunId(options.run_id or options.id_factory())
             self.clock = options.clock
@@ -140,9 +143,7 @@ class Scheduler:
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:
         """Build an event and hand it to every listener, in order."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
+        root = self.root
         event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
         root.seq += 1
         if root.secrets:
@@ -157,9 +158,7 @@ class Scheduler:
 
     def jitter(self) -> float:
         """A draw in [0, 1) from the run's seeded generator (made on first use: it is slow)."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
+        root = self.root
         if root.rng is None:
             root.rng = random.Random(root.options.seed)
         return root.rng.random()
@@ -180,6 +179,7 @@ class Scheduler:
         With ``checkpoint``, every output is committed to its store; ``restored`` holds
         outputs committed earlier (a resume or fork), which are not run again."""
         self.checkpoint = checkpoint
+        self.run_inputs: Mapping[str, object] = inputs
         self.restored = dict(restored or {})
         self.plain = self.plain and checkpoint is None  # failures must be recorded
         if self.checkpoint is None:
@@ -291,8 +291,8 @@ class Scheduler:
                 if value is WAITING:
                     self.statuses[index] = NodeStatus.WAITING
                     return
-                if self.checkpoint is not None and not isinstance(value, Absent):
-                    await self.checkpoint.commit(self.names[index], self.attempts[index])
+                if not isinstance(value, Absent) and (self.checkpoint or self.root.shared):
+                    await committed(self, index)
                 ready = self.completed(step, value)
             if not ready:
                 return
@@ -332,11 +332,11 @@ class Scheduler:
         return value
 
     def join_name(self, step: Step) -> str:
-        assert step.region is not None
-        return self.names[step.region[0]]
+        return self.names[step.region[0]]  # type: ignore[index]  # a step in a join's region
 
     def gave_up(self, step: Step, gave_up: GaveUp) -> list[int]:
         index = step.index
+        discarded(self, index)
         self.statuses[index] = NodeStatus.FAILED
         self.errors[index] = gave_up.error
         if self.listeners:

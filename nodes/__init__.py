@@ -137,6 +137,7 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.mcp._tools import MCPTool
     from plait.nodes.memory._conversation import ConversationMemory
     from plait.nodes.memory._protocol import Memory
+    from plait.nodes.memory._shared import Key, Scope, SharedMemory, SharedMemoryError
 
 _PUBLIC: dict[str, str] = {
     "AGENT_RETRY": "plait.nodes.agents._node",
@@ -170,6 +171,7 @@ _PUBLIC: dict[str, str] = {
     "InputError": "plait.nodes._errors",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
+    "Key": "plait.nodes.memory._shared",
     "MCPPrompt": "plait.nodes.mcp._refs",
     "MCPResource": "plait.nodes.mcp._refs",
     "MCPServer": "plait.nodes.mcp._server",
@@ -218,10 +220,13 @@ _PUBLIC: dict[str, str] = {
     "RunError": "plait.nodes._errors",
     "RunId": "plait.nodes._context",
     "RunTimeoutError": "plait.nodes._errors",
+    "Scope": "plait.nodes.memory._shared",
     "ScriptedModel": "plait.nodes.llm._scripted",
     "ScriptedReply": "plait.nodes.llm._scripted",
     "Secret": "plait.nodes.llm._secret",
     "Secrets": "plait.nodes.llm._secret",
+    "SharedMemory": "plait.nodes.memory._shared",
+    "SharedMemoryError": "plait.nodes.memory._shared",
     "StopReason": "plait.nodes.llm._messages",
     "StreamInterruptedError": "plait.nodes._errors",
     "Text": "plait.nodes.llm._messages",

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from plait.nodes.llm._catalog import ModelCatalog
     from plait.nodes.mcp._hub import MCPHub
     from plait.nodes.memory._protocol import Memory
+    from plait.nodes.memory._shared import SharedMemory
 
 __all__ = ["NodeId", "RunContext", "RunId"]
 
@@ -54,6 +55,9 @@ class RunContext:
     catalog of its own resolves its model here, so its SDK client is shared."""
     mcp: MCPHub | None = field(default=None, compare=False, repr=False)
     """The run's MCP servers, started once and shared by its agents (``None``: none)."""
+    shared: SharedMemory | None = field(default=None, compare=False, repr=False)
+    """The run's shared memory: typed keys (``Key``) per run, thread or graph, each
+    write committed with this node's output (``None`` outside a run)."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

@@ -20,6 +20,7 @@
     ├── GraphChangedError        a resumed run's graph is not the graph it started with
     ├── MapTooLargeError         a map received more items than its ``max_items``
     ├── RouteError               a router returned a label it did not declare
+    ├── SharedMemoryError        a shared memory key was misused (plait.nodes.memory)
     ├── JoinUnsatisfiedError     a ``k_of_n`` join could not get ``k`` values
     ├── CassetteError            a cassette file is missing or not a cassette (plait.testing)
     ├── CassetteMismatchError    a replay asked for something the cassette did not record

@@ -14,6 +14,7 @@ from plait.engine.stores._protocol import (
     JournalRecord,
     OutputRecord,
     RunRecord,
+    SharedRecord,
     StoredStatus,
     StoreError,
     ThreadRecord,
@@ -33,6 +34,7 @@ __all__ = [
     "stored_status",
     "verified",
     "verified_call",
+    "verified_shared",
     "verified_turn",
 ]
 
@@ -111,6 +113,27 @@ def verified_turn(record: ThreadRecord) -> ThreadRecord:
     if found != record.checksum:
         reason = (
             f"its {len(data)} bytes of messages hash to sha256 {found[:16]}…, "
+            f"the stored checksum is {str(record.checksum)[:16]}…"
+        )
+        raise CorruptRecordError(record.run_id, where, reason)
+    return record
+
+
+def verified_shared(record: SharedRecord) -> SharedRecord:
+    """``record``, after checking that its bytes match its checksum.
+
+    Raises:
+        CorruptRecordError: when they do not, or when the stored value is not bytes.
+    """
+    data: object = record.data
+    where = f"{record.node}` write of shared key `{record.where}"
+    if not isinstance(data, bytes):
+        reason = f"its value is stored as {type(data).__name__}, not bytes"
+        raise CorruptRecordError(record.run_id, where, reason)
+    found = checksum(data)
+    if found != record.checksum:
+        reason = (
+            f"its {len(data)} bytes hash to sha256 {found[:16]}…, "
             f"the stored checksum is {str(record.checksum)[:16]}…"
         )
         raise CorruptRecordError(record.run_id, where, reason)

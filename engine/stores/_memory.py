@@ -15,6 +15,7 @@ from plait.engine.stores._checks import (
     same_run,
     verified,
     verified_call,
+    verified_shared,
     verified_turn,
 )
 from plait.engine.stores._protocol import (
@@ -25,6 +26,7 @@ from plait.engine.stores._protocol import (
     OutputRecord,
     RunLockedError,
     RunRecord,
+    SharedRecord,
     StoredRun,
     StoredStatus,
     ThreadRecord,
@@ -50,6 +52,8 @@ class MemoryStore:
         self._journal: dict[str, dict[tuple[str, int], JournalRecord]] = {}
         self._threads: dict[str, dict[tuple[str, str], ThreadRecord]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
+        self._shared: dict[tuple[str, str, str, str, str], SharedRecord] = {}
+        self._versions = itertools.count(1)
         self._sequence = itertools.count()
 
     def __repr__(self) -> str:
@@ -92,19 +96,43 @@ class MemoryStore:
             record, status=StoredStatus(record.status), inputs=bytes(record.inputs)
         )
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        """Commit outputs at once: all of them, or none when one is refused.
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
+        """Commit outputs and shared memory writes at once: all, or none when one is
+        refused.
 
         Raises:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
         kept = last_per_node(records)
-        missing = [record.run_id for record in kept if record.run_id not in self._runs]
+        writes = [verified_shared(record) for record in shared]
+        runs = [record.run_id for record in kept] + [write.run_id for write in writes]
+        missing = [run_id for run_id in runs if run_id not in self._runs]
         if missing:
             raise no_such_run(missing, "store outputs")
         for record in kept:
             self._outputs.setdefault(record.run_id, {})[record.node] = record
+        for write in writes:
+            place = (write.scope, write.owner, write.key, write.run_id, write.node)
+            self._shared.pop(place, None)  # a rewrite moves to the end: a new version
+            version = next(self._versions)
+            self._shared[place] = dataclasses.replace(
+                write, data=bytes(write.data), version=version
+            )
+
+    async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
+        """The last committed write of a shared memory key, or None.
+
+        Raises:
+            CorruptRecordError: when its bytes do not match its checksum.
+        """
+        found = None
+        for place, record in self._shared.items():
+            if place[:3] == (scope, owner, key):
+                found = record
+        return None if found is None else verified_shared(found)
 
     async def put_failure(self, record: FailureRecord) -> None:
         """Append a failed attempt.
@@ -197,6 +225,7 @@ class MemoryStore:
             sorted(failures, key=lambda failure: failure.created_at),
             sorted(interrupts, key=lambda interrupt: interrupt.created_at),
             [verified_call(item) for _, item in sorted(self._journal.get(run_id, {}).items())],
+            [verified_shared(item) for item in self._shared.values() if item.run_id == run_id],
         )
 
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from plait.engine.stores import _postgres_queries as queries
 from plait.engine.stores import _postgres_schema as schema
+from plait.engine.stores import _postgres_shared as shared_queries
 from plait.engine.stores._postgres_connection import PostgresConnection, describe
 from plait.engine.stores._protocol import (
     FailureRecord,
@@ -14,6 +15,7 @@ from plait.engine.stores._protocol import (
     JournalRecord,
     OutputRecord,
     RunRecord,
+    SharedRecord,
     StoredRun,
     ThreadRecord,
 )
@@ -92,14 +94,24 @@ class PostgresStore:
             lambda connection: queries.put_run(connection, record), f"store run {record.run_id}"
         )
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        """Commit outputs in one statement: all of them, or none.
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
+        """Commit outputs, and the nodes' shared memory writes, in one transaction: all
+        of them, or none.
 
         Raises:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
-        if records:
+        if shared:
+            await self._connection.call(
+                lambda connection: shared_queries.put_outputs_and_shared(
+                    connection, records, shared
+                ),
+                f"store {len(records)} outputs and {len(shared)} shared memory writes",
+            )
+        elif records:
             await self._connection.call(
                 lambda connection: queries.put_outputs(connection, records),
                 f"store {len(records)} outputs",
@@ -167,6 +179,17 @@ class PostgresStore:
         return await self._connection.call(
             lambda connection: queries.load_thread(connection, thread_id),
             f"read thread `{thread_id}`",
+        )
+
+    async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
+        """The last committed write of a shared memory key, or None.
+
+        Raises:
+            CorruptRecordError: when its bytes do not match its checksum.
+        """
+        return await self._connection.call(
+            lambda connection: shared_queries.load_shared(connection, scope, owner, key),
+            f"read shared key `{key}` (per {scope} {owner})",
         )
 
     async def load(self, run_id: str) -> StoredRun | None:

@@ -19,6 +19,7 @@ from plait.engine.stores._checks import (
     verified_turn,
 )
 from plait.engine.stores._postgres_connection import is_foreign_key_violation
+from plait.engine.stores._postgres_shared import load_by_run
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
@@ -227,6 +228,7 @@ async def load(connection: Connection, run_id: str) -> StoredRun | None:
         [failure_record(failure) for failure in failures],
         [interrupt_record(interrupt) for interrupt in interrupts],
         [verified_call(journal_record(call)) for call in journal],
+        await load_by_run(connection, run_id),
     )
 
 

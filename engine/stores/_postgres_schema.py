@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from plait.engine.stores._checks import check_schema, migration_steps
+from plait.engine.stores._postgres_shared import SHARED_TABLE
 from plait.engine.stores._protocol import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ _TABLES = (
     _JOURNAL,
     _THREADS,
     _THREADS_ORDER,
+    *SHARED_TABLE,
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -108,7 +110,7 @@ _TABLES = (
 )
 
 _MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
-    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER)}
+    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER), 3: SHARED_TABLE}
 )
 """The statements that take the schema from version N to N + 1."""
 

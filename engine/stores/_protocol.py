@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from plait.engine.stores._shared_record import SharedRecord
 from plait.nodes import JournalEntry, PlaitError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "OutputRecord",
     "RunLockedError",
     "RunRecord",
+    "SharedRecord",
     "Store",
     "StoreError",
     "StoredRun",
@@ -33,7 +35,7 @@ __all__ = [
     "checksum",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 
@@ -227,6 +229,8 @@ class StoredRun:
     """Questions (answered or not), oldest first."""
     journal: Sequence[JournalRecord] = ()
     """Journaled agent calls, by node path, then index."""
+    shared: Sequence[SharedRecord] = ()
+    """The run's nodes' writes of shared memory (every scope), by version."""
 
 
 @runtime_checkable
@@ -259,8 +263,12 @@ class Store(Protocol):
         """
         ...
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
         """Commit outputs in one transaction, all or none; the last one of a node wins.
+        ``shared`` are the nodes' writes of shared memory, committed in the same
+        transaction (each replaces the same node's write of the key, with a new version).
 
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
@@ -312,6 +320,14 @@ class Store(Protocol):
 
         Raises:
             CorruptRecordError: when a turn's bytes do not match its checksum.
+        """
+        ...
+
+    async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
+        """The last committed write of a shared memory key (highest version), or None.
+
+        Raises:
+            CorruptRecordError: when its bytes do not match its checksum.
         """
         ...
 

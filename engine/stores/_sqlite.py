@@ -10,12 +10,14 @@ from types import TracebackType
 
 from plait.engine.stores import _sqlite_queries as queries
 from plait.engine.stores import _sqlite_schema as schema
+from plait.engine.stores import _sqlite_shared as shared_queries
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
     OutputRecord,
     RunRecord,
+    SharedRecord,
     StoredRun,
     ThreadRecord,
 )
@@ -105,14 +107,24 @@ class SQLiteStore:
             lambda connection: queries.put_run(connection, record), f"store run {record.run_id}"
         )
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
-        """Commit outputs in one transaction: all of them, or none.
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
+        """Commit outputs, and the nodes' shared memory writes, in one transaction: all
+        of them, or none.
 
         Raises:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
-        if records:
+        if shared:
+            await self._connection.call(
+                lambda connection: shared_queries.put_outputs_and_shared(
+                    connection, records, shared
+                ),
+                f"store {len(records)} outputs and {len(shared)} shared memory writes",
+            )
+        elif records:
             await self._connection.call(
                 lambda connection: queries.put_outputs(connection, records),
                 f"store {len(records)} outputs",
@@ -180,6 +192,17 @@ class SQLiteStore:
         return await self._connection.call(
             lambda connection: queries.load_thread(connection, thread_id),
             f"read thread `{thread_id}`",
+        )
+
+    async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
+        """The last committed write of a shared memory key, or None.
+
+        Raises:
+            CorruptRecordError: when its bytes do not match its checksum.
+        """
+        return await self._connection.call(
+            lambda connection: shared_queries.load_shared(connection, scope, owner, key),
+            f"read shared key `{key}` (per {scope} {owner})",
         )
 
     async def load(self, run_id: str) -> StoredRun | None:

@@ -49,6 +49,7 @@ from plait.engine.stores._rows import (
     thread_row,
 )
 from plait.engine.stores._sqlite_schema import transaction
+from plait.engine.stores._sqlite_shared import load_by_run
 
 __all__ = [
     "acquire",
@@ -212,6 +213,7 @@ def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
             [failure_record(row) for row in connection.execute(_FAILURES, (run_id,))],
             [interrupt_record(row) for row in connection.execute(_INTERRUPTS, (run_id,))],
             [verified_call(journal_record(row)) for row in connection.execute(_JOURNAL, (run_id,))],
+            load_by_run(connection, run_id),
         )
     finally:
         connection.execute("COMMIT")

@@ -40,6 +40,24 @@ _THREADS = """CREATE TABLE plait_threads (
 _THREADS_ORDER = "CREATE INDEX plait_threads_order ON plait_threads (thread_id, seq)"
 """Version 3: conversation threads, one row per node's turn, shared across runs."""
 
+_SHARED = (
+    """CREATE TABLE plait_shared (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
+        node TEXT NOT NULL,
+        data BLOB NOT NULL,
+        checksum TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (scope, owner, key, run_id, node)
+    )""",
+    "CREATE INDEX plait_shared_latest ON plait_shared (scope, owner, key, version)",
+    "CREATE INDEX plait_shared_run ON plait_shared (run_id, version)",
+)
+"""Version 4: shared run memory, one row per node's write of a key."""
+
 _TABLES = (
     "CREATE TABLE plait_schema (version INTEGER NOT NULL)",
     """CREATE TABLE plait_runs (
@@ -89,6 +107,7 @@ _TABLES = (
     _JOURNAL,
     _THREADS,
     _THREADS_ORDER,
+    *_SHARED,
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -97,7 +116,7 @@ _TABLES = (
 )
 
 _MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
-    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER)}
+    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER), 3: _SHARED}
 )
 """The statements that take the schema from version N to N + 1."""
 

@@ -28,7 +28,7 @@ from plait.nodes._function import Node
 from plait.nodes._policy import RetryPolicy
 from plait.nodes.agents._approval import ApprovalPendingError, ApprovalRequest, gated_call
 from plait.nodes.agents._journal import CallLog
-from plait.nodes.agents._output import OutputFormat, as_text, render
+from plait.nodes.agents._output import as_text, output_format, render
 from plait.nodes.agents._tools import Tool
 from plait.nodes.llm._catalog import ModelCatalog
 from plait.nodes.llm._messages import Message, ToolCall, ToolResult, Usage
@@ -202,7 +202,7 @@ class AgentNode(Node[OutputT_co]):
         """
         emit = _emitter(context)
         client = self.client(context)
-        output = OutputFormat(self.output)
+        output = output_format(self.output)
         values = {item.name: inputs[item.name] for item in self.inputs if item.name in inputs}
         thread = str(values.get(self.thread_input, "default")) if self.thread_input else "default"
         memory = self._memory(context)

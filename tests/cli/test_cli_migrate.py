@@ -13,7 +13,7 @@ from plait.engine import SCHEMA_VERSION, SQLiteStore
 
 
 def _version_1_store(path: Path) -> None:
-    """A SQLite store as the first release wrote it: no journal or threads, version 1."""
+    """A SQLite store as the first release wrote it: no journal, threads or shared memory."""
 
     async def create() -> None:
         async with SQLiteStore(path):
@@ -23,6 +23,7 @@ def _version_1_store(path: Path) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute("DROP TABLE plait_journal")
         connection.execute("DROP TABLE plait_threads")
+        connection.execute("DROP TABLE plait_shared")
         connection.execute("UPDATE plait_schema SET version = 1")
     connection.close()
 

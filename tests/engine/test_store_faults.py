@@ -21,6 +21,7 @@ from plait.engine import (
     MemoryStore,
     OutputRecord,
     RunRecord,
+    SharedRecord,
     SQLiteStore,
     Store,
     StoredRun,
@@ -68,9 +69,14 @@ class FaultyStore:
         self.fail(f"put_run:{record.status.value}")
         await self.inner.put_run(record)
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
         self.fail("put_outputs", {record.node for record in records})
-        await self.inner.put_outputs(records)
+        await self.inner.put_outputs(records, shared)
+
+    async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
+        return await self.inner.load_shared(scope, owner, key)
 
     async def put_failure(self, record: FailureRecord) -> None:
         self.fail("put_failure")

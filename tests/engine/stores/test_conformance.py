@@ -70,7 +70,7 @@ async def test_an_unknown_run_is_none(store: AnyStore) -> None:
 
 async def test_a_run_without_records_loads_empty(store: AnyStore) -> None:
     await store.put_run(run())
-    assert await store.load("r1") == StoredRun(run(), {}, [], [], [])
+    assert await store.load("r1") == StoredRun(run(), {}, [], [], [], [])
 
 
 async def test_a_run_id_is_used_once(store: AnyStore) -> None:

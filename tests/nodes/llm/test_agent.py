@@ -171,6 +171,18 @@ async def test_structured_output_is_validated_and_asked_for_with_a_schema() -> N
     assert schema.schema["required"] == ["category", "urgent"]
 
 
+async def test_the_output_schema_is_built_once_per_type_not_once_a_call() -> None:
+    model = ScriptedModel(['{"category": "tech", "urgent": true}'] * 2)
+    classify = agent("classify", model=model, output=Ticket)
+
+    await classify.run({"message": "one"})
+    await classify.run({"message": "two"})
+
+    first, second = (request.output for request in model.requests)
+    assert first is not None
+    assert first is second  # the same object: nothing rebuilt
+
+
 async def test_an_invalid_output_gets_one_repair_round() -> None:
     model = ScriptedModel(['{"category": "sales"}', '{"category": "billing", "urgent": false}'])
 

@@ -1,0 +1,104 @@
+"""The PostgreSQL store's shared run memory: its table (schema version 4) and statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
+from plait.engine.stores._protocol import OutputRecord, SharedRecord
+from plait.engine.stores._rows import output_row
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
+    Connection = AsyncConnection[tuple[Any, ...]]
+
+__all__ = ["SHARED_TABLE", "load_by_run", "load_shared", "put_outputs_and_shared"]
+
+SHARED_TABLE = (
+    """CREATE TABLE plait_shared (
+        version BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        scope TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
+        node TEXT NOT NULL,
+        data BYTEA NOT NULL,
+        checksum TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        UNIQUE (scope, owner, key, run_id, node)
+    )""",
+    "CREATE INDEX plait_shared_latest ON plait_shared (scope, owner, key, version)",
+    "CREATE INDEX plait_shared_run ON plait_shared (run_id, version)",
+)
+"""Version 4: shared run memory, one row per node's write of a key."""
+
+_COLUMNS = "scope, owner, key, run_id, node, data, checksum, created_at, version"
+_DELETE = """DELETE FROM plait_shared
+    WHERE scope = %s AND owner = %s AND key = %s AND run_id = %s AND node = %s"""
+_INSERT = """INSERT INTO plait_shared
+    (scope, owner, key, run_id, node, data, checksum, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+_LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
+    WHERE scope = %s AND owner = %s AND key = %s ORDER BY version DESC LIMIT 1"""
+_BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = %s ORDER BY version"
+_RUNS = "SELECT run_id FROM plait_runs WHERE run_id = ANY(%s) FOR SHARE"
+_PUT_OUTPUT = """
+    INSERT INTO plait_outputs (run_id, node, attempt, data, checksum, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (run_id, node) DO UPDATE SET
+        attempt = EXCLUDED.attempt, data = EXCLUDED.data,
+        checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
+"""
+
+
+async def put_outputs_and_shared(
+    connection: Connection, records: Sequence[OutputRecord], shared: Sequence[SharedRecord]
+) -> None:
+    """Write outputs and shared memory writes in one transaction (each write replaces the
+    same node's write of the key and takes a new version).
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record's run does not exist.
+    """
+    kept = sorted(last_per_node(records), key=lambda record: (record.run_id, record.node))
+    writes = [verified_shared(write) for write in shared]
+    runs = sorted({record.run_id for record in kept} | {write.run_id for write in writes})
+    async with connection.transaction():
+        found = {row[0] for row in await (await connection.execute(_RUNS, (runs,))).fetchall()}
+        missing = [run for run in runs if run not in found]
+        if missing:
+            raise no_such_run(missing, "store outputs")
+        async with connection.cursor() as cursor:
+            if kept:
+                await cursor.executemany(_PUT_OUTPUT, [output_row(record) for record in kept])
+            for write in writes:
+                place = (write.scope, write.owner, write.key, write.run_id, write.node)
+                await cursor.execute(_DELETE, place)
+                await cursor.execute(
+                    _INSERT, (*place, write.data, write.checksum, write.created_at)
+                )
+
+
+async def load_shared(
+    connection: Connection, scope: str, owner: str, key: str
+) -> SharedRecord | None:
+    """The key's last committed write, checked against its checksum, or None."""
+    row = await (await connection.execute(_LATEST, (scope, owner, key))).fetchone()
+    return None if row is None else verified_shared(_record(row))
+
+
+async def load_by_run(connection: Connection, run_id: str) -> list[SharedRecord]:
+    """A run's writes, by version."""
+    rows = await (await connection.execute(_BY_RUN, (run_id,))).fetchall()
+    return [verified_shared(_record(row)) for row in rows]
+
+
+def _record(row: Sequence[Any]) -> SharedRecord:
+    scope, owner, key, run_id, node, data, digest, created, version = row
+    return SharedRecord(
+        str(scope), str(owner), str(key), str(run_id), str(node), bytes(data), str(digest),
+        float(created), int(version),
+    )  # fmt: skip

@@ -1,0 +1,78 @@
+"""The SQLite store's shared run memory: its table (schema version 4) and statements."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
+from plait.engine.stores._protocol import OutputRecord, SharedRecord
+from plait.engine.stores._rows import output_row
+from plait.engine.stores._sqlite_schema import transaction
+
+__all__ = ["load_by_run", "load_shared", "put_outputs_and_shared"]
+
+
+_COLUMNS = "scope, owner, key, run_id, node, data, checksum, created_at, version"
+_DELETE = """DELETE FROM plait_shared
+    WHERE scope = ? AND owner = ? AND key = ? AND run_id = ? AND node = ?"""
+_INSERT = """INSERT INTO plait_shared
+    (scope, owner, key, run_id, node, data, checksum, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+_LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
+    WHERE scope = ? AND owner = ? AND key = ? ORDER BY version DESC LIMIT 1"""
+_BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = ? ORDER BY version"
+_RUN_EXISTS = "SELECT 1 FROM plait_runs WHERE run_id = ?"
+_PUT_OUTPUT = """
+    INSERT INTO plait_outputs (run_id, node, attempt, data, checksum, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, node) DO UPDATE SET
+        attempt = excluded.attempt, data = excluded.data,
+        checksum = excluded.checksum, created_at = excluded.created_at
+"""
+
+
+def put_outputs_and_shared(
+    connection: sqlite3.Connection, records: Sequence[OutputRecord], shared: Sequence[SharedRecord]
+) -> None:
+    """Write outputs and shared memory writes in one transaction (each write replaces the
+    same node's write of the key and takes a new version).
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record's run does not exist.
+    """
+    rows = [output_row(record) for record in last_per_node(records)]
+    writes = [verified_shared(write) for write in shared]
+    with transaction(connection):
+        runs = sorted({str(row[0]) for row in rows} | {write.run_id for write in writes})
+        missing = [run for run in runs if not connection.execute(_RUN_EXISTS, (run,)).fetchone()]
+        if missing:
+            raise no_such_run(missing, "store outputs")
+        connection.executemany(_PUT_OUTPUT, rows)
+        for write in writes:
+            place = (write.scope, write.owner, write.key, write.run_id, write.node)
+            connection.execute(_DELETE, place)
+            connection.execute(_INSERT, (*place, write.data, write.checksum, write.created_at))
+
+
+def load_shared(
+    connection: sqlite3.Connection, scope: str, owner: str, key: str
+) -> SharedRecord | None:
+    """The key's last committed write, checked against its checksum, or None."""
+    row = connection.execute(_LATEST, (scope, owner, key)).fetchone()
+    return None if row is None else verified_shared(_record(row))
+
+
+def load_by_run(connection: sqlite3.Connection, run_id: str) -> list[SharedRecord]:
+    """A run's writes, by version."""
+    return [verified_shared(_record(row)) for row in connection.execute(_BY_RUN, (run_id,))]
+
+
+def _record(row: Sequence[Any]) -> SharedRecord:
+    scope, owner, key, run_id, node, data, digest, created, version = row
+    return SharedRecord(
+        str(scope), str(owner), str(key), str(run_id), str(node), data, str(digest),
+        float(created), int(version),
+    )  # fmt: skip

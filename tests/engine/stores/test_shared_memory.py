@@ -1,0 +1,265 @@
+"""Shared run memory: typed keys per run, thread and graph, committed with node outputs,
+on every store (memory, SQLite, PostgreSQL) and on asyncio and trio."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import anyio
+import pytest
+
+from plait import Graph, GraphBuilder, RunContext, RunOptions, RunStatus, node
+from plait.engine._resume import fork, resume
+from plait.nodes import Key, NodeFailedError, Secrets, SharedMemoryError
+
+from .harness import AnyStore
+
+pytestmark = pytest.mark.anyio
+
+LOG = Key("log", list[str])
+SEEN = Key("seen", list[str], scope="thread")
+RUNS = Key("runs", int, scope="graph")
+
+
+def _visits() -> Graph[tuple[list[str], list[str], int]]:
+    @node
+    async def visit(ctx: RunContext, thread: str, text: str) -> str:
+        assert ctx.shared is not None
+        await ctx.shared.set(LOG, [*await ctx.shared.get(LOG, []), text])
+        await ctx.shared.set(SEEN, [*await ctx.shared.get(SEEN, []), text])
+        await ctx.shared.set(RUNS, await ctx.shared.get(RUNS, 0) + 1)
+        return text
+
+    @node
+    async def report(ctx: RunContext, text: str) -> tuple[list[str], list[str], int]:
+        assert ctx.shared is not None
+        log, seen = await ctx.shared.get(LOG, []), await ctx.shared.get(SEEN, [])
+        return log, seen, await ctx.shared.get(RUNS, 0)
+
+    builder = GraphBuilder("visits", inputs={"thread": str, "text": str})
+    first = builder.add(visit, inputs={"thread": "inputs.thread", "text": "inputs.text"})
+    return builder.build(builder.add(report, inputs={"text": first}))
+
+
+async def test_each_scope_is_shared_as_declared_across_runs(store: AnyStore) -> None:
+    graph = _visits()
+    options = RunOptions(store=store)
+
+    one = await graph.run({"thread": "t1", "text": "hello"}, options=options)
+    two = await graph.run({"thread": "t1", "text": "again"}, options=options)
+    other = await graph.run({"thread": "t2", "text": "elsewhere"}, options=options)
+
+    assert one.output == (["hello"], ["hello"], 1)
+    assert two.output == (["again"], ["hello", "again"], 2)  # run: its own; thread: shared
+    assert other.output == (["elsewhere"], ["elsewhere"], 3)  # graph: every run
+    stored = await store.load(two.run_id)
+    assert stored is not None
+    assert [(w.scope, w.owner, w.key, w.node) for w in stored.shared] == [
+        ("run", two.run_id, "log", "visit"),
+        ("thread", "t1", "seen", "visit"),
+        ("graph", "visits", "runs", "visit"),
+    ]
+
+
+def _chain(calls: Counter[str], broken: set[str]) -> Graph[str]:
+    def step(name: str):  # type: ignore[no-untyped-def]
+        async def work(ctx: RunContext, text: str) -> str:
+            assert ctx.shared is not None
+            calls[name] += 1
+            await ctx.shared.set(LOG, [*await ctx.shared.get(LOG, []), name])
+            await ctx.shared.set(RUNS, await ctx.shared.get(RUNS, 0) + 1)
+            if name in broken:
+                raise RuntimeError(f"{name} crashed after writing")
+            return text + name
+
+        work.__name__ = name
+        return node(work)
+
+    builder = GraphBuilder("steps", inputs={"text": str})
+    previous: Any = "inputs.text"
+    for name in "abcd":
+        previous = builder.add(step(name), inputs={"text": previous})
+    return builder.build(previous)
+
+
+async def test_a_resumed_run_sees_the_memory_as_committed_and_never_writes_twice(
+    store: AnyStore,
+) -> None:
+    calls: Counter[str] = Counter()
+    broken = {"c"}
+    graph = _chain(calls, broken)
+
+    failed = await graph.run({"text": ""}, options=RunOptions(store=store))
+    assert failed.status is RunStatus.FAILED
+    broken.clear()
+    resumed = await resume(graph, failed.run_id, store=store)
+
+    assert resumed.output == "abcd"
+    assert calls == Counter(a=1, b=1, c=2, d=1)  # c ran again; a and b never
+    stored = await store.load(failed.run_id)
+    assert stored is not None
+    log = [w for w in stored.shared if w.key == "log"]
+    assert [w.node for w in log] == ["a", "b", "c", "d"]  # c's failed write never landed
+    final = await store.load_shared("run", failed.run_id, "log")
+    assert final is not None
+    assert final.data == b'["a","b","c","d"]'
+    runs = await store.load_shared("graph", "steps", "runs")
+    assert runs is not None
+    assert runs.data == b"4"  # one increment per committed node
+
+
+async def test_a_fork_starts_from_the_memory_at_its_fork_point(store: AnyStore) -> None:
+    calls: Counter[str] = Counter()
+    graph = _chain(calls, set())
+    first = await graph.run({"text": ""}, options=RunOptions(store=store))
+
+    forked = await fork(graph, first.run_id, store=store, at="c")
+
+    assert forked.output == "abcd"
+    log = await store.load_shared("run", forked.run_id, "log")
+    assert log is not None
+    assert log.data == b'["a","b","c","d"]'  # not a,b,c,d,c,d
+    parent = await store.load_shared("run", first.run_id, "log")
+    assert parent is not None
+    assert parent.data == b'["a","b","c","d"]'
+
+
+async def test_of_two_parallel_writes_the_last_committed_wins(store: AnyStore) -> None:
+    WINNER = Key("winner", str)
+
+    def branch(name: str, delay: float):  # type: ignore[no-untyped-def]
+        async def write(ctx: RunContext, text: str) -> str:
+            assert ctx.shared is not None
+            await anyio.sleep(delay)
+            await ctx.shared.set(WINNER, name)
+            return name
+
+        write.__name__ = name
+        return node(write)
+
+    @node
+    async def read(ctx: RunContext, fast: str, slow: str) -> str:
+        assert ctx.shared is not None
+        return await ctx.shared.get(WINNER, "")
+
+    builder = GraphBuilder("race", inputs={"text": str})
+    fast = builder.add(branch("fast", 0), inputs={"text": "inputs.text"})
+    slow = builder.add(branch("slow", 0.05), inputs={"text": "inputs.text"})
+    graph = builder.build(builder.add(read, inputs={"fast": fast, "slow": slow}))
+    result = await graph.run({"text": ""}, options=RunOptions(store=store))
+
+    assert result.output == "slow"
+    stored = await store.load(result.run_id)
+    assert stored is not None
+    versions = {w.node: w.version for w in stored.shared}
+    assert versions["slow"] > versions["fast"]
+
+
+@pytest.mark.stores("memory", "sqlite")
+async def test_a_wrong_type_and_a_secret_are_refused_naming_the_key(store: AnyStore) -> None:
+    key = "sk-test-0123456789abcdef"
+
+    @node
+    async def write(ctx: RunContext, value: str) -> str:
+        assert ctx.shared is not None
+        if value == "int":
+            await ctx.shared.set(LOG, 3)  # type: ignore[misc]
+        await ctx.shared.set(LOG, [value])
+        return value
+
+    builder = GraphBuilder("refusals", inputs={"value": str})
+    graph = builder.build(builder.add(write, inputs={"value": "inputs.value"}))
+    options = RunOptions(store=store, secrets=Secrets([key]))
+
+    wrong = await graph.run({"value": "int"}, options=options)
+    secret = await graph.run({"value": f"token {key}"}, options=options)
+
+    assert wrong.error is not None
+    assert secret.error is not None
+    for result in (wrong, secret):
+        assert isinstance(result.error, NodeFailedError)
+        assert isinstance(result.error.__cause__, SharedMemoryError)
+        stored = await store.load(result.run_id)
+        assert stored is not None
+        assert stored.shared == []
+    assert "shared key `log` (per run): expected `list[str]`, found `int`" in str(
+        wrong.error.__cause__
+    )
+    assert "holds one of the run's secrets" in str(secret.error.__cause__)
+    assert key not in str(secret.error.__cause__)
+
+
+@pytest.mark.stores("memory")
+async def test_without_a_store_memory_lives_in_the_run_and_a_retry_writes_once(
+    store: AnyStore,
+) -> None:
+    from plait import RetryPolicy
+
+    attempts: Counter[str] = Counter()
+
+    @node(retry=RetryPolicy(max_attempts=2, initial_delay=0, retry_on=(RuntimeError,)))
+    async def flaky(ctx: RunContext, text: str) -> str:
+        assert ctx.shared is not None
+        attempts["flaky"] += 1
+        await ctx.shared.set(LOG, [*await ctx.shared.get(LOG, []), text])
+        if attempts["flaky"] == 1:
+            raise RuntimeError("once")
+        return text
+
+    @node
+    async def read(ctx: RunContext, text: str) -> list[str]:
+        assert ctx.shared is not None
+        return await ctx.shared.get(LOG, [])
+
+    builder = GraphBuilder("local", inputs={"text": str})
+    graph = builder.build(
+        builder.add(read, inputs={"text": builder.add(flaky, inputs={"text": "inputs.text"})})
+    )
+
+    assert (await graph.run({"text": "x"})).output == ["x"]  # the failed attempt's write: gone
+    assert (await graph.run({"text": "y"})).output == ["y"]  # a new run: a new memory
+
+
+@pytest.mark.stores("memory")
+async def test_a_thread_key_in_a_run_without_a_thread_says_how_to_give_one(
+    store: AnyStore,
+) -> None:
+    @node
+    async def write(ctx: RunContext, text: str) -> str:
+        assert ctx.shared is not None
+        await ctx.shared.set(SEEN, [text])
+        return text
+
+    builder = GraphBuilder("threadless", inputs={"text": str})
+    graph = builder.build(builder.add(write, inputs={"text": "inputs.text"}))
+    result = await graph.run({"text": "x"}, options=RunOptions(store=store))
+    assert "needs a `thread: str` input" in str(result.error.__cause__)  # type: ignore[union-attr]
+
+
+@node
+async def tally(ctx: RunContext, text: str) -> int:
+    assert ctx.shared is not None
+    count = await ctx.shared.get(RUNS, 0) + 1
+    await ctx.shared.set(RUNS, count)
+    return count
+
+
+@pytest.mark.stores("memory", "sqlite")
+async def test_a_node_from_a_json_spec_uses_shared_memory_too(store: AnyStore) -> None:
+    from plait import Registry, load
+
+    spec = {
+        "plait": "1",
+        "name": "counted",
+        "inputs": {"text": "str"},
+        "output": "tally",
+        "nodes": [
+            {"id": "tally", "kind": "function", "function": "tally",
+             "inputs": {"text": "inputs.text"}},
+        ],
+    }  # fmt: skip
+    graph = load(spec, Registry(functions=[tally]))
+    options = RunOptions(store=store)
+    outputs = [(await graph.run({"text": "x"}, options=options)).output for _ in range(2)]
+    assert outputs == [1, 2]  # graph memory: the second run sees the first's write
