@@ -40,6 +40,7 @@ from plait.engine._outputs import checked_output
 from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
+from plait.engine.executors._placement import placed_steps
 from plait.graphs import BranchFailure, Graph, Step
 from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
 
@@ -54,11 +55,8 @@ _YIELD_EVERY = 64
 
 class Scheduler:
     """Runs one graph once (or one body inside a parent run). Create one per run.
-
-    It coordinates; its parts live beside it: ``Flow`` (skipping and routing), ``Joins``,
-    ``Attempts`` (the retry loop), ``Invoking`` (calls and composite runners) and
-    ``Outcome`` (the result).
-    """
+    It coordinates; its parts live beside it: ``Flow`` (skipping, routing), ``Joins``,
+    ``Attempts`` (retries), ``Invoking`` (calls, composites), ``Outcome`` (the result)."""
 
     def __init__(
         self,
@@ -126,7 +124,8 @@ class Scheduler:
         self.checkpoint: Checkpointer | None = None
         self.restored: dict[str, object] = {}
         self.questions: list[Question] = []
-        self.plain = not self.listeners and self.limiter is None
+        self.placed = placed_steps(graph, options, check=parent is None)  # None: all here
+        self.plain = not self.listeners and self.limiter is None and self.placed is None
 
     @property
     def secrets(self) -> Secrets:
