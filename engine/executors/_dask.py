@@ -30,7 +30,13 @@ from plait.engine.executors._remote import (
     run_remote,
     run_remote_async,
 )
-from plait.nodes import FunctionNode, NotImportableError, Problem, reference_of
+from plait.nodes import (
+    FunctionNode,
+    NotImportableError,
+    Problem,
+    reference_of,
+    resolve_reference,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -96,9 +102,18 @@ class DaskExecutor:
         where = f"node `{path}`"
         problems: list[Problem] = []
         try:
-            reference_of(node.fn, node=path)
+            resolve_reference(reference_of(node.fn, node=path))
         except NotImportableError as error:
             problems.extend(error.problems)
+        except (ImportError, LookupError) as error:
+            problems.append(
+                Problem(
+                    "not-a-node-function",
+                    where,
+                    f"workers find a node by name, and {error}",
+                    "decorate it with @node at module level and add that node",
+                )
+            )
         if node.context_parameter is not None:
             problems.append(
                 Problem(
@@ -147,7 +162,7 @@ class DaskExecutor:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # its HTTP server: loopback, any port
                 asynchronous=True,
             )
 
