@@ -13,7 +13,6 @@ import anyio
 from plait import RunOptions
 from plait.engine import open_store, run
 from plait.engine.executors import DaskExecutor
-
 from tests.engine.dask_nodes import pipeline
 
 
@@ -30,4 +29,5 @@ async def main(database: str, scheduler: str, run_id: str) -> None:
 
 
 if __name__ == "__main__":
-    anyio.run(main, *sys.argv[1:4])
+    database, scheduler, run_id = sys.argv[1:4]
+    anyio.run(main, database, scheduler, run_id)

@@ -58,13 +58,13 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     effects.write_text("")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     common = ["--no-dashboard"]
     scheduler = subprocess.Popen(
         [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), *common],
         env=_env(effects),
         start_new_session=True,
-        **quiet,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(
         [
@@ -82,7 +82,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         env=_env(effects),
         start_new_session=True,
         cwd=tmp_path,
-        **quiet,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_workers(address, 2)
@@ -95,7 +96,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def _wait_for_workers(address: str, count: int) -> None:
     import distributed
 
-    with distributed.Client(address, timeout=30) as client:
+    with distributed.Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
         client.wait_for_workers(count, timeout=60)
 
 
