@@ -81,13 +81,22 @@ class DaskExecutor:
     """Runs node attempts on a Dask cluster; use it as an async context manager.
 
     ``DaskExecutor("tcp://127.0.0.1:8786")`` connects to a running scheduler;
-    ``DaskExecutor("local")`` starts a ``LocalCluster`` of ``workers`` processes on
-    127.0.0.1 for as long as the block lasts. Runs on asyncio only (Dask's own loop).
+    ``DaskExecutor("local")`` starts a ``LocalCluster`` of ``workers`` processes of
+    ``threads`` task slots each (async nodes hold a slot while they wait: give I/O-shaped
+    graphs many) on 127.0.0.1 for as long as the block lasts. Runs on asyncio only.
     """
 
-    def __init__(self, address: str = _LOCAL, *, workers: int = 2, connect_timeout: float = 5.0):
+    def __init__(
+        self,
+        address: str = _LOCAL,
+        *,
+        workers: int = 2,
+        threads: int = 1,
+        connect_timeout: float = 5.0,
+    ) -> None:
         self.address = address
         self.workers = workers
+        self.threads = threads
         self.connect_timeout = connect_timeout
         self._client: Any = None
         self._cluster: Any = None
@@ -159,7 +168,7 @@ class DaskExecutor:
         with dask.config.set({"distributed.scheduler.allowed-failures": _ALLOWED_FAILURES}):
             self._cluster = await distributed.LocalCluster(
                 n_workers=self.workers,
-                threads_per_worker=1,
+                threads_per_worker=self.threads,
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address="127.0.0.1:0",  # its HTTP server: loopback, any port
