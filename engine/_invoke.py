@@ -16,6 +16,7 @@ from plait.engine._joins import join_value
 from plait.engine._shared import RunShared
 from plait.engine._step_values import WAITING
 from plait.engine._threads import StoreMemory
+from plait.engine.executors._protocol import Attempt
 from plait.graphs import HumanNode, JoinNode, LoopNode, MapNode, Step, SubgraphNode
 from plait.nodes import ApprovalPendingError, FunctionNode, MemoryJournal, RunContext
 
@@ -32,6 +33,9 @@ async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
         if node.context_parameter is not None:
             kwargs = dict(kwargs)
             kwargs[node.context_parameter] = context(scheduler, step, attempt)
+        if scheduler.placed is not None and (executor := scheduler.placed[step.index]):
+            path = scheduler.names[step.index]
+            return await executor.execute(Attempt(scheduler.run_id, path, attempt, node, kwargs))
         if node.is_async:
             result: object = await node.fn(**kwargs)  # type: ignore[misc]
             return result

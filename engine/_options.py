@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from plait.engine._clock import Clock, SystemClock
+from plait.engine.executors._protocol import Executor
 from plait.engine.stores._protocol import Store
 from plait.nodes import Secrets
 
@@ -60,6 +61,11 @@ class RunOptions:
     mcp: MCPHub | None = None
     """MCP servers shared across runs: an open hub (``async with MCPHub(...) as hub``) whose
     servers this run uses instead of starting its own (by default each run starts its own)."""
+    executor: Executor | None = None
+    """Where function nodes' attempts run unless placed otherwise (``None``: here)."""
+    executors: Mapping[str, Executor] = field(default_factory=dict)
+    """Executors by name, for nodes marked ``executor="NAME"`` and pools called NAME.
+    Opened (``async with``) by the caller; checked before the run starts."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

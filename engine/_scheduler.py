@@ -41,6 +41,7 @@ from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
 from plait.engine._shared import RunShared, committed, discarded
 from plait.engine._step_values import MISSING, WAITING, Absent, GaveUp
+from plait.engine.executors._placement import placed_steps
 from plait.graphs import BranchFailure, Graph, Step
 from plait.nodes import NodeFailedError, RunCancelledError, RunId, Secrets
 
@@ -55,11 +56,8 @@ _YIELD_EVERY = 64
 
 class Scheduler:
     """Runs one graph once (or one body inside a parent run). Create one per run.
-
-    It coordinates; its parts live beside it: ``Flow`` (skipping and routing), ``Joins``,
-    ``Attempts`` (the retry loop), ``Invoking`` (calls and composite runners) and
-    ``Outcome`` (the result).
-    """
+    It coordinates; its parts live beside it: ``Flow`` (skipping, routing), ``Joins``,
+    ``Attempts`` (retries), ``Invoking`` (calls, composites), ``Outcome`` (the result)."""
 
     def __init__(
         self,
@@ -132,7 +130,13 @@ class Scheduler:
             self.checkpoint = parent.checkpoint
             self.restored = parent.restored
         self.questions: list[Question] = []
-        self.plain = not self.listeners and self.limiter is None and self.checkpoint is None
+        self.placed = placed_steps(graph, options, check=parent is None)  # None: all here
+        self.plain = (
+            not self.listeners
+            and self.limiter is None
+            and self.checkpoint is None
+            and self.placed is None
+        )
 
     @property
     def secrets(self) -> Secrets:

@@ -41,6 +41,7 @@ if _typing.TYPE_CHECKING:
     )
     from plait.nodes._fields import field_getter, field_types
     from plait.nodes._function import FunctionNode, Input, Node, node, to_node
+    from plait.nodes._importable import NotImportableError, reference_of, resolve_reference
     from plait.nodes._policy import NO_RETRY, RetryPolicy
     from plait.nodes._type_names import close_matches, type_name
     from plait.nodes._types import is_assignable
@@ -193,6 +194,7 @@ _PUBLIC: dict[str, str] = {
     "NodeOutputError": "plait.nodes._errors",
     "NodeTimeoutError": "plait.nodes._errors",
     "NondeterminismError": "plait.nodes._errors",
+    "NotImportableError": "plait.nodes._importable",
     "OpenAIModel": "plait.nodes.llm.providers._openai",
     "OutputSchema": "plait.nodes.llm._model",
     "OutputValidationError": "plait.nodes._errors",
@@ -286,6 +288,8 @@ _INTERNAL: dict[str, str] = {
     "UsageTotal": "plait.nodes.agents._usage",
     "journal_usage": "plait.nodes.agents._usage",
     "top_level_node": "plait.nodes.agents._usage",
+    "reference_of": "plait.nodes._importable",
+    "resolve_reference": "plait.nodes._importable",
 }
 """Helpers the other layers share: importable from here, not part of `__all__`."""
 

@@ -2,8 +2,9 @@
 
     PlaitError
     ├── DefinitionError          the graph or a node is wired wrongly (raised before a run)
-    │   └── GraphDefinitionError     every problem found by one compile, listed at once
-    │       └── SpecError            a JSON spec is wrong (plait.graphs; JSON paths)
+    │   ├── GraphDefinitionError     every problem found by one compile, listed at once
+    │   │   └── SpecError            a JSON spec is wrong (plait.graphs; JSON paths)
+    │   └── NotImportableError       a node that must run elsewhere has no importable name
     ├── ConfigError              configuration files, environment or a model string are wrong
     ├── InputError               a run was given inputs that do not fit the graph
     ├── RunError                 a run could not finish (carries the run id)
@@ -17,6 +18,11 @@
     ├── StoreError               a checkpoint store failed (plait.engine)
     │   ├── CorruptRecordError       a stored record fails its checksum or decoding
     │   └── RunLockedError           another process holds the run's lease
+    ├── ExecutorError            an executor could not run an attempt (plait.engine.executors)
+    │   ├── SchedulerUnreachableError    the cluster's scheduler did not answer; nothing ran
+    │   ├── WorkerLostError          the workers running an attempt kept dying
+    │   ├── RemoteImportError        a worker cannot import the node's module
+    │   └── RemoteNodeError          the node raised on a worker (its class by name only)
     ├── GraphChangedError        a resumed run's graph is not the graph it started with
     ├── MapTooLargeError         a map received more items than its ``max_items``
     ├── RouteError               a router returned a label it did not declare

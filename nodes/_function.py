@@ -44,6 +44,9 @@ class Node(Generic[OutputT_co]):
     """Seconds one attempt may take; ``None`` means: use the graph's default."""
     pool: str | None = None
     """The graph-level concurrency pool this node draws a slot from."""
+    executor: str | None = None
+    """The run's executor its attempts run on (``"dask"``); ``None``: the run's default.
+    Where a node runs does not change what it computes: it is not in the content hash."""
     description: str = ""
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     """Definition problems found while building the node, reported at compile time."""
@@ -141,6 +144,7 @@ def to_node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    executor: str | None = None,
 ) -> FunctionNode[object]:
     """Build a function node from ``fn``'s signature; problems are kept, not raised."""
     node_id = id if id is not None else _default_id(fn)
@@ -163,6 +167,7 @@ def to_node(
         retry=retry,
         timeout=timeout,
         pool=pool,
+        executor=executor,
         description=description,
         problems=tuple(problems),
         fn=fn,
@@ -295,6 +300,7 @@ def node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    executor: str | None = None,
 ) -> _NodeDecorator: ...
 def node(
     fn: Callable[..., object] | None = None,
@@ -306,11 +312,13 @@ def node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    executor: str | None = None,
 ) -> FunctionNode[Any] | _NodeDecorator:
     """Turn a typed function into a node; usable bare (``@node``) or with options.
 
     Its parameters are the node's inputs and its return annotation the output type. A
     parameter annotated ``RunContext`` receives the run context instead of an input.
+    ``executor="dask"`` runs its attempts on the run's executor of that name.
 
     Raises:
         DefinitionError: at decoration time, when the signature cannot be used (missing
@@ -326,6 +334,7 @@ def node(
             pool=pool,
             blocking=blocking,
             description=description,
+            executor=executor,
         )
         if built.problems:
             raise DefinitionError(built.problems, subject=f"node `{built.id}`")

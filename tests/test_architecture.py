@@ -19,6 +19,7 @@ FRONTS = (
     "plait.nodes",
     "plait.graphs",
     "plait.engine",
+    "plait.engine.executors",
     "plait.engine.telemetry",
     "plait.visual",
 )
@@ -192,7 +193,8 @@ def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
     code = (
         "import sys, plait\n"
         "heavy = ['networkx', 'pydantic', 'rich', 'trio', 'anthropic', 'openai', 'yaml',"
-        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool', 'opentelemetry']\n"
+        " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool', 'opentelemetry',"
+        " 'dask', 'distributed']\n"
         "print(','.join(name for name in heavy if name in sys.modules))"
     )
     completed = subprocess.run(

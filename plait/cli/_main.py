@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 from plait.cli._config import add_config_parser, config_command
 from plait.cli._durable import add_durable_parsers, durable_command
+from plait.cli._executor import add_executor_option, placed_options
 from plait.cli._graph_name import add_target_argument, named_graph
 from plait.cli._hints import ResumeHint, answer_shape
 from plait.cli._init import add_init_parser, init_command
@@ -155,6 +156,7 @@ def _parser() -> _Parser:
         help="run every agent node on this model (e.g. sonnet, openai.gpt-4.1, playback)",
     )
     add_observability_options(run)
+    add_executor_option(run)
     add_render_parser(commands)
     add_spec_parsers(commands)
     add_durable_parsers(commands)
@@ -265,7 +267,15 @@ def _run_command(args: argparse.Namespace) -> int:
     hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
     try:
         with observed(graph, args, config.config, options.run_id) as listeners:
-            result = _execute(graph, inputs, options, listeners, store=store, trace=args.trace)
+            result = _execute(
+                graph,
+                inputs,
+                options,
+                listeners,
+                store=store,
+                trace=args.trace,
+                executor=args.executor,
+            )
     except InputError as error:  # the engine's one input check, before the run is recorded
         raise CliError(inputs_problem(args.input, graph, error)) from None
     except (ConfigError, MCPServerError) as error:  # MCP servers, checked before any model call
@@ -291,6 +301,7 @@ def _execute(
     *,
     store: str | None,
     trace: str | None,
+    executor: str | None = None,
 ) -> RunResult[object]:
     import anyio
 
@@ -304,14 +315,15 @@ def _execute(
         listeners: tuple[EventListener, ...] = watchers
         if recorder is not None:
             listeners = (*watchers, recorder)
-        if store is None:
-            return await run(graph, inputs, options=options, listeners=listeners)
-        opened = await open_store(store)
-        try:
-            durable = dataclasses.replace(options, store=opened)
-            return await run(graph, inputs, options=durable, listeners=listeners)
-        finally:
-            await opened.close()
+        async with placed_options(options, executor) as placed:
+            if store is None:
+                return await run(graph, inputs, options=placed, listeners=listeners)
+            opened = await open_store(store)
+            try:
+                durable = dataclasses.replace(placed, store=opened)
+                return await run(graph, inputs, options=durable, listeners=listeners)
+            finally:
+                await opened.close()
 
     try:
         result = anyio.run(go)

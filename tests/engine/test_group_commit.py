@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
-from plait.engine.stores._protocol import OutputRecord
+from plait.engine.stores._protocol import OutputRecord, SharedRecord
 from plait.engine.stores._sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
@@ -22,9 +22,11 @@ class CountingStore(SQLiteStore):
         super().__init__(path)
         self.batches: list[int] = []
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+    ) -> None:
         self.batches.append(len(records))
-        await super().put_outputs(records)
+        await super().put_outputs(records, shared)
 
 
 def _squares(returned: list[int], broken: set[int]) -> Graph[list[int]]:
