@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -15,12 +15,15 @@ import anyio.lowlevel
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
+from plait.engine._takeover import take_lease
 from plait.engine.stores._codec import DecodeError, decode, encode
+from plait.engine.stores._lease import new_owner
 from plait.engine.stores._protocol import (
     CorruptRecordError,
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunRecord,
     Store,
@@ -145,7 +148,9 @@ class Checkpointer:
         self.mode = mode
         self.wall = wall
         self.lease = lease
-        self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self.owner = new_owner()
+        self.held: Lease | None = None
+        """The run's lease once taken: every write is fenced by it (docs/adr-017)."""
         self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
         self.answers: dict[str, bytes] = {}
@@ -182,23 +187,39 @@ class Checkpointer:
             parent_run=parent,
         )
         await guarded(f"record run {self.run_id}", self.store.put_run(self.run_record))
-        lease = self.store.acquire(self.run_id, self.owner, self.lease, now)
-        await guarded(f"take the lease of run {self.run_id}", lease)
+        lease = take_lease(self.store, self.run_id, self.owner, self.lease, now, take_over=False)
+        self.held = await guarded(f"take the lease of run {self.run_id}", lease)
 
     async def reopen(
-        self, force: bool, fresh: Sequence[str] = ()
+        self, force: bool, fresh: Sequence[str] = (), take_over: bool = False
     ) -> tuple[dict[str, object], dict[str, object]]:
         """Take the lease of an existing run; return its inputs and restored outputs.
 
-        The journal of each node in ``fresh`` (and of the nodes inside it) is discarded,
-        so those agents start over; every other journaled call is replayed when asked.
+        The lease is taken before the run is read, so an owner it was taken from cannot
+        commit anything this run then misses (its writes are fenced). The journal of each
+        node in ``fresh`` (and of the nodes inside it) is discarded, so those agents start
+        over; every other journaled call is replayed when asked.
 
         Raises:
             RunError: when there is no such run.
             GraphChangedError: when the graph changed and ``force`` is not set.
-            RunLockedError: when another process holds the run.
+            RunLockedError: when another process holds the run (unless ``take_over``).
             CorruptRecordError: when a stored output fails its checksum or decoding.
         """
+        now = self.wall()
+        self.held = await take_lease(
+            self.store, self.run_id, self.owner, self.lease, now, take_over=take_over
+        )
+        try:
+            return await self._reopen(force, fresh)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.store.release(self.run_id, self.owner)
+            raise
+
+    async def _reopen(
+        self, force: bool, fresh: Sequence[str]
+    ) -> tuple[dict[str, object], dict[str, object]]:
         stored = await self.store.load(self.run_id)
         if stored is None:
             raise RunError(f"run {self.run_id} is not in the store", run_id=self.run_id)
@@ -210,13 +231,12 @@ class Checkpointer:
                 f"`{record.graph}`: {change}. Resume with the original graph, or force it "
                 "(force=True / --force) to reuse the committed outputs anyway"
             )
-        await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
         self.run_record = replace(
             record, status=StoredStatus.RUNNING, updated_at=self.wall(), error=None
         )
-        await self.store.put_run(self.run_record)
+        await self.store.put_run(self.run_record, lease=self.held)
         inputs = self.decode_inputs(record.inputs)
-        self.calls = await kept_journal(self.store, self.graph, self.run_id, stored, fresh)
+        self.calls = await kept_journal(self, stored, fresh)
         for item in stored.interrupts:
             if item.answer is not None:
                 self.answers[item.node] = item.answer
@@ -231,7 +251,7 @@ class Checkpointer:
         """Journal one agent call durably before the agent goes on (a failed write stops
         the run, as a failed commit does)."""
         put = self.store.put_journal(
-            self.run_id, [JournalRecord.of(self.run_id, entry, self.wall())]
+            self.run_id, [JournalRecord.of(self.run_id, entry, self.wall())], lease=self.held
         )
         await self.write(f"journal call {entry.index} of node `{entry.node}`", put)
         self.calls[entry.node, entry.index] = entry
@@ -266,25 +286,38 @@ class Checkpointer:
         return restored
 
     async def renew(self) -> None:
-        """Keep the lease while the run goes (a dead process stops renewing)."""
+        """Keep the lease while the run goes (a heartbeat: a dead process stops renewing).
+
+        A renewal that finds the lease taken over stops the run with ``LeaseLostError``.
+        """
         while True:
             await anyio.sleep(self.lease / 3)
-            lease = self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
             try:
-                await self.write(f"renew the lease of run {self.run_id}", lease)
+                await self.write(f"renew the lease of run {self.run_id}", self._renew())
             except StoreError:  # outside the run's scope: the fault and abort stop the run
                 return
 
+    async def _renew(self) -> None:
+        if self.held is not None:
+            self.held = await self.store.renew(self.held, self.lease, self.wall())
+
     async def write(self, doing: str, call: Awaitable[None]) -> None:
         """Make a mid-run write; if it fails, stop the run (see the class docstring).
+
+        A lease that lapsed (the event loop was blocked past it) is renewed first; if
+        another process took it meanwhile, that renewal fails with ``LeaseLostError``.
 
         Raises:
             StoreError: when the write fails and the caller is not inside the run's scope
                 (inside it, the run's cancellation is raised instead).
         """
         try:
+            if self.held is not None and self.wall() >= self.held.expires_at:
+                await self._renew()
             await call
         except Exception as error:
+            if inspect.iscoroutine(call):
+                call.close()  # never awaited when the renewal failed
             fault = as_store_error(doing, error)
             if self.fault is None:
                 self.fault = fault
@@ -315,7 +348,7 @@ class Checkpointer:
         if self.mode == "exit":
             self.buffer.append(record)
         else:
-            put_batch = self.store.put_outputs([record])
+            put_batch = self.store.put_outputs([record], lease=self.held)
             await self.write(f"commit the output of node `{node}`", put_batch)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
@@ -327,7 +360,8 @@ class Checkpointer:
             self.secrets.mask(str(error)),
             self.wall(),
         )
-        await self.write(f"record the failure of node `{node}`", self.store.put_failure(record))
+        put = self.store.put_failure(record, lease=self.held)
+        await self.write(f"record the failure of node `{node}`", put)
 
     async def ask(self, node: HumanNode, inputs: Mapping[str, object]) -> object | None:
         """The stored answer for a human node, or None after recording its question."""
@@ -344,19 +378,19 @@ class Checkpointer:
             record = InterruptRecord(
                 self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
             )
-            put = self.store.put_interrupt(record)
+            put = self.store.put_interrupt(record, lease=self.held)
             await self.write(f"record the question of `{node.id}`", put)
         return None
 
     async def finish(self, status: StoredStatus, error: str | None) -> None:
         """Flush buffered outputs, record the end state, release the lease."""
         if self.buffer:
-            await self.store.put_outputs(self.buffer)
+            await self.store.put_outputs(self.buffer, lease=self.held)
             self.buffer.clear()
         if self.run_record is None:
             raise RuntimeError(f"run {self.run_id}: finish() before start() or reopen()")
         masked = None if error is None else self.secrets.mask(error)
         ended = replace(self.run_record, status=status, updated_at=self.wall(), error=masked)
         self.run_record = ended
-        await self.store.put_run(self.run_record)
+        await self.store.put_run(self.run_record, lease=self.held)
         await self.store.release(self.run_id, self.owner)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from plait.engine.stores._lease import Lease, describe_owner
 from plait.nodes import JournalEntry, PlaitError
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "FailureRecord",
     "InterruptRecord",
     "JournalRecord",
+    "Lease",
+    "LeaseLostError",
     "OutputRecord",
     "RunLockedError",
     "RunRecord",
@@ -33,7 +36,7 @@ __all__ = [
     "checksum",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 
@@ -62,14 +65,31 @@ class CorruptRecordError(StoreError):
 
 
 class RunLockedError(StoreError):
-    """Another process holds the run's lease."""
+    """Another process holds the run's lease: who (``owner``), until when (``expires_at``)."""
 
     def __init__(self, run_id: str, owner: str, expires_in: float) -> None:
         self.run_id = run_id
         self.owner = owner
+        self.expires_in = expires_in
         super().__init__(
-            f"run {run_id} is locked by {owner} (its lease expires in {expires_in:.0f} s); "
-            "wait for it to finish, or for the lease to expire if that process died"
+            f"run {run_id} is held by {describe_owner(owner)} (its lease expires in "
+            f"{max(expires_in, 0):.0f} s unless renewed); wait for it to finish, or take it "
+            f"over with `plait resume {run_id} --force` (take_over=True): the other process "
+            "then stops at its next write"
+        )
+
+
+class LeaseLostError(StoreError):
+    """This process no longer holds the run's lease: another took it over (``owner``),
+    or it was given up (``owner`` is None). Nothing more is written for the run."""
+
+    def __init__(self, run_id: str, owner: str | None) -> None:
+        self.run_id = run_id
+        self.owner = owner
+        holder = "given up" if owner is None else f"taken over by {describe_owner(owner)}"
+        super().__init__(
+            f"run {run_id}: this process lost the run's lease ({holder}); it stopped without "
+            "writing anything more, and the run is left to its new owner"
         )
 
 
@@ -234,8 +254,12 @@ class Store(Protocol):
     """Where runs are checkpointed. All methods are safe to call from one event loop.
 
     Writes are ``put_*`` (runs, outputs, failures, questions, journaled agent calls,
-    conversation turns), reads are ``load``, ``load_thread`` and ``list_runs``, and a
-    lease (``acquire``/``release``) keeps one process per run.
+    conversation turns), reads are ``load``, ``load_thread``, ``list_runs`` and
+    ``leases``, and a lease (``acquire``/``renew``/``release``) keeps one process per run.
+
+    A write given a ``lease`` is fenced: in the write's own transaction the store checks
+    that the lease is still the stored one (same owner and token), and refuses the write
+    with ``LeaseLostError`` when it was taken over or released (docs/adr-017).
     """
 
     async def open(self) -> None:
@@ -250,25 +274,28 @@ class Store(Protocol):
         """Release connections; the store can be opened again."""
         ...
 
-    async def put_run(self, record: RunRecord) -> None:
+    async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
             StoreError: when the id is taken by a run with other fixed fields (graph,
                 content hash, canonical form, inputs, ``created_at``, parent).
+            LeaseLostError: when ``lease`` is no longer the run's (as for every write).
         """
         ...
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> None:
         """Commit outputs in one transaction, all or none; the last one of a node wins.
 
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
-            StoreError: when a record's run does not exist.
+            StoreError: when a record's run does not exist, or is not ``lease``'s run.
         """
         ...
 
-    async def put_failure(self, record: FailureRecord) -> None:
+    async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
 
         Raises:
@@ -276,7 +303,7 @@ class Store(Protocol):
         """
         ...
 
-    async def put_interrupt(self, record: InterruptRecord) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         """Record a question, or its answer in place (same node and key).
 
         Raises:
@@ -285,7 +312,12 @@ class Store(Protocol):
         ...
 
     async def put_journal(
-        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+        self,
+        run_id: str,
+        records: Sequence[JournalRecord],
+        discard: Sequence[str] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """In one transaction: forget the journal of the nodes in ``discard``, then write
         ``records`` (the last one of a node and index wins).
@@ -296,7 +328,7 @@ class Store(Protocol):
         """
         ...
 
-    async def put_thread(self, record: ThreadRecord) -> None:
+    async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         """Append a turn to its thread; a turn with the same thread, run and node is
         replaced in place (its place and ``created_at`` kept), so a retried or resumed
         node never appends twice.
@@ -328,14 +360,31 @@ class Store(Protocol):
         """The most recent runs, newest first."""
         ...
 
-    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
-        """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.
+    async def acquire(
+        self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None
+    ) -> Lease:
+        """Take the run's lease for ``ttl`` seconds (a new token), or renew it if ``owner``
+        holds it (the same token). ``take_from`` takes it from that holder even unexpired
+        (a dead process's, or ``--force``), and only from that holder.
 
         Raises:
             RunLockedError: when another owner holds an unexpired lease.
         """
         ...
 
+    async def renew(self, lease: Lease, ttl: float, now: float) -> Lease:
+        """Extend ``lease`` to ``now + ttl``, keeping its token, expired or not.
+
+        Raises:
+            LeaseLostError: when the stored lease is no longer ``lease`` (taken or given up).
+        """
+        ...
+
     async def release(self, run_id: str, owner: str) -> None:
-        """Give the lease back (no-op when ``owner`` does not hold it)."""
+        """Give the lease back (no-op when ``owner`` does not hold it); the next owner
+        gets the next token."""
+        ...
+
+    async def leases(self, run_ids: Sequence[str]) -> Mapping[str, Lease]:
+        """The held leases of these runs (expired ones included, released ones not)."""
         ...

@@ -226,7 +226,7 @@ async def test_two_resumes_at_once_have_one_winner() -> None:
             group.start_soon(attempt)
             group.start_soon(attempt)
     assert sorted(map(type, outcomes), key=str) == sorted([int, RunLockedError], key=str)
-    assert "is locked by" in str(next(o for o in outcomes if isinstance(o, RunLockedError)))
+    assert "is held by" in str(next(o for o in outcomes if isinstance(o, RunLockedError)))
 
 
 async def test_idempotency_key_is_stable_across_retry_and_resume() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plait import Graph, GraphBuilder, RunOptions, StoreError
-from plait.engine import MemoryStore, OutputRecord, SQLiteStore, resume
+from plait.engine import Lease, MemoryStore, OutputRecord, SQLiteStore, resume
 from plait.nodes import ConversationMemory, Message, ScriptedModel, Secrets, agent
 
 pytestmark = pytest.mark.anyio
@@ -22,10 +22,12 @@ class CrashingStore(SQLiteStore):
 
     crash = False
 
-    async def put_outputs(self, records: Sequence[OutputRecord]) -> None:
+    async def put_outputs(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> None:
         if self.crash and any(record.node == "chat" for record in records):
             raise OSError(28, "No space left on device")
-        await super().put_outputs(records)
+        await super().put_outputs(records, lease=lease)
 
 
 def chat_graph(model: ScriptedModel, memory: ConversationMemory | None = None) -> Graph[str]:
