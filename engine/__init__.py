@@ -26,6 +26,7 @@ if _typing.TYPE_CHECKING:
     from plait.engine._options import RunOptions, new_run_id
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
+    from plait.engine._takeover import live_holder
     from plait.engine.stores._memory import MemoryStore
     from plait.engine.stores._postgres import PostgresStore
     from plait.engine.stores._protocol import (
@@ -121,6 +122,7 @@ _PUBLIC: dict[str, str] = {
     "TracedError": "plait.engine.traces._trace",
     "diff": "plait.engine.traces._diff",
     "fork": "plait.engine._resume",
+    "live_holder": "plait.engine._takeover",
     "new_run_id": "plait.engine._options",
     "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",

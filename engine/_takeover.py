@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from plait.engine.stores._lease import owner_gone
+from plait.engine.stores._lease import describe_owner, owner_gone
 from plait.engine.stores._protocol import Lease, RunLockedError, Store
 
-__all__ = ["take_lease"]
+__all__ = ["live_holder", "take_lease"]
 
 
 async def take_lease(
@@ -25,3 +25,13 @@ async def take_lease(
             raise
         # Only from that holder: if another took it in between, this fails again.
         return await store.acquire(run_id, owner, ttl, now, take_from=locked.owner)
+
+
+def live_holder(lease: Lease | None, now: float) -> str | None:
+    """Who holds ``lease`` (``pid 4242 on host box1``) when its holder is alive: the lease
+    is unexpired at ``now`` and its process is not known to be gone; else None (the run,
+    if it says ``running``, was interrupted: its process died or stalled past its lease).
+    """
+    if lease is None or lease.expires_at <= now or owner_gone(lease.owner):
+        return None
+    return describe_owner(lease.owner)

@@ -64,7 +64,7 @@ def check_fence(lease: Lease, held: tuple[str, int] | None, run_ids: Iterable[st
         )
     if held is None or held != (lease.owner, lease.token):
         holder = None if held is None or held[0] == RELEASED else held[0]
-        raise LeaseLostError(lease.run_id, holder)
+        raise LeaseLostError(lease.run_id, holder, taken=held is not None and held[1] > lease.token)
 
 
 def verified(record: OutputRecord) -> OutputRecord:

@@ -83,10 +83,13 @@ class LeaseLostError(StoreError):
     """This process no longer holds the run's lease: another took it over (``owner``),
     or it was given up (``owner`` is None). Nothing more is written for the run."""
 
-    def __init__(self, run_id: str, owner: str | None) -> None:
+    def __init__(self, run_id: str, owner: str | None, *, taken: bool = True) -> None:
         self.run_id = run_id
         self.owner = owner
-        holder = "given up" if owner is None else f"taken over by {describe_owner(owner)}"
+        if owner is not None:
+            holder = f"taken over by {describe_owner(owner)}"
+        else:
+            holder = "taken over by another process, since released" if taken else "given up"
         super().__init__(
             f"run {run_id}: this process lost the run's lease ({holder}); it stopped without "
             "writing anything more, and the run is left to its new owner"

@@ -79,9 +79,7 @@ class FaultyStore:
         self.fail("put_failure")
         await self.inner.put_failure(record, lease=lease)
 
-    async def put_interrupt(
-        self, record: InterruptRecord, *, lease: Lease | None = None
-    ) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         self.fail("put_interrupt")
         await self.inner.put_interrupt(record, lease=lease)
 
