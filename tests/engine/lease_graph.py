@@ -45,7 +45,7 @@ async def stall(x: int) -> int:
     if not stalled.exists():
         stalled.write_text(str(os.getpid()))
         if STALL["mode"] == "block":
-            time.sleep(BLOCK_SECONDS)  # the event loop too: no heartbeat can run
+            time.sleep(BLOCK_SECONDS)  # noqa: ASYNC251 - blocks the loop: no heartbeat runs
         else:
             await anyio.sleep_forever()
     return x * 10

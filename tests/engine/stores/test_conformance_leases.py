@@ -115,7 +115,8 @@ async def test_a_write_from_a_lease_taken_over_is_refused_and_writes_nothing(
         await WRITES[write](store, stale)
     assert (raised.value.run_id, raised.value.owner) == ("r1", "bob")
     assert isinstance(raised.value, StoreError)
-    assert "run r1" in str(raised.value) and "taken over by bob" in str(raised.value)
+    assert "run r1" in str(raised.value)
+    assert "taken over by bob" in str(raised.value)
     assert await _footprint(store) == before
 
 

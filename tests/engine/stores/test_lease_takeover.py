@@ -27,8 +27,8 @@ import pytest
 
 from plait.cli import main
 from plait.engine import RunOptions, StoredStatus, open_store, resume
+from tests.engine import lease_graph
 
-from .. import lease_graph
 from .harness import PostgresHarness
 
 MODULE = lease_graph.__name__
@@ -221,7 +221,8 @@ def test_resume_force_takes_a_live_owners_run_after_saying_who_holds_it(
         refused = capsys.readouterr().err.strip().splitlines()
         assert len(refused) == 1, refused
         assert f"run held is held by pid {process.pid} on host" in refused[0]
-        assert "expires in" in refused[0] and "--force" in refused[0]
+        assert "expires in" in refused[0]
+        assert "--force" in refused[0]
 
         assert main(["resume", "held", *graph, "--force", "--json"]) == 0
         said = capsys.readouterr()
