@@ -16,7 +16,8 @@
     │   └── NoOutputError            the run ended without its output: the output node was skipped
     ├── StoreError               a checkpoint store failed (plait.engine)
     │   ├── CorruptRecordError       a stored record fails its checksum or decoding
-    │   └── RunLockedError           another process holds the run's lease
+    │   ├── RunLockedError           another process holds the run's lease
+    │   └── LeaseLostError           this process's lease was taken over: it stops writing
     ├── GraphChangedError        a resumed run's graph is not the graph it started with
     ├── MapTooLargeError         a map received more items than its ``max_items``
     ├── RouteError               a router returned a label it did not declare
