@@ -6,7 +6,7 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from plait.engine._api import RunHandle, run, run_sync, stream
     from plait.engine._clock import Clock, ManualClock, SystemClock
-    from plait.engine._durable import Durability, GraphChangedError, Question, RunWaitingError
+    from plait.engine._durable import Durability, Question, RunWaitingError
     from plait.engine._events import (
         Event,
         EventListener,
@@ -23,9 +23,11 @@ if _typing.TYPE_CHECKING:
         RunStarted,
         RunStatus,
     )
+    from plait.engine._graph_change import GraphChangedError
     from plait.engine._options import RunOptions, new_run_id
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
+    from plait.engine._takeover import live_holder
     from plait.engine.stores._memory import MemoryStore
     from plait.engine.stores._postgres import PostgresStore
     from plait.engine.stores._protocol import (
@@ -34,6 +36,8 @@ if _typing.TYPE_CHECKING:
         FailureRecord,
         InterruptRecord,
         JournalRecord,
+        Lease,
+        LeaseLostError,
         OutputRecord,
         RunLockedError,
         RunRecord,
@@ -72,9 +76,11 @@ _PUBLIC: dict[str, str] = {
     "EventListener": "plait.engine._events",
     "FailedAttempt": "plait.engine.traces._trace",
     "FailureRecord": "plait.engine.stores._protocol",
-    "GraphChangedError": "plait.engine._durable",
+    "GraphChangedError": "plait.engine._graph_change",
     "InterruptRecord": "plait.engine.stores._protocol",
     "JournalRecord": "plait.engine.stores._protocol",
+    "Lease": "plait.engine.stores._protocol",
+    "LeaseLostError": "plait.engine.stores._protocol",
     "ManualClock": "plait.engine._clock",
     "MemoryStore": "plait.engine.stores._memory",
     "NodeCancelled": "plait.engine._events",
@@ -119,6 +125,7 @@ _PUBLIC: dict[str, str] = {
     "TracedError": "plait.engine.traces._trace",
     "diff": "plait.engine.traces._diff",
     "fork": "plait.engine._resume",
+    "live_holder": "plait.engine._takeover",
     "new_run_id": "plait.engine._options",
     "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",

@@ -63,7 +63,7 @@ async def wait_for_approval(
                 None,
                 checkpoint.wall(),
             )
-            put = checkpoint.store.put_interrupt(record)
+            put = checkpoint.store.put_interrupt(record, lease=checkpoint.held)
             await checkpoint.write(f"record the question of `{request.key}`", put)
         if scheduler.listeners:
             scheduler.emit(NodeWaiting, node=path, question=f"{request.key}: {request.question}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -12,16 +12,20 @@ from typing import Any, Literal
 import anyio
 import anyio.lowlevel
 
+from plait.engine._graph_change import GraphChangedError, describe_change
 from plait.engine._group_commit import GroupCommit
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
+from plait.engine._takeover import take_lease
 from plait.engine.stores._codec import DecodeError, decode, encode
+from plait.engine.stores._lease import new_owner
 from plait.engine.stores._protocol import (
     CorruptRecordError,
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunRecord,
     SharedRecord,
@@ -31,7 +35,7 @@ from plait.engine.stores._protocol import (
 )
 from plait.engine.traces._paths import GraphIndex
 from plait.graphs import Graph, HumanNode
-from plait.nodes import JournalEntry, NodeOutputError, PlaitError, RunError, Secrets, type_name
+from plait.nodes import JournalEntry, NodeOutputError, RunError, Secrets, type_name
 
 __all__ = [
     "Checkpointer",
@@ -64,38 +68,6 @@ class RunWaitingError(RunError):
         self.questions = tuple(questions)
         asked = "; ".join(f"`{item.node}`: {item.question}" for item in self.questions)
         super().__init__(f"run {run_id} is waiting for input: {asked}", run_id=run_id)
-
-
-class GraphChangedError(PlaitError):
-    """Resuming under a graph that is not the one the run started with."""
-
-
-def describe_change(old: Mapping[str, object], new: Mapping[str, object]) -> str:
-    """What differs between two canonical graph descriptions, in a few words."""
-    changes: list[str] = []
-    old_nodes = {str(n["id"]): n for n in _nodes(old)}
-    new_nodes = {str(n["id"]): n for n in _nodes(new)}
-    for name in sorted(old_nodes.keys() - new_nodes.keys()):
-        changes.append(f"node `{name}` removed")
-    for name in sorted(new_nodes.keys() - old_nodes.keys()):
-        changes.append(f"node `{name}` added")
-    for name in sorted(old_nodes.keys() & new_nodes.keys()):
-        if old_nodes[name] != new_nodes[name]:
-            fields = sorted(
-                key
-                for key in old_nodes[name].keys() | new_nodes[name].keys()
-                if old_nodes[name].get(key) != new_nodes[name].get(key)
-            )
-            changes.append(f"node `{name}` changed ({', '.join(fields)})")
-    for key in ("edges", "routes", "inputs", "output", "retry", "timeout", "pools", "name"):
-        if old.get(key) != new.get(key):
-            changes.append(f"{key} changed")
-    return "; ".join(changes) or "the content hash differs"
-
-
-def _nodes(canonical: Mapping[str, object]) -> list[Mapping[str, object]]:
-    nodes = canonical.get("nodes", [])
-    return [node for node in nodes if isinstance(node, Mapping)] if isinstance(nodes, list) else []
 
 
 def _schema(kind: Any) -> Mapping[str, object]:
@@ -148,10 +120,12 @@ class Checkpointer:
         self.mode = mode
         self.wall = wall
         self.lease = lease
-        self.owner = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self.owner = new_owner()
+        self.held: Lease | None = None
+        """The run's lease once taken: every write is fenced by it (docs/adr-017)."""
         self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
-        self.commits = GroupCommit(store.put_outputs)
+        self.commits = GroupCommit(self._put_batch)
         self.shared_buffer: list[SharedRecord] = []
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
@@ -187,23 +161,39 @@ class Checkpointer:
             parent_run=parent,
         )
         await guarded(f"record run {self.run_id}", self.store.put_run(self.run_record))
-        lease = self.store.acquire(self.run_id, self.owner, self.lease, now)
-        await guarded(f"take the lease of run {self.run_id}", lease)
+        lease = take_lease(self.store, self.run_id, self.owner, self.lease, now, take_over=False)
+        self.held = await guarded(f"take the lease of run {self.run_id}", lease)
 
     async def reopen(
-        self, force: bool, fresh: Sequence[str] = ()
+        self, force: bool, fresh: Sequence[str] = (), take_over: bool = False
     ) -> tuple[dict[str, object], dict[str, object]]:
         """Take the lease of an existing run; return its inputs and restored outputs.
 
-        The journal of each node in ``fresh`` (and of the nodes inside it) is discarded,
-        so those agents start over; every other journaled call is replayed when asked.
+        The lease is taken before the run is read, so an owner it was taken from cannot
+        commit anything this run then misses (its writes are fenced). The journal of each
+        node in ``fresh`` (and of the nodes inside it) is discarded, so those agents start
+        over; every other journaled call is replayed when asked.
 
         Raises:
             RunError: when there is no such run.
             GraphChangedError: when the graph changed and ``force`` is not set.
-            RunLockedError: when another process holds the run.
+            RunLockedError: when another process holds the run (unless ``take_over``).
             CorruptRecordError: when a stored output fails its checksum or decoding.
         """
+        now = self.wall()
+        self.held = await take_lease(
+            self.store, self.run_id, self.owner, self.lease, now, take_over=take_over
+        )
+        try:
+            return await self._reopen(force, fresh)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.store.release(self.run_id, self.owner)
+            raise
+
+    async def _reopen(
+        self, force: bool, fresh: Sequence[str]
+    ) -> tuple[dict[str, object], dict[str, object]]:
         stored = await self.store.load(self.run_id)
         if stored is None:
             raise RunError(f"run {self.run_id} is not in the store", run_id=self.run_id)
@@ -215,13 +205,12 @@ class Checkpointer:
                 f"`{record.graph}`: {change}. Resume with the original graph, or force it "
                 "(force=True / --force) to reuse the committed outputs anyway"
             )
-        await self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
         self.run_record = replace(
             record, status=StoredStatus.RUNNING, updated_at=self.wall(), error=None
         )
-        await self.store.put_run(self.run_record)
+        await self.store.put_run(self.run_record, lease=self.held)
         inputs = self.decode_inputs(record.inputs)
-        self.calls = await kept_journal(self.store, self.graph, self.run_id, stored, fresh)
+        self.calls = await kept_journal(self, stored, fresh)
         for item in stored.interrupts:
             if item.answer is not None:
                 self.answers[item.node] = item.answer
@@ -236,7 +225,7 @@ class Checkpointer:
         """Journal one agent call durably before the agent goes on (a failed write stops
         the run, as a failed commit does)."""
         put = self.store.put_journal(
-            self.run_id, [JournalRecord.of(self.run_id, entry, self.wall())]
+            self.run_id, [JournalRecord.of(self.run_id, entry, self.wall())], lease=self.held
         )
         await self.write(f"journal call {entry.index} of node `{entry.node}`", put)
         self.calls[entry.node, entry.index] = entry
@@ -279,25 +268,38 @@ class Checkpointer:
         return restored
 
     async def renew(self) -> None:
-        """Keep the lease while the run goes (a dead process stops renewing)."""
+        """Keep the lease while the run goes (a heartbeat: a dead process stops renewing).
+
+        A renewal that finds the lease taken over stops the run with ``LeaseLostError``.
+        """
         while True:
             await anyio.sleep(self.lease / 3)
-            lease = self.store.acquire(self.run_id, self.owner, self.lease, self.wall())
             try:
-                await self.write(f"renew the lease of run {self.run_id}", lease)
+                await self.write(f"renew the lease of run {self.run_id}", self._renew())
             except StoreError:  # outside the run's scope: the fault and abort stop the run
                 return
 
+    async def _renew(self) -> None:
+        if self.held is not None:
+            self.held = await self.store.renew(self.held, self.lease, self.wall())
+
     async def write(self, doing: str, call: Awaitable[None]) -> None:
         """Make a mid-run write; if it fails, stop the run (see the class docstring).
+
+        A lease that lapsed (the event loop was blocked past it) is renewed first; if
+        another process took it meanwhile, that renewal fails with ``LeaseLostError``.
 
         Raises:
             StoreError: when the write fails and the caller is not inside the run's scope
                 (inside it, the run's cancellation is raised instead).
         """
         try:
+            if self.held is not None and self.wall() >= self.held.expires_at:
+                await self._renew()
             await call
         except Exception as error:
+            if inspect.iscoroutine(call):
+                call.close()  # never awaited when the renewal failed
             fault = as_store_error(doing, error)
             if self.fault is None:
                 self.fault = fault
@@ -332,8 +334,14 @@ class Checkpointer:
         else:
             # Shared memory writes go in the output's own transaction; outputs without them
             # share a transaction with concurrent commits.
-            put = self.store.put_outputs([record], shared) if shared else self.commits.put(record)
+            if shared:
+                put = self.store.put_outputs([record], shared, lease=self.held)
+            else:
+                put = self.commits.put(record)
             await self.write(f"commit the output of node `{node}`", put)
+
+    async def _put_batch(self, records: Sequence[OutputRecord]) -> None:
+        await self.store.put_outputs(records, lease=self.held)  # fenced by the lease held now
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
         record = FailureRecord(
@@ -344,7 +352,8 @@ class Checkpointer:
             self.secrets.mask(str(error)),
             self.wall(),
         )
-        await self.write(f"record the failure of node `{node}`", self.store.put_failure(record))
+        put = self.store.put_failure(record, lease=self.held)
+        await self.write(f"record the failure of node `{node}`", put)
 
     async def ask(self, node: HumanNode, inputs: Mapping[str, object]) -> object | None:
         """The stored answer for a human node, or None after recording its question."""
@@ -361,19 +370,14 @@ class Checkpointer:
             record = InterruptRecord(
                 self.run_id, node.id, "answer", text, json.dumps(schema), None, self.wall()
             )
-            put = self.store.put_interrupt(record)
+            put = self.store.put_interrupt(record, lease=self.held)
             await self.write(f"record the question of `{node.id}`", put)
         return None
 
     async def finish(self, status: StoredStatus, error: str | None) -> None:
         """Flush buffered outputs, record the end state, release the lease."""
         if self.buffer:
-            shared = self.shared_buffer
-            await (
-                self.store.put_outputs(self.buffer, shared)
-                if shared
-                else self.store.put_outputs(self.buffer)
-            )
+            await self.store.put_outputs(self.buffer, self.shared_buffer, lease=self.held)
             self.buffer.clear()
             self.shared_buffer.clear()
         if self.run_record is None:
@@ -381,5 +385,5 @@ class Checkpointer:
         masked = None if error is None else self.secrets.mask(error)
         ended = replace(self.run_record, status=status, updated_at=self.wall(), error=masked)
         self.run_record = ended
-        await self.store.put_run(self.run_record)
+        await self.store.put_run(self.run_record, lease=self.held)
         await self.store.release(self.run_id, self.owner)

@@ -55,6 +55,7 @@ async def resume(
     store: Store,
     answers: Mapping[str, object] | None = None,
     force: bool = False,
+    take_over: bool = False,
     fresh: Sequence[str] = (),
     options: RunOptions | None = None,
     listeners: tuple[EventListener, ...] = (),
@@ -65,12 +66,16 @@ async def resume(
     agent replays its journaled LLM and tool calls; the nodes in ``fresh`` forget theirs
     and start over (after a ``NondeterminismError``, when the change is intended).
 
+    A run whose process is gone (on this host: its pid is dead; elsewhere: its lease
+    expired) is taken over at once; ``take_over`` takes it from a live process too, which
+    then stops at its next write with ``LeaseLostError``.
+
     Raises:
         RunError: when the run is not in the store, an answer names no question, or a
             ``fresh`` node is not in the graph.
         GraphChangedError: when ``graph`` is not the graph the run started with (unless
             ``force``), saying what changed.
-        RunLockedError: when another process is running it.
+        RunLockedError: when another live process holds it (unless ``take_over``).
         CorruptRecordError: when a committed output fails its checksum or decoding.
         StoreError: when the store fails mid-run (the run is recorded ``failed``).
     """
@@ -80,7 +85,7 @@ async def resume(
     checkpoint = _checkpointer(store, scheduler, settings)
     if answers:
         await answer(store, scheduler.graph, run_id, answers, settings.wall(), scheduler.secrets)
-    inputs, restored = await checkpoint.reopen(force, fresh)
+    inputs, restored = await checkpoint.reopen(force, fresh, take_over)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, restored))
 
 
@@ -133,7 +138,7 @@ async def fork(
         for name, value in kept.items()
     ]
     shared = forked_memory(stored.shared, scheduler.run_id, set(kept) - set(replaced))
-    await (store.put_outputs(copied, shared) if shared else store.put_outputs(copied))
+    await store.put_outputs(copied, shared, lease=checkpoint.held)
     return cast(RunResult[OutputT], await scheduler.execute(inputs, checkpoint, kept))
 
 

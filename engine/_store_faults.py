@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 
 from plait.engine._result import RunResult
-from plait.engine.stores._protocol import StoredStatus, StoreError
+from plait.engine.stores._protocol import LeaseLostError, StoredStatus, StoreError
 
 if TYPE_CHECKING:
     from plait.engine._durable import Checkpointer
@@ -57,6 +57,8 @@ async def supervise(
     Raises:
         StoreError: when the store failed during the run or while recording its end (the
             run is recorded ``failed`` if the store still can be written).
+        LeaseLostError: when another process took the run over; it is left to that
+            process, not recorded ``failed``.
         Exception: whatever else ``execute`` raised (a listener's error); the run is
             recorded ``failed``.
     """
@@ -73,6 +75,8 @@ async def supervise(
                 await _settle(checkpoint, StoredStatus.CANCELLED, "interrupted")
             raise
         lease.cancel_scope.cancel()
+    if isinstance(failure, LeaseLostError):
+        raise failure  # the run is its new owner's now: nothing more is written for it
     if failure is not None:
         recorded = await _settle(checkpoint, StoredStatus.FAILED, str(failure))
         if isinstance(failure, StoreError):
@@ -103,7 +107,7 @@ async def _settle(checkpoint: Checkpointer, status: StoredStatus, error: str) ->
             return False
         now = checkpoint.wall()
         ended = replace(checkpoint.run_record, status=status, updated_at=now, error=error)
-        await checkpoint.store.put_run(ended)
+        await checkpoint.store.put_run(ended, lease=checkpoint.held)
     except Exception:
         return False
     with contextlib.suppress(Exception):  # the lease expires on its own

@@ -49,7 +49,7 @@ class StoreMemory:
         checkpoint = self._checkpoint
         data = checkpoint.secrets.mask_json(canonical_json(messages_data(messages)))
         record = ThreadRecord.of(thread, checkpoint.run_id, node, after, data, checkpoint.wall())
-        put = checkpoint.store.put_thread(record)
+        put = checkpoint.store.put_thread(record, lease=checkpoint.held)
         await checkpoint.write(f"append the turn of node `{node}` to thread `{thread}`", put)
 
 

@@ -17,7 +17,8 @@
     │   └── NoOutputError            the run ended without its output: the output node was skipped
     ├── StoreError               a checkpoint store failed (plait.engine)
     │   ├── CorruptRecordError       a stored record fails its checksum or decoding
-    │   └── RunLockedError           another process holds the run's lease
+    │   ├── RunLockedError           another process holds the run's lease
+    │   └── LeaseLostError           this process's lease was taken over: it stops writing
     ├── ExecutorError            an executor could not run an attempt (plait.engine.executors)
     │   ├── SchedulerUnreachableError    the cluster's scheduler did not answer; nothing ran
     │   ├── WorkerLostError          the workers running an attempt kept dying

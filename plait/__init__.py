@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 if _typing.TYPE_CHECKING:
     from plait.engine import (
         Event,
+        LeaseLostError,
         ManualClock,
         NodeOutcome,
         NodeStatus,
@@ -70,6 +71,7 @@ _PUBLIC: dict[str, str] = {
     "GraphBuilder": "plait.graphs",
     "GraphDefinitionError": "plait.nodes",
     "InputError": "plait.nodes",
+    "LeaseLostError": "plait.engine",
     "ManualClock": "plait.engine",
     "Node": "plait.nodes",
     "NodeFailedError": "plait.nodes",

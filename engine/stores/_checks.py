@@ -12,6 +12,8 @@ from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
     JournalRecord,
+    Lease,
+    LeaseLostError,
     OutputRecord,
     RunRecord,
     SharedRecord,
@@ -23,7 +25,9 @@ from plait.engine.stores._protocol import (
 )
 
 __all__ = [
+    "RELEASED",
     "RUN_FIXED_FIELDS",
+    "check_fence",
     "check_schema",
     "journal_batch",
     "last_per_node",
@@ -41,6 +45,28 @@ __all__ = [
 
 RUN_FIXED_FIELDS = ("graph", "content_hash", "canonical", "inputs", "created_at", "parent_run")
 """What a run is: ``put_run`` refuses to change these under a stored run's id."""
+
+
+RELEASED = ""
+"""The owner a released lease keeps (with its token), so the next owner's token is higher."""
+
+
+def check_fence(lease: Lease, held: tuple[str, int] | None, run_ids: Iterable[str] = ()) -> None:
+    """Refuse a write made with ``lease`` when the run's stored lease (``held``: owner and
+    token, or None) is not it any more; ``run_ids`` are the runs the write touches.
+
+    Raises:
+        StoreError: when the write touches a run other than the lease's.
+        LeaseLostError: when the lease was taken over or given up.
+    """
+    others = sorted({run_id for run_id in run_ids if run_id != lease.run_id})
+    if others:
+        raise StoreError(
+            f"a write fenced by run {lease.run_id}'s lease touches run(s) {', '.join(others)}"
+        )
+    if held is None or held != (lease.owner, lease.token):
+        holder = None if held is None or held[0] == RELEASED else held[0]
+        raise LeaseLostError(lease.run_id, holder, taken=held is not None and held[1] > lease.token)
 
 
 def verified(record: OutputRecord) -> OutputRecord:

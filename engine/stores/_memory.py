@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 
 from plait.engine.stores._checks import (
+    RELEASED,
+    check_fence,
     journal_batch,
     last_per_node,
     no_such_run,
@@ -23,6 +25,7 @@ from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -51,7 +54,7 @@ class MemoryStore:
         self._interrupts: dict[str, dict[tuple[str, str], InterruptRecord]] = {}
         self._journal: dict[str, dict[tuple[str, int], JournalRecord]] = {}
         self._threads: dict[str, dict[tuple[str, str], ThreadRecord]] = {}
-        self._leases: dict[str, tuple[str, float]] = {}
+        self._leases: dict[str, Lease] = {}
         self._shared: dict[tuple[str, str, str, str, str], SharedRecord] = {}
         self._versions = itertools.count(1)
         self._sequence = itertools.count()
@@ -81,12 +84,13 @@ class MemoryStore:
         """Nothing to migrate: returns the schema version, as the durable stores do."""
         return SCHEMA_VERSION
 
-    async def put_run(self, record: RunRecord) -> None:
+    async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
             StoreError: when the id is taken by a run with other fixed fields.
         """
+        self._fence(lease, [record.run_id])
         stored = self._runs.get(record.run_id)
         if stored is None:
             self._order[record.run_id] = next(self._sequence)
@@ -97,7 +101,11 @@ class MemoryStore:
         )
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Commit outputs and shared memory writes at once: all, or none when one is
         refused.
@@ -109,6 +117,7 @@ class MemoryStore:
         kept = last_per_node(records)
         writes = [verified_shared(record) for record in shared]
         runs = [record.run_id for record in kept] + [write.run_id for write in writes]
+        self._fence(lease, runs)
         missing = [run_id for run_id in runs if run_id not in self._runs]
         if missing:
             raise no_such_run(missing, "store outputs")
@@ -134,16 +143,17 @@ class MemoryStore:
                 found = record
         return None if found is None else verified_shared(found)
 
-    async def put_failure(self, record: FailureRecord) -> None:
+    async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
 
         Raises:
             StoreError: when there is no such run.
         """
+        self._fence(lease, [record.run_id])
         self._existing(record.run_id, f"record a failure of node `{record.node}`")
         self._failures.setdefault(record.run_id, []).append(record)
 
-    async def put_interrupt(self, record: InterruptRecord) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         """Record a question, or update it (its answer) for the same node and key.
 
         An update keeps the question's place and ``created_at``.
@@ -151,6 +161,7 @@ class MemoryStore:
         Raises:
             StoreError: when there is no such run.
         """
+        self._fence(lease, [record.run_id])
         self._existing(record.run_id, f"record an interrupt of node `{record.node}`")
         stored = self._interrupts.setdefault(record.run_id, {})
         earlier = stored.get((record.node, record.key))
@@ -159,7 +170,12 @@ class MemoryStore:
         stored[record.node, record.key] = record
 
     async def put_journal(
-        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+        self,
+        run_id: str,
+        records: Sequence[JournalRecord],
+        discard: Sequence[str] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Forget the journal of the nodes in ``discard``, then write ``records``; all of
         it, or nothing when a record is refused.
@@ -169,6 +185,7 @@ class MemoryStore:
             StoreError: when a record is of another run, or the run does not exist.
         """
         kept = journal_batch(run_id, records)
+        self._fence(lease, [run_id])
         self._existing(run_id, "journal agent calls")
         stored = self._journal.setdefault(run_id, {})
         dropped = set(discard)
@@ -177,7 +194,7 @@ class MemoryStore:
         for record in kept:
             stored[record.node, record.index] = record
 
-    async def put_thread(self, record: ThreadRecord) -> None:
+    async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         """Append a turn to its thread, or replace the turn of the same thread, run and
         node in place (keeping its ``created_at``).
 
@@ -186,6 +203,7 @@ class MemoryStore:
             StoreError: when the run does not exist.
         """
         verified_turn(record)
+        self._fence(lease, [record.run_id])
         self._existing(record.run_id, f"append to thread `{record.thread_id}`")
         turns = self._threads.setdefault(record.thread_id, {})
         earlier = turns.get((record.run_id, record.node))
@@ -237,24 +255,51 @@ class MemoryStore:
         )
         return newest[: max(limit, 0)]
 
-    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
-        """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.
+    async def acquire(
+        self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None
+    ) -> Lease:
+        """Take the run's lease (a new token), renew it when ``owner`` holds it, or take it
+        from ``take_from`` (see ``Store.acquire``).
 
         Raises:
             RunLockedError: when another owner holds a lease that expires after ``now``.
         """
         held = self._leases.get(run_id)
+        token = 1
         if held is not None:
-            holder, expires_at = held
-            if holder != owner and expires_at > now:
-                raise RunLockedError(run_id, holder, expires_at - now)
-        self._leases[run_id] = (owner, now + ttl)
+            mine = held.owner == owner
+            if not mine and held.expires_at > now and held.owner != take_from:
+                raise RunLockedError(run_id, held.owner, held.expires_at - now)
+            token = held.token if mine else held.token + 1
+        self._leases[run_id] = Lease(run_id, owner, token, now + ttl)
+        return self._leases[run_id]
+
+    async def renew(self, lease: Lease, ttl: float, now: float) -> Lease:
+        """Extend ``lease``, keeping its token.
+
+        Raises:
+            LeaseLostError: when the stored lease is no longer ``lease``.
+        """
+        held = self._leases.get(lease.run_id)
+        check_fence(lease, None if held is None else (held.owner, held.token))
+        self._leases[lease.run_id] = dataclasses.replace(lease, expires_at=now + ttl)
+        return self._leases[lease.run_id]
 
     async def release(self, run_id: str, owner: str) -> None:
-        """Give the lease back (no-op when ``owner`` does not hold it)."""
+        """Give the lease back (no-op when ``owner`` does not hold it); its token stays."""
         held = self._leases.get(run_id)
-        if held is not None and held[0] == owner:
-            del self._leases[run_id]
+        if held is not None and held.owner == owner:
+            self._leases[run_id] = Lease(run_id, RELEASED, held.token, 0.0)
+
+    async def leases(self, run_ids: Sequence[str]) -> Mapping[str, Lease]:
+        """The held leases of these runs (expired ones included, released ones not)."""
+        found = (self._leases.get(run_id) for run_id in run_ids)
+        return {lease.run_id: lease for lease in found if lease and lease.owner != RELEASED}
+
+    def _fence(self, lease: Lease | None, run_ids: Iterable[str]) -> None:
+        if lease is not None:
+            held = self._leases.get(lease.run_id)
+            check_fence(lease, None if held is None else (held.owner, held.token), run_ids)
 
     def _existing(self, run_id: str, doing: str) -> RunRecord:
         record = self._runs.get(run_id)

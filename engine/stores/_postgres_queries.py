@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from plait.engine.stores._checks import (
+    RELEASED,
     RUN_FIXED_FIELDS,
     journal_batch,
     last_per_node,
@@ -19,11 +20,13 @@ from plait.engine.stores._checks import (
     verified_turn,
 )
 from plait.engine.stores._postgres_connection import is_foreign_key_violation
+from plait.engine.stores._postgres_fence import fence
 from plait.engine.stores._postgres_shared import load_by_run
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "acquire",
+    "leases",
     "list_runs",
     "load",
     "load_thread",
@@ -67,6 +71,7 @@ __all__ = [
     "put_run",
     "put_thread",
     "release",
+    "renew",
 ]
 
 _SAME_RUN = " AND ".join(
@@ -113,10 +118,21 @@ _THREAD = f"SELECT {THREAD_COLUMNS} FROM plait_threads WHERE thread_id = %s ORDE
 _LOCK_RUN = "SELECT 1 FROM plait_runs WHERE run_id = %s FOR SHARE"
 _DISCARD = "DELETE FROM plait_journal WHERE run_id = %s AND node = ANY(%s)"
 _ACQUIRE = """
-    INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (%s, %s, %s)
-    ON CONFLICT (run_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+    INSERT INTO plait_leases (run_id, owner, expires_at, token) VALUES (%s, %s, %s, 1)
+    ON CONFLICT (run_id) DO UPDATE SET
+        token = plait_leases.token + (plait_leases.owner <> EXCLUDED.owner)::integer,
+        owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
     WHERE plait_leases.owner = EXCLUDED.owner OR plait_leases.expires_at <= %s
-    RETURNING owner
+        OR plait_leases.owner = %s
+    RETURNING token
+"""
+_RENEW = """
+    UPDATE plait_leases SET expires_at = %s WHERE run_id = %s AND owner = %s AND token = %s
+    RETURNING token
+"""
+_LEASES = """
+    SELECT run_id, owner, token, expires_at FROM plait_leases
+    WHERE owner <> %s AND run_id = ANY(%s)
 """
 _GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = %s"
 _RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT %s"
@@ -129,18 +145,23 @@ _INTERRUPTS = (
 )
 
 
-async def put_run(connection: Connection, record: RunRecord) -> None:
+async def put_run(connection: Connection, record: RunRecord, lease: Lease | None) -> None:
     """Insert the run, or update its state when the stored one has the same fixed fields.
 
     Raises:
         StoreError: when the id is taken by a run with other fixed fields.
+        LeaseLostError: when ``lease`` is no longer the run's.
     """
-    cursor = await connection.execute(_PUT_RUN, run_row(record))
-    if await cursor.fetchone() is None:
-        raise run_exists(record.run_id)
+    async with connection.transaction():
+        await fence(connection, lease, [record.run_id])
+        cursor = await connection.execute(_PUT_RUN, run_row(record))
+        if await cursor.fetchone() is None:
+            raise run_exists(record.run_id)
 
 
-async def put_outputs(connection: Connection, records: Sequence[OutputRecord]) -> None:
+async def put_outputs(
+    connection: Connection, records: Sequence[OutputRecord], lease: Lease | None
+) -> None:
     """Write the outputs (the last one of each node) in one statement.
 
     Raises:
@@ -151,23 +172,30 @@ async def put_outputs(connection: Connection, records: Sequence[OutputRecord]) -
     kept = sorted(last_per_node(records), key=lambda record: (record.run_id, record.node))
     columns = [list(column) for column in zip(*map(output_row, kept), strict=True)]
     run_ids = {record.run_id for record in kept}
-    await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs")
+    await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
 
 
-async def put_failure(connection: Connection, record: FailureRecord) -> None:
+async def put_failure(connection: Connection, record: FailureRecord, lease: Lease | None) -> None:
     """Append a failed attempt."""
     doing = f"record a failure of node `{record.node}`"
-    await _insert(connection, _PUT_FAILURE, failure_row(record), [record.run_id], doing)
+    await _insert(connection, _PUT_FAILURE, failure_row(record), [record.run_id], doing, lease)
 
 
-async def put_interrupt(connection: Connection, record: InterruptRecord) -> None:
+async def put_interrupt(
+    connection: Connection, record: InterruptRecord, lease: Lease | None
+) -> None:
     """Record a question, or its answer in place (keeping its place and ``created_at``)."""
     doing = f"record an interrupt of node `{record.node}`"
-    await _insert(connection, _PUT_INTERRUPT, interrupt_row(record), [record.run_id], doing)
+    row = interrupt_row(record)
+    await _insert(connection, _PUT_INTERRUPT, row, [record.run_id], doing, lease)
 
 
 async def put_journal(
-    connection: Connection, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str]
+    connection: Connection,
+    run_id: str,
+    records: Sequence[JournalRecord],
+    discard: Sequence[str],
+    lease: Lease | None,
 ) -> None:
     """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
 
@@ -177,6 +205,7 @@ async def put_journal(
     """
     kept = sorted(journal_batch(run_id, records), key=lambda record: (record.node, record.index))
     async with connection.transaction():
+        await fence(connection, lease, [run_id])
         if await (await connection.execute(_LOCK_RUN, (run_id,))).fetchone() is None:
             raise no_such_run([run_id], "journal agent calls")
         if discard:
@@ -186,7 +215,7 @@ async def put_journal(
                 await cursor.executemany(_PUT_CALL, [journal_row(record) for record in kept])
 
 
-async def put_thread(connection: Connection, record: ThreadRecord) -> None:
+async def put_thread(connection: Connection, record: ThreadRecord, lease: Lease | None) -> None:
     """Append a turn, or replace the same thread, run and node's turn in place.
 
     Raises:
@@ -195,7 +224,7 @@ async def put_thread(connection: Connection, record: ThreadRecord) -> None:
     """
     row = thread_row(verified_turn(record))
     doing = f"append to thread `{record.thread_id}`"
-    await _insert(connection, _PUT_TURN, row, [record.run_id], doing)
+    await _insert(connection, _PUT_TURN, row, [record.run_id], doing, lease)
 
 
 async def load_thread(connection: Connection, thread_id: str) -> list[ThreadRecord]:
@@ -238,17 +267,21 @@ async def list_runs(connection: Connection, limit: int) -> list[RunRecord]:
     return [run_record(row) for row in await cursor.fetchall()]
 
 
-async def acquire(connection: Connection, run_id: str, owner: str, ttl: float, now: float) -> None:
-    """Take or renew the lease with one upsert whose update applies only to the same owner
-    or an expired lease: PostgreSQL locks the row, so of two callers exactly one wins.
+async def acquire(
+    connection: Connection, run_id: str, owner: str, ttl: float, now: float, take_from: str | None
+) -> Lease:
+    """Take, renew or take over the lease with one upsert whose update applies only to the
+    same owner, an expired lease or ``take_from``'s: PostgreSQL locks the row, so of two
+    callers exactly one wins (and it waits for a fenced write holding the row to end).
 
     Raises:
         RunLockedError: when another owner holds a lease that expires after ``now``.
     """
     while True:
-        cursor = await connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now))
-        if await cursor.fetchone() is not None:
-            return
+        cursor = await connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now, take_from))
+        row = await cursor.fetchone()
+        if row is not None:
+            return Lease(run_id, owner, int(row[0]), now + ttl)
         cursor = await connection.execute(
             "SELECT owner, expires_at FROM plait_leases WHERE run_id = %s", (run_id,)
         )
@@ -257,11 +290,30 @@ async def acquire(connection: Connection, run_id: str, owner: str, ttl: float, n
             raise RunLockedError(run_id, held[0], held[1] - now)
 
 
+async def renew(connection: Connection, lease: Lease, ttl: float, now: float) -> Lease:
+    """Extend ``lease`` when it is still the stored one.
+
+    Raises:
+        LeaseLostError: when it was taken over or given up.
+    """
+    async with connection.transaction():
+        await fence(connection, lease, [])
+        await connection.execute(_RENEW, (now + ttl, lease.run_id, lease.owner, lease.token))
+    return Lease(lease.run_id, lease.owner, lease.token, now + ttl)
+
+
 async def release(connection: Connection, run_id: str, owner: str) -> None:
-    """Delete the lease if ``owner`` holds it."""
+    """Mark the lease released if ``owner`` holds it (its token stays)."""
     await connection.execute(
-        "DELETE FROM plait_leases WHERE run_id = %s AND owner = %s", (run_id, owner)
+        "UPDATE plait_leases SET owner = %s, expires_at = 0 WHERE run_id = %s AND owner = %s",
+        (RELEASED, run_id, owner),
     )
+
+
+async def leases(connection: Connection, run_ids: Sequence[str]) -> dict[str, Lease]:
+    """The held (not released) leases of ``run_ids``."""
+    rows = await (await connection.execute(_LEASES, (RELEASED, list(run_ids)))).fetchall()
+    return {row[0]: Lease(row[0], row[1], int(row[2]), float(row[3])) for row in rows}
 
 
 async def _insert(
@@ -270,10 +322,17 @@ async def _insert(
     values: Sequence[object],
     run_ids: Collection[str],
     doing: str,
+    lease: Lease | None = None,
 ) -> None:
-    """Run one insert; a row of a missing run is refused by name."""
+    """Run one insert (in a transaction fenced by ``lease`` when given); a row of a missing
+    run is refused by name."""
     try:
-        await connection.execute(statement, values)
+        if lease is None:
+            await connection.execute(statement, values)
+        else:
+            async with connection.transaction():
+                await fence(connection, lease, run_ids)
+                await connection.execute(statement, values)
     except Exception as error:
         if not is_foreign_key_violation(error):
             raise

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
-from plait.engine.stores._protocol import OutputRecord, SharedRecord
+from plait.engine.stores._postgres_fence import fence
+from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
 from plait.engine.stores._rows import output_row
 
 if TYPE_CHECKING:
@@ -54,7 +55,10 @@ _PUT_OUTPUT = """
 
 
 async def put_outputs_and_shared(
-    connection: Connection, records: Sequence[OutputRecord], shared: Sequence[SharedRecord]
+    connection: Connection,
+    records: Sequence[OutputRecord],
+    shared: Sequence[SharedRecord],
+    lease: Lease | None,
 ) -> None:
     """Write outputs and shared memory writes in one transaction (each write replaces the
     same node's write of the key and takes a new version).
@@ -71,6 +75,7 @@ async def put_outputs_and_shared(
         missing = [run for run in runs if run not in found]
         if missing:
             raise no_such_run(missing, "store outputs")
+        await fence(connection, lease, runs)
         async with connection.cursor() as cursor:
             if kept:
                 await cursor.executemany(_PUT_OUTPUT, [output_row(record) for record in kept])

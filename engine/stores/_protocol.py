@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from plait.engine.stores._errors import (
+    CorruptRecordError,
+    LeaseLostError,
+    RunLockedError,
+    StoreError,
+)
+from plait.engine.stores._lease import Lease
 from plait.engine.stores._shared_record import SharedRecord
-from plait.nodes import JournalEntry, PlaitError
+from plait.nodes import JournalEntry
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,6 +30,8 @@ __all__ = [
     "FailureRecord",
     "InterruptRecord",
     "JournalRecord",
+    "Lease",
+    "LeaseLostError",
     "OutputRecord",
     "RunLockedError",
     "RunRecord",
@@ -35,7 +44,7 @@ __all__ = [
     "checksum",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 
@@ -48,31 +57,6 @@ class StoredStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
-
-
-class StoreError(PlaitError):
-    """A store could not do what was asked (bad URL, schema too new, I/O failure)."""
-
-
-class CorruptRecordError(StoreError):
-    """A stored record fails its checksum or cannot be decoded; names the run and node."""
-
-    def __init__(self, run_id: str, node: str, reason: str) -> None:
-        self.run_id = run_id
-        self.node = node
-        super().__init__(f"run {run_id}: the stored output of node `{node}` is corrupt: {reason}")
-
-
-class RunLockedError(StoreError):
-    """Another process holds the run's lease."""
-
-    def __init__(self, run_id: str, owner: str, expires_in: float) -> None:
-        self.run_id = run_id
-        self.owner = owner
-        super().__init__(
-            f"run {run_id} is locked by {owner} (its lease expires in {expires_in:.0f} s); "
-            "wait for it to finish, or for the lease to expire if that process died"
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +222,12 @@ class Store(Protocol):
     """Where runs are checkpointed. All methods are safe to call from one event loop.
 
     Writes are ``put_*`` (runs, outputs, failures, questions, journaled agent calls,
-    conversation turns), reads are ``load``, ``load_thread`` and ``list_runs``, and a
-    lease (``acquire``/``release``) keeps one process per run.
+    conversation turns), reads are ``load``, ``load_thread``, ``list_runs`` and
+    ``leases``, and a lease (``acquire``/``renew``/``release``) keeps one process per run.
+
+    A write given a ``lease`` is fenced: in the write's own transaction the store checks
+    that the lease is still the stored one (same owner and token), and refuses the write
+    with ``LeaseLostError`` when it was taken over or released (docs/adr-017).
     """
 
     async def open(self) -> None:
@@ -254,17 +242,22 @@ class Store(Protocol):
         """Release connections; the store can be opened again."""
         ...
 
-    async def put_run(self, record: RunRecord) -> None:
+    async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
             StoreError: when the id is taken by a run with other fixed fields (graph,
                 content hash, canonical form, inputs, ``created_at``, parent).
+            LeaseLostError: when ``lease`` is no longer the run's (as for every write).
         """
         ...
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Commit outputs in one transaction, all or none; the last one of a node wins.
         ``shared`` are the nodes' writes of shared memory, committed in the same
@@ -272,11 +265,11 @@ class Store(Protocol):
 
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
-            StoreError: when a record's run does not exist.
+            StoreError: when a record's run does not exist, or is not ``lease``'s run.
         """
         ...
 
-    async def put_failure(self, record: FailureRecord) -> None:
+    async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
 
         Raises:
@@ -284,7 +277,7 @@ class Store(Protocol):
         """
         ...
 
-    async def put_interrupt(self, record: InterruptRecord) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         """Record a question, or its answer in place (same node and key).
 
         Raises:
@@ -293,7 +286,12 @@ class Store(Protocol):
         ...
 
     async def put_journal(
-        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+        self,
+        run_id: str,
+        records: Sequence[JournalRecord],
+        discard: Sequence[str] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """In one transaction: forget the journal of the nodes in ``discard``, then write
         ``records`` (the last one of a node and index wins).
@@ -304,7 +302,7 @@ class Store(Protocol):
         """
         ...
 
-    async def put_thread(self, record: ThreadRecord) -> None:
+    async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         """Append a turn to its thread; a turn with the same thread, run and node is
         replaced in place (its place and ``created_at`` kept), so a retried or resumed
         node never appends twice.
@@ -344,14 +342,31 @@ class Store(Protocol):
         """The most recent runs, newest first."""
         ...
 
-    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
-        """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.
+    async def acquire(
+        self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None
+    ) -> Lease:
+        """Take the run's lease for ``ttl`` seconds (a new token), or renew it if ``owner``
+        holds it (the same token). ``take_from`` takes it from that holder even unexpired
+        (a dead process's, or ``--force``), and only from that holder.
 
         Raises:
             RunLockedError: when another owner holds an unexpired lease.
         """
         ...
 
+    async def renew(self, lease: Lease, ttl: float, now: float) -> Lease:
+        """Extend ``lease`` to ``now + ttl``, keeping its token, expired or not.
+
+        Raises:
+            LeaseLostError: when the stored lease is no longer ``lease`` (taken or given up).
+        """
+        ...
+
     async def release(self, run_id: str, owner: str) -> None:
-        """Give the lease back (no-op when ``owner`` does not hold it)."""
+        """Give the lease back (no-op when ``owner`` does not hold it); the next owner
+        gets the next token."""
+        ...
+
+    async def leases(self, run_ids: Sequence[str]) -> Mapping[str, Lease]:
+        """The held leases of these runs (expired ones included, released ones not)."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -15,6 +15,7 @@ from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunRecord,
     SharedRecord,
@@ -97,18 +98,23 @@ class SQLiteStore:
 
         return await self._connection.call_unchecked(run, "migrate the schema")
 
-    async def put_run(self, record: RunRecord) -> None:
+    async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         """Record a new run, or a new status, error and ``updated_at`` of a stored one.
 
         Raises:
             StoreError: when the id is taken by a run with other fixed fields.
         """
         await self._connection.call(
-            lambda connection: queries.put_run(connection, record), f"store run {record.run_id}"
+            lambda connection: queries.put_run(connection, record, lease),
+            f"store run {record.run_id}",
         )
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Commit outputs, and the nodes' shared memory writes, in one transaction: all
         of them, or none.
@@ -120,28 +126,28 @@ class SQLiteStore:
         if shared:
             await self._connection.call(
                 lambda connection: shared_queries.put_outputs_and_shared(
-                    connection, records, shared
+                    connection, records, shared, lease
                 ),
                 f"store {len(records)} outputs and {len(shared)} shared memory writes",
             )
         elif records:
             await self._connection.call(
-                lambda connection: queries.put_outputs(connection, records),
+                lambda connection: queries.put_outputs(connection, records, lease),
                 f"store {len(records)} outputs",
             )
 
-    async def put_failure(self, record: FailureRecord) -> None:
+    async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
 
         Raises:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_failure(connection, record),
+            lambda connection: queries.put_failure(connection, record, lease),
             f"record a failure of node `{record.node}`",
         )
 
-    async def put_interrupt(self, record: InterruptRecord) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         """Record a question, or update it (its answer) for the same node and key.
 
         An update keeps the question's place and ``created_at``.
@@ -150,12 +156,17 @@ class SQLiteStore:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_interrupt(connection, record),
+            lambda connection: queries.put_interrupt(connection, record, lease),
             f"record an interrupt of node `{record.node}`",
         )
 
     async def put_journal(
-        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+        self,
+        run_id: str,
+        records: Sequence[JournalRecord],
+        discard: Sequence[str] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Forget the journal of the ``discard`` nodes, then write ``records``, in one
         transaction (the last one of a node and index wins).
@@ -166,11 +177,11 @@ class SQLiteStore:
         """
         if records or discard:
             await self._connection.call(
-                lambda connection: queries.put_journal(connection, run_id, records, discard),
+                lambda connection: queries.put_journal(connection, run_id, records, discard, lease),
                 f"journal {len(records)} agent call(s) of run {run_id}",
             )
 
-    async def put_thread(self, record: ThreadRecord) -> None:
+    async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         """Append a turn to its thread, or replace the turn of the same thread, run and
         node in place (see ``Store.put_thread``).
 
@@ -179,7 +190,7 @@ class SQLiteStore:
             StoreError: when the run does not exist.
         """
         await self._connection.call(
-            lambda connection: queries.put_thread(connection, record),
+            lambda connection: queries.put_thread(connection, record, lease),
             f"append to thread `{record.thread_id}` for node `{record.node}`",
         )
 
@@ -221,23 +232,41 @@ class SQLiteStore:
             lambda connection: queries.list_runs(connection, limit), "list runs"
         )
 
-    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
-        """Take the run's lease for ``ttl`` seconds, or renew it if ``owner`` holds it.
-
-        Atomic across processes: the check and the write are one statement in one write
-        transaction.
+    async def acquire(
+        self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None
+    ) -> Lease:
+        """Take the run's lease (a new token), renew it when ``owner`` holds it, or take it
+        from ``take_from``; atomic across processes (one statement in one write
+        transaction).
 
         Raises:
             RunLockedError: when another owner holds a lease that expires after ``now``.
         """
-        await self._connection.call(
-            lambda connection: queries.acquire(connection, run_id, owner, ttl, now),
+        return await self._connection.call(
+            lambda connection: queries.acquire(connection, run_id, owner, ttl, now, take_from),
             f"take the lease of run {run_id}",
         )
 
+    async def renew(self, lease: Lease, ttl: float, now: float) -> Lease:
+        """Extend ``lease``, keeping its token.
+
+        Raises:
+            LeaseLostError: when the stored lease is no longer ``lease``.
+        """
+        return await self._connection.call(
+            lambda connection: queries.renew(connection, lease, ttl, now),
+            f"renew the lease of run {lease.run_id}",
+        )
+
     async def release(self, run_id: str, owner: str) -> None:
-        """Give the lease back (no-op when ``owner`` does not hold it)."""
+        """Give the lease back (no-op when ``owner`` does not hold it); its token stays."""
         await self._connection.call(
             lambda connection: queries.release(connection, run_id, owner),
             f"release the lease of run {run_id}",
+        )
+
+    async def leases(self, run_ids: Sequence[str]) -> Mapping[str, Lease]:
+        """The held leases of these runs (expired ones included, released ones not)."""
+        return await self._connection.call(
+            lambda connection: queries.leases(connection, run_ids), "read leases"
         )

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from plait.engine.stores._checks import (
+    RELEASED,
     RUN_FIXED_FIELDS,
     journal_batch,
     last_per_node,
@@ -22,6 +23,7 @@ from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     OutputRecord,
     RunLockedError,
     RunRecord,
@@ -48,11 +50,13 @@ from plait.engine.stores._rows import (
     thread_record,
     thread_row,
 )
+from plait.engine.stores._sqlite_fence import fence
 from plait.engine.stores._sqlite_schema import transaction
 from plait.engine.stores._sqlite_shared import load_by_run
 
 __all__ = [
     "acquire",
+    "leases",
     "list_runs",
     "load",
     "load_thread",
@@ -63,6 +67,7 @@ __all__ = [
     "put_run",
     "put_thread",
     "release",
+    "renew",
 ]
 
 _PUT_RUN = f"""
@@ -102,10 +107,15 @@ _THREAD = f"SELECT {THREAD_COLUMNS} FROM plait_threads WHERE thread_id = ? ORDER
 _RUN_EXISTS = "SELECT 1 FROM plait_runs WHERE run_id = ?"
 _DISCARD = "DELETE FROM plait_journal WHERE run_id = ? AND node = ?"
 _ACQUIRE = """
-    INSERT INTO plait_leases (run_id, owner, expires_at) VALUES (?, ?, ?)
-    ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+    INSERT INTO plait_leases (run_id, owner, expires_at, token) VALUES (?, ?, ?, 1)
+    ON CONFLICT (run_id) DO UPDATE SET
+        token = plait_leases.token + (plait_leases.owner != excluded.owner),
+        owner = excluded.owner, expires_at = excluded.expires_at
     WHERE plait_leases.owner = excluded.owner OR plait_leases.expires_at <= ?
+        OR plait_leases.owner = ?
+    RETURNING token
 """
+_RENEW = "UPDATE plait_leases SET expires_at = ? WHERE run_id = ? AND owner = ? AND token = ?"
 _GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = ?"
 _RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT ?"
 _OUTPUTS = f"SELECT {OUTPUT_COLUMNS} FROM plait_outputs WHERE run_id = ? ORDER BY created_at, node"
@@ -117,18 +127,22 @@ _INTERRUPTS = (
 )
 
 
-def put_run(connection: sqlite3.Connection, record: RunRecord) -> None:
+def put_run(connection: sqlite3.Connection, record: RunRecord, lease: Lease | None) -> None:
     """Insert the run, or update its state when the stored one has the same fixed fields.
 
     Raises:
         StoreError: when the id is taken by a run with other fixed fields.
+        LeaseLostError: when ``lease`` is no longer the run's.
     """
     with transaction(connection):
+        fence(connection, lease, [record.run_id])
         if connection.execute(_PUT_RUN, run_row(record)).rowcount == 0:
             raise run_exists(record.run_id)
 
 
-def put_outputs(connection: sqlite3.Connection, records: Sequence[OutputRecord]) -> None:
+def put_outputs(
+    connection: sqlite3.Connection, records: Sequence[OutputRecord], lease: Lease | None
+) -> None:
     """Write the outputs (the last one of each node) in one transaction.
 
     Raises:
@@ -136,19 +150,21 @@ def put_outputs(connection: sqlite3.Connection, records: Sequence[OutputRecord])
         StoreError: when a record's run does not exist.
     """
     rows = [output_row(record) for record in last_per_node(records)]
-    _insert(connection, _PUT_OUTPUT, rows, "store outputs")
+    _insert(connection, _PUT_OUTPUT, rows, "store outputs", lease)
 
 
-def put_failure(connection: sqlite3.Connection, record: FailureRecord) -> None:
+def put_failure(connection: sqlite3.Connection, record: FailureRecord, lease: Lease | None) -> None:
     """Append a failed attempt."""
     doing = f"record a failure of node `{record.node}`"
-    _insert(connection, _PUT_FAILURE, [failure_row(record)], doing)
+    _insert(connection, _PUT_FAILURE, [failure_row(record)], doing, lease)
 
 
-def put_interrupt(connection: sqlite3.Connection, record: InterruptRecord) -> None:
+def put_interrupt(
+    connection: sqlite3.Connection, record: InterruptRecord, lease: Lease | None
+) -> None:
     """Record a question, or its answer in place (keeping its place and ``created_at``)."""
     doing = f"record an interrupt of node `{record.node}`"
-    _insert(connection, _PUT_INTERRUPT, [interrupt_row(record)], doing)
+    _insert(connection, _PUT_INTERRUPT, [interrupt_row(record)], doing, lease)
 
 
 def put_journal(
@@ -156,6 +172,7 @@ def put_journal(
     run_id: str,
     records: Sequence[JournalRecord],
     discard: Sequence[str],
+    lease: Lease | None,
 ) -> None:
     """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
 
@@ -165,13 +182,14 @@ def put_journal(
     """
     rows = [journal_row(record) for record in journal_batch(run_id, records)]
     with transaction(connection):
+        fence(connection, lease, [run_id])
         if connection.execute(_RUN_EXISTS, (run_id,)).fetchone() is None:
             raise no_such_run([run_id], "journal agent calls")
         connection.executemany(_DISCARD, [(run_id, node) for node in discard])
         connection.executemany(_PUT_CALL, rows)
 
 
-def put_thread(connection: sqlite3.Connection, record: ThreadRecord) -> None:
+def put_thread(connection: sqlite3.Connection, record: ThreadRecord, lease: Lease | None) -> None:
     """Append a turn, or replace the same thread, run and node's turn in place.
 
     Raises:
@@ -180,6 +198,7 @@ def put_thread(connection: sqlite3.Connection, record: ThreadRecord) -> None:
     """
     row = thread_row(verified_turn(record))
     with transaction(connection):
+        fence(connection, lease, [record.run_id])
         if connection.execute(_RUN_EXISTS, (record.run_id,)).fetchone() is None:
             raise no_such_run([record.run_id], f"append to thread `{record.thread_id}`")
         connection.execute(_PUT_TURN, row)
@@ -225,39 +244,78 @@ def list_runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
 
 
 def acquire(
-    connection: sqlite3.Connection, run_id: str, owner: str, ttl: float, now: float
-) -> None:
-    """Take or renew the lease: the check and the write are one statement in one write
-    transaction, so it is atomic across processes.
+    connection: sqlite3.Connection,
+    run_id: str,
+    owner: str,
+    ttl: float,
+    now: float,
+    take_from: str | None,
+) -> Lease:
+    """Take, renew or take over the lease: the check and the write are one statement in
+    one write transaction, so it is atomic across processes.
 
     Raises:
         RunLockedError: when another owner holds a lease that expires after ``now``.
     """
     with transaction(connection):
-        cursor = connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now))
-        if cursor.rowcount == 0:
+        rows = connection.execute(_ACQUIRE, (run_id, owner, now + ttl, now, take_from)).fetchall()
+        if not rows:
             holder, expires_at = connection.execute(
                 "SELECT owner, expires_at FROM plait_leases WHERE run_id = ?", (run_id,)
             ).fetchone()
             raise RunLockedError(run_id, holder, expires_at - now)
+    return Lease(run_id, owner, int(rows[0][0]), now + ttl)
+
+
+def renew(connection: sqlite3.Connection, lease: Lease, ttl: float, now: float) -> Lease:
+    """Extend ``lease`` when it is still the stored one.
+
+    Raises:
+        LeaseLostError: when it was taken over or given up.
+    """
+    with transaction(connection):
+        fence(connection, lease, [])
+        connection.execute(_RENEW, (now + ttl, lease.run_id, lease.owner, lease.token))
+    return Lease(lease.run_id, lease.owner, lease.token, now + ttl)
 
 
 def release(connection: sqlite3.Connection, run_id: str, owner: str) -> None:
-    """Delete the lease if ``owner`` holds it."""
+    """Mark the lease released if ``owner`` holds it (its token stays)."""
     with transaction(connection):
         connection.execute(
-            "DELETE FROM plait_leases WHERE run_id = ? AND owner = ?", (run_id, owner)
+            "UPDATE plait_leases SET owner = ?, expires_at = 0 WHERE run_id = ? AND owner = ?",
+            (RELEASED, run_id, owner),
         )
 
 
+def leases(connection: sqlite3.Connection, run_ids: Sequence[str]) -> dict[str, Lease]:
+    """The held (not released) leases of ``run_ids``."""
+    found: dict[str, Lease] = {}
+    for start in range(0, len(run_ids), 500):  # SQLite's limit on bound parameters
+        chunk = list(run_ids[start : start + 500])
+        rows = connection.execute(
+            "SELECT run_id, owner, token, expires_at FROM plait_leases WHERE owner != ? "
+            f"AND run_id IN ({', '.join('?' * len(chunk))})",
+            (RELEASED, *chunk),
+        )
+        found.update({row[0]: Lease(row[0], row[1], int(row[2]), row[3]) for row in rows})
+    return found
+
+
 def _insert(
-    connection: sqlite3.Connection, statement: str, rows: Sequence[Row], doing: str
+    connection: sqlite3.Connection,
+    statement: str,
+    rows: Sequence[Row],
+    doing: str,
+    lease: Lease | None,
 ) -> None:
-    """Write ``rows`` in one transaction; a row of a missing run is refused by name."""
+    """Write ``rows`` in one transaction (fenced by ``lease``); a row of a missing run is
+    refused by name."""
     if not rows:
         return
     try:
         with transaction(connection):
+            fence(connection, lease, [str(row[0]) for row in rows])
             connection.executemany(statement, rows)
     except sqlite3.IntegrityError:
         asked = {str(row[0]) for row in rows}

@@ -111,12 +111,16 @@ _TABLES = (
     """CREATE TABLE plait_leases (
         run_id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
-        expires_at REAL NOT NULL
+        expires_at REAL NOT NULL,
+        token INTEGER NOT NULL DEFAULT 0
     )""",
 )
 
+_LEASE_TOKEN = "ALTER TABLE plait_leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0"
+"""Version 5: each lease's fencing token (docs/adr-017-lease-fencing.md)."""
+
 _MIGRATIONS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
-    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER), 3: _SHARED}
+    {1: (_JOURNAL,), 2: (_THREADS, _THREADS_ORDER), 3: _SHARED, 4: (_LEASE_TOKEN,)}
 )
 """The statements that take the schema from version N to N + 1."""
 

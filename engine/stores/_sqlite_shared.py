@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
-from plait.engine.stores._protocol import OutputRecord, SharedRecord
+from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
 from plait.engine.stores._rows import output_row
+from plait.engine.stores._sqlite_fence import fence
 from plait.engine.stores._sqlite_schema import transaction
 
 __all__ = ["load_by_run", "load_shared", "put_outputs_and_shared"]
@@ -34,7 +35,10 @@ _PUT_OUTPUT = """
 
 
 def put_outputs_and_shared(
-    connection: sqlite3.Connection, records: Sequence[OutputRecord], shared: Sequence[SharedRecord]
+    connection: sqlite3.Connection,
+    records: Sequence[OutputRecord],
+    shared: Sequence[SharedRecord],
+    lease: Lease | None,
 ) -> None:
     """Write outputs and shared memory writes in one transaction (each write replaces the
     same node's write of the key and takes a new version).
@@ -50,6 +54,7 @@ def put_outputs_and_shared(
         missing = [run for run in runs if not connection.execute(_RUN_EXISTS, (run,)).fetchone()]
         if missing:
             raise no_such_run(missing, "store outputs")
+        fence(connection, lease, runs)
         connection.executemany(_PUT_OUTPUT, rows)
         for write in writes:
             place = (write.scope, write.owner, write.key, write.run_id, write.node)

@@ -46,7 +46,10 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help='answers for a waiting run\'s questions: {"node": answer, ...}',
     )
     resume.add_argument(
-        "--force", action="store_true", help="resume even though the graph has changed"
+        "--force",
+        action="store_true",
+        help="resume even though the graph has changed, or another live process holds the "
+        "run (it is named first; it stops at its next write)",
     )
     resume.add_argument(
         "--fresh",
@@ -159,6 +162,8 @@ async def _continue(
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None
+                if args.force:
+                    await _say_who_holds(store, args.run_id)
                 async with placed_options(RunOptions(), args.executor) as options:
                     result = await resume(
                         graph,
@@ -166,6 +171,7 @@ async def _continue(
                         store=store,
                         answers=answers,
                         force=args.force,
+                        take_over=args.force,
                         fresh=args.fresh,
                         listeners=listeners,
                         options=options,
@@ -187,6 +193,25 @@ async def _continue(
         return report(result, hint)
 
     return await _with_store(config.store_url(args.store), work)
+
+
+async def _say_who_holds(store: Store, run_id: str) -> None:
+    """Before ``--force`` takes a run from a live process: one line naming it."""
+    import time
+    from datetime import UTC, datetime
+
+    from plait.engine import live_holder
+
+    lease = (await store.leases([run_id])).get(run_id)
+    holder = live_holder(lease, time.time())
+    if lease is not None and holder is not None:
+        until = datetime.fromtimestamp(lease.expires_at, UTC).strftime("%H:%M:%S UTC")
+        print(
+            f"plait: run {run_id} is held by {holder} (lease until {until}); taking it over "
+            "(--force): that process stops at its next write",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _json_object(text: str, option: str) -> Mapping[str, object]:

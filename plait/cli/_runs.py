@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from plait.cli._runs_status import shown_statuses, status_filter
 from plait.cli._runs_usage import (
     USAGE_HEADER,
     UnreadableUsageError,
@@ -71,7 +72,8 @@ def add_runs_parser(commands: argparse._SubParsersAction[ParserT]) -> None:
         "--status",
         metavar="STATUS",
         default=None,
-        help="only runs with this status: running, waiting, succeeded, failed, cancelled",
+        help="only runs with this status: running, interrupted (its process died or "
+        "stalled: resume it), waiting, succeeded, failed, cancelled",
     )
     runs.add_argument(
         "--graph", metavar="NAME", default=None, help="only runs of the graph named NAME"
@@ -115,7 +117,7 @@ def _iso(seconds: float) -> str:
 
 def _duration(record: RunRecord) -> float | None:
     """Start to last change; None while running (a crashed run never records its end)."""
-    if record.status.value == "running":
+    if record.status.value == "running":  # or interrupted
         return None
     return max(0.0, record.updated_at - record.created_at)
 
@@ -178,13 +180,14 @@ class _Row:
     done: int
     total: int
     spent: UsageTotal
+    status: str
 
     def document(self) -> dict[str, object]:
         record = self.record
         return {
             "run_id": record.run_id,
             "graph": record.graph,
-            "status": record.status.value,
+            "status": self.status,
             "started": _iso(record.created_at),
             "duration": _duration(record),
             "nodes_done": self.done,
@@ -201,38 +204,28 @@ class _Row:
         seconds = _duration(record)
         took = "-" if seconds is None else format_duration(seconds)
         return (
-            f"{record.run_id:26}  {record.graph[:16]:16}  {record.status.value:9}  "
+            f"{record.run_id:26}  {record.graph[:16]:16}  {self.status:11}  "
             f"{_when(record.created_at)}  {took:>9}  {f'{self.done}/{self.total}':>5}  "
             f"{usage_columns(self.spent)}"
         )
 
 
-def _status_filter(given: str | None) -> str | None:
-    from plait.engine import StoredStatus
-
-    known = [status.value for status in StoredStatus]
-    if given is not None and given not in known:
-        raise CliError(f"--status {given!r}: expected one of {', '.join(known)}")
-    return given
-
-
-async def _records(store: Store, args: argparse.Namespace) -> Sequence[RunRecord]:
+async def _records(
+    store: Store, args: argparse.Namespace
+) -> tuple[Sequence[RunRecord], dict[str, str]]:
     from plait.engine import StoreError
 
-    status = _status_filter(args.status)
+    status = status_filter(args.status)
     wanted = args.limit or EVERY_RUN
     filtered = status is not None or args.graph is not None
     try:
         records = await store.list_runs(EVERY_RUN if filtered else wanted)
+        records = [record for record in records if args.graph in (None, record.graph)]
+        shown = await shown_statuses(store, records)
     except StoreError as error:
         raise CliError(f"cannot list the runs: {error}", RUN_FAILED) from None
-    chosen = [
-        record
-        for record in records
-        if (status is None or record.status.value == status)
-        and (args.graph is None or record.graph == args.graph)
-    ]
-    return chosen[:wanted]
+    chosen = [record for record in records if status in (None, shown[record.run_id])]
+    return chosen[:wanted], shown
 
 
 async def _list(store: Store, args: argparse.Namespace) -> int:
@@ -240,7 +233,8 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
 
     rows: list[_Row] = []
     unreadable = 0
-    for record in await _records(store, args):
+    records, shown = await _records(store, args)
+    for record in records:
         try:
             total = len(graph_order(_description(record)))
             loaded = await store.load(record.run_id)
@@ -255,11 +249,11 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
             _unreadable(record.run_id, f"its stored graph description is unreadable: {error}")
             unreadable += 1
             continue
-        rows.append(_Row(record, done, total, spent))
+        rows.append(_Row(record, done, total, spent, shown[record.run_id]))
     if args.json:
         print(json.dumps([row.document() for row in rows], indent=2))
     else:
-        heads = f"{'RUN':26}  {'GRAPH':16}  {'STATUS':9}  {'STARTED':19}  {'DURATION':>9}"
+        heads = f"{'RUN':26}  {'GRAPH':16}  {'STATUS':11}  {'STARTED':19}  {'DURATION':>9}"
         print(f"{heads}  {'NODES':>5}  {USAGE_HEADER}")
         for row in rows:
             print(row.line())
@@ -286,6 +280,7 @@ async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
     try:
         order = graph_order(_description(record))
         nodes = await _node_states(store, record, order)
+        status = (await shown_statuses(store, [record]))[run_id]
         spent, found = stored_usage(loaded)
         by_node = {node: found[node] for node in order if node in found}
     except StoreError as error:
@@ -296,14 +291,15 @@ async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
         message = f"run {run_id}: its stored graph description is unreadable: {error}"
         raise CliError(message, RUN_FAILED) from None
     if as_json:
-        summary = _Row(record, sum(node.status == "done" for node in nodes), len(order), spent)
+        done = sum(node.status == "done" for node in nodes)
+        summary = _Row(record, done, len(order), spent, status)
         none = UsageTotal()
         documents = [
             {**node.document(), "usage": by_node.get(node.node, none).to_dict()} for node in nodes
         ]
         print(json.dumps({**summary.document(), "nodes": documents}, indent=2))
     else:
-        _print_show(record, nodes)
+        _print_show(record, status, nodes)
         print_usage(spent, by_node)
     return 0
 
@@ -377,13 +373,13 @@ async def _node_states(store: Store, record: RunRecord, order: Sequence[str]) ->
     return nodes
 
 
-def _print_show(record: RunRecord, nodes: Sequence[_NodeState]) -> None:
+def _print_show(record: RunRecord, status: str, nodes: Sequence[_NodeState]) -> None:
     from plait.cli._progress import format_duration
 
     seconds = _duration(record)
     took = "" if seconds is None else f"  took {format_duration(seconds)}"
     print(
-        f"run {record.run_id}  graph {record.graph}  status {record.status.value}  "
+        f"run {record.run_id}  graph {record.graph}  status {status}  "
         f"started {_when(record.created_at)}{took}"
     )
     if record.parent_run:

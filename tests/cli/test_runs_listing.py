@@ -83,7 +83,7 @@ def test_runs_filter_by_status_and_graph(
     assert main(["runs", "--status", "done"]) == 2
     assert capsys.readouterr().err == (
         "plait: error: --status 'done': expected one of running, waiting, succeeded, failed, "
-        "cancelled\n"
+        "cancelled, interrupted\n"
     )
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from plait import GraphBuilder, RunContext, RunOptions, RunStatus, node
 from plait.engine import Event, NodeFinished, NodeStatus, NodeWaiting
-from plait.engine._durable import GraphChangedError, RunWaitingError
+from plait.engine._durable import RunWaitingError
+from plait.engine._graph_change import GraphChangedError
 from plait.engine._resume import fork, resume
 from plait.engine.stores._memory import MemoryStore
 from plait.engine.stores._protocol import CorruptRecordError, RunLockedError, StoredStatus
@@ -226,7 +227,7 @@ async def test_two_resumes_at_once_have_one_winner() -> None:
             group.start_soon(attempt)
             group.start_soon(attempt)
     assert sorted(map(type, outcomes), key=str) == sorted([int, RunLockedError], key=str)
-    assert "is locked by" in str(next(o for o in outcomes if isinstance(o, RunLockedError)))
+    assert "is held by" in str(next(o for o in outcomes if isinstance(o, RunLockedError)))
 
 
 async def test_idempotency_key_is_stable_across_retry_and_resume() -> None:

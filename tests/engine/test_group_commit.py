@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
-from plait.engine.stores._protocol import OutputRecord, SharedRecord
+from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
 from plait.engine.stores._sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
@@ -23,10 +23,14 @@ class CountingStore(SQLiteStore):
         self.batches: list[int] = []
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         self.batches.append(len(records))
-        await super().put_outputs(records, shared)
+        await super().put_outputs(records, shared, lease=lease)
 
 
 def _squares(returned: list[int], broken: set[int]) -> Graph[list[int]]:

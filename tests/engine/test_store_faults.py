@@ -6,7 +6,7 @@ import errno
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from pathlib import Path
 
 import anyio
@@ -18,6 +18,7 @@ from plait.engine import (
     FailureRecord,
     InterruptRecord,
     JournalRecord,
+    Lease,
     MemoryStore,
     OutputRecord,
     RunRecord,
@@ -65,36 +66,45 @@ class FaultyStore:
     async def close(self) -> None:
         await self.inner.close()
 
-    async def put_run(self, record: RunRecord) -> None:
+    async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         self.fail(f"put_run:{record.status.value}")
-        await self.inner.put_run(record)
+        await self.inner.put_run(record, lease=lease)
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         self.fail("put_outputs", {record.node for record in records})
-        await self.inner.put_outputs(records, shared)
+        await self.inner.put_outputs(records, shared, lease=lease)
 
     async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
         return await self.inner.load_shared(scope, owner, key)
 
-    async def put_failure(self, record: FailureRecord) -> None:
+    async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         self.fail("put_failure")
-        await self.inner.put_failure(record)
+        await self.inner.put_failure(record, lease=lease)
 
-    async def put_interrupt(self, record: InterruptRecord) -> None:
+    async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         self.fail("put_interrupt")
-        await self.inner.put_interrupt(record)
+        await self.inner.put_interrupt(record, lease=lease)
 
     async def put_journal(
-        self, run_id: str, records: Sequence[JournalRecord], discard: Sequence[str] = ()
+        self,
+        run_id: str,
+        records: Sequence[JournalRecord],
+        discard: Sequence[str] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         self.fail("put_journal", [record.node for record in records])
-        await self.inner.put_journal(run_id, records, discard)
+        await self.inner.put_journal(run_id, records, discard, lease=lease)
 
-    async def put_thread(self, record: ThreadRecord) -> None:
+    async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         self.fail("put_thread")
-        await self.inner.put_thread(record)
+        await self.inner.put_thread(record, lease=lease)
 
     async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
         return await self.inner.load_thread(thread_id)
@@ -105,12 +115,21 @@ class FaultyStore:
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
         return await self.inner.list_runs(limit)
 
-    async def acquire(self, run_id: str, owner: str, ttl: float, now: float) -> None:
+    async def acquire(
+        self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None
+    ) -> Lease:
         self.fail("acquire")
-        await self.inner.acquire(run_id, owner, ttl, now)
+        return await self.inner.acquire(run_id, owner, ttl, now, take_from=take_from)
+
+    async def renew(self, lease: Lease, ttl: float, now: float) -> Lease:
+        self.fail("renew")
+        return await self.inner.renew(lease, ttl, now)
 
     async def release(self, run_id: str, owner: str) -> None:
         await self.inner.release(run_id, owner)
+
+    async def leases(self, run_ids: Sequence[str]) -> Mapping[str, Lease]:
+        return await self.inner.leases(run_ids)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -245,7 +264,7 @@ async def test_a_lost_lease_stops_the_run(inner: Store) -> None:
     calls: Counter[str] = Counter()
     graph = _chain(calls, slow=5.0)
     store = FaultyStore(inner)
-    store.broken, store.after = {"acquire"}, 1  # the run takes its lease, then cannot renew
+    store.broken = {"renew"}  # the run takes its lease, then cannot renew
 
     with anyio.fail_after(3), pytest.raises(StoreError, match="renew the lease of run r4"):
         await graph.run({"x": 1}, options=RunOptions(store=store, run_id="r4", lease=0.06))
@@ -383,10 +402,12 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
     target = "tests.engine.test_store_faults:CLI_GRAPH"
     real = SQLiteStore.put_outputs
 
-    async def disk_full(self: SQLiteStore, records: Sequence[OutputRecord]) -> None:
+    async def disk_full(
+        self: SQLiteStore, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> None:
         if any(record.node == "second" for record in records):
             raise DISK_FULL
-        await real(self, records)
+        await real(self, records, lease=lease)
 
     monkeypatch.setattr(SQLiteStore, "put_outputs", disk_full)
     code = main(["run", target, "--input", '{"x": 3}'])

@@ -26,11 +26,11 @@ async def test_a_lease_keeps_other_owners_out_until_it_expires(store: AnyStore) 
     with pytest.raises(RunLockedError) as raised:
         await store.acquire("r1", "bob", ttl=30.0, now=1010.0)
     assert (raised.value.run_id, raised.value.owner) == ("r1", "alice")
-    assert "locked by alice" in str(raised.value)
+    assert "held by alice" in str(raised.value)
     assert "expires in 20 s" in str(raised.value)
     await store.acquire("r2", "bob", ttl=30.0, now=1010.0)  # leases are per run
     await store.acquire("r1", "bob", ttl=30.0, now=1030.0)  # alice's expired at 1030
-    with pytest.raises(RunLockedError, match="locked by bob"):
+    with pytest.raises(RunLockedError, match="held by bob"):
         await store.acquire("r1", "alice", ttl=30.0, now=1031.0)
 
 
@@ -106,7 +106,7 @@ async def test_everything_survives_a_new_store_on_the_same_database(
         }
         assert list((await loaded(again, "r1")).failures) == [failure]
         assert list((await loaded(again, "r1")).interrupts) == [question]
-        with pytest.raises(RunLockedError, match="locked by alice"):
+        with pytest.raises(RunLockedError, match="held by alice"):
             await again.acquire("r1", "bob", ttl=30.0, now=1001.0)
 
 

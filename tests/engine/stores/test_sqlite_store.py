@@ -125,6 +125,6 @@ async def test_a_lease_held_by_another_process_is_respected(tmp_path: Path) -> N
     with anyio.fail_after(60):
         await anyio.run_process([sys.executable, "-c", child])
     async with SQLiteStore(path) as store:
-        with pytest.raises(RunLockedError, match="locked by child"):
+        with pytest.raises(RunLockedError, match="held by child"):
             await store.acquire("r1", "parent", ttl=60.0, now=1030.0)
         await store.acquire("r1", "parent", ttl=60.0, now=1060.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plait import Graph, GraphBuilder, RunOptions, StoreError
-from plait.engine import MemoryStore, OutputRecord, SharedRecord, SQLiteStore, resume
+from plait.engine import Lease, MemoryStore, OutputRecord, SharedRecord, SQLiteStore, resume
 from plait.nodes import ConversationMemory, Message, ScriptedModel, Secrets, agent
 
 pytestmark = pytest.mark.anyio
@@ -23,11 +23,15 @@ class CrashingStore(SQLiteStore):
     crash = False
 
     async def put_outputs(
-        self, records: Sequence[OutputRecord], shared: Sequence[SharedRecord] = ()
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
     ) -> None:
         if self.crash and any(record.node == "chat" for record in records):
             raise OSError(28, "No space left on device")
-        await super().put_outputs(records, shared)
+        await super().put_outputs(records, shared, lease=lease)
 
 
 def chat_graph(model: ScriptedModel, memory: ConversationMemory | None = None) -> Graph[str]:
