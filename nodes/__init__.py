@@ -9,6 +9,12 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from plait.nodes._attempt_errors import (
+        AttemptCancelledError,
+        NodeProcessError,
+        NodeStillRunningError,
+    )
+    from plait.nodes._cancel import CancelToken
     from plait.nodes._context import NodeId, RunContext, RunId
     from plait.nodes._errors import (
         AgentError,
@@ -41,6 +47,7 @@ if _typing.TYPE_CHECKING:
     )
     from plait.nodes._fields import field_getter, field_types
     from plait.nodes._function import FunctionNode, Input, Node, node, to_node
+    from plait.nodes._importable import reference_of, resolve_reference
     from plait.nodes._policy import NO_RETRY, RetryPolicy
     from plait.nodes._type_names import close_matches, type_name
     from plait.nodes._types import is_assignable
@@ -154,8 +161,10 @@ _PUBLIC: dict[str, str] = {
     "AnthropicModel": "plait.nodes.llm.providers._anthropic",
     "ApprovalPendingError": "plait.nodes.agents._approval",
     "ApprovalRequest": "plait.nodes.agents._approval",
+    "AttemptCancelledError": "plait.nodes._attempt_errors",
     "AuthenticationError": "plait.nodes._errors",
     "BadRequestError": "plait.nodes._errors",
+    "CancelToken": "plait.nodes._cancel",
     "ConfigError": "plait.nodes._errors",
     "ContextTooLongError": "plait.nodes._errors",
     "ConversationMemory": "plait.nodes.memory._conversation",
@@ -189,6 +198,8 @@ _PUBLIC: dict[str, str] = {
     "NodeFailedError": "plait.nodes._errors",
     "NodeId": "plait.nodes._context",
     "NodeOutputError": "plait.nodes._errors",
+    "NodeProcessError": "plait.nodes._attempt_errors",
+    "NodeStillRunningError": "plait.nodes._attempt_errors",
     "NodeTimeoutError": "plait.nodes._errors",
     "NondeterminismError": "plait.nodes._errors",
     "OpenAIModel": "plait.nodes.llm.providers._openai",
@@ -276,6 +287,8 @@ _INTERNAL: dict[str, str] = {
     "json_schema": "plait.nodes._values",
     "load_yaml": "plait.nodes.llm._yaml",
     "MCPHub": "plait.nodes.mcp._hub",
+    "reference_of": "plait.nodes._importable",
+    "resolve_reference": "plait.nodes._importable",
     "to_jsonable": "plait.nodes._values",
     "type_name": "plait.nodes._type_names",
     "UsageTotal": "plait.nodes.agents._usage",
