@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import typing
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ def _inner_problem(value: object, info: Type, path: str) -> str | None:
         fields = [f for f in info.fields if f.name in value]
         pairs = [(value[f.name], f.type, f"{path}.{f.name}") for f in fields]
     elif isinstance(info, mi.DataclassType | mi.StructType | mi.NamedTupleType):
-        if isinstance(value, info.cls):
+        if isinstance(value, typing.get_origin(info.cls) or info.cls):  # `Box[int]`: `Box`
             pairs = [(getattr(value, f.name), f.type, f"{path}.{f.name}") for f in info.fields]
     elif isinstance(info, mi.CustomType) and _is_model(info.cls) and isinstance(value, info.cls):
         names = list(getattr(info.cls, "model_fields", {}))

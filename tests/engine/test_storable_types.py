@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import typing
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import msgspec
 import pytest
@@ -17,6 +18,9 @@ from plait.engine.stores._sqlite import SQLiteStore
 from plait.nodes import DefinitionError, InputError, NodeOutputError
 
 pytestmark = pytest.mark.anyio
+
+
+T = TypeVar("T")
 
 
 class Loose(TypedDict):
@@ -40,6 +44,12 @@ class Packed(msgspec.Struct, frozen=True):
     payload: dict[str, object]
 
 
+@dataclasses.dataclass(frozen=True)
+class Held(typing.Generic[T]):
+    value: T
+    extra: object
+
+
 class Opaque:
     """A plain class: nothing in a checkpoint can say how to rebuild it."""
 
@@ -55,6 +65,7 @@ ROUND_TRIPS: list[tuple[str, object, object]] = [
     ("dataclass", Boxed, Boxed("l", _JSON)),
     ("pydantic", Modelled, Modelled(label="l", payload=_JSON, notes=[1, None])),
     ("struct", Packed, Packed({"k": _JSON})),
+    ("generic_dataclass", Held[int], Held(3, _JSON)),
     ("optional_list", list[object] | None, [_JSON]),
 ]
 
@@ -105,6 +116,7 @@ async def test_a_run_resumes_with_the_value_read_back(
         (list[object], [{1: "x"}], "`int` key at `$[0]`"),
         (Loose, {"name": "n", "extra": {1, 2}}, "`set` at `$.extra`"),
         (Boxed, Boxed("l", float("nan")), "the float nan at `$.payload`"),
+        (Held[int], Held(1, ("a",)), "`tuple` at `$.extra`"),
         (Modelled, Modelled(label="l", payload=[Opaque()]), "`Opaque` at `$.payload[0]`"),
     ],
 )
