@@ -12,8 +12,9 @@ from plait.engine._invoke import invoke
 from plait.engine._outputs import checked_output, is_wrong_output
 from plait.engine._result import NodeStatus
 from plait.engine._step_values import WAITING, GaveUp, JoinUnsatisfiedError, RouteError
+from plait.engine._sync_calls import call_sync, runs_in_thread
 from plait.graphs import Step
-from plait.nodes import NodeTimeoutError
+from plait.nodes import NodeStillRunningError, NodeTimeoutError
 
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
@@ -44,7 +45,7 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
             if scheduler.checkpoint is not None:
                 await scheduler.checkpoint.failed(name, attempt, error)
             final = isinstance(error, RouteError | JoinUnsatisfiedError)
-            final = final or is_wrong_output(error)
+            final = final or is_wrong_output(error) or isinstance(error, NodeStillRunningError)
             if not final and attempt < policy.max_attempts and policy.retries(error):
                 delay = policy.delay(attempt, error, scheduler.jitter())
                 if listeners:
@@ -98,6 +99,9 @@ def started(scheduler: Scheduler, step: Step, attempt: int) -> float:
 
 
 async def call(scheduler: Scheduler, step: Step, attempt: int) -> object:
+    placed = scheduler.placed is not None and scheduler.placed[step.index] is not None
+    if runs_in_thread(step) and not placed:  # its own timeout: a thread is awaited
+        return await call_sync(scheduler, step, attempt)
     if step.timeout is None:
         return await invoke(scheduler, step, attempt)
     with anyio.CancelScope(deadline=anyio.current_time() + step.timeout) as scope:

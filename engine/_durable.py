@@ -138,13 +138,16 @@ class Checkpointer:
         self.secrets = Secrets()
         """Masked in every value and message written (``engine._secrets.run_secrets``)."""
 
-    def encode(self, value: object) -> bytes:
-        """``value`` as stored: JSON with the run's secrets masked.
+    def encode(self, value: object, declared: object = None) -> bytes:
+        """``value`` (of type ``declared``, when given) as stored: JSON with the run's
+        secrets masked.
 
         Raises:
-            TypeError: when the value has a type that cannot be encoded.
+            TypeError: when the value has a type that cannot be encoded, or would not read
+                back as ``declared`` (``object`` parts hold plain JSON only).
         """
-        return self.secrets.mask_json(encode(value))
+        data = encode(value) if declared is None else encode(value, declared)
+        return self.secrets.mask_json(data)
 
     async def start(self, inputs: Mapping[str, object], parent: str | None = None) -> None:
         """Record a new run and take its lease."""
@@ -314,7 +317,7 @@ class Checkpointer:
             NodeOutputError: when the value cannot be stored.
         """
         try:
-            self.staged[node] = self.encode(value)
+            self.staged[node] = self.encode(value, declared)
         except TypeError as error:
             raise NodeOutputError(
                 run_id=self.run_id,

@@ -13,6 +13,7 @@ from plait.engine._options import RunOptions
 from plait.engine._result import RunResult
 from plait.engine._scheduler import Scheduler
 from plait.engine._shared import forked_memory
+from plait.engine._storable import check_storable
 from plait.engine.stores._protocol import OutputRecord, Store
 from plait.graphs import Graph
 from plait.nodes import RunError
@@ -32,6 +33,7 @@ async def run_durably(
     """A new run whose outputs are committed to ``options.store`` (its inputs checked);
     ``scheduler``, when given, is the one already made for it (``stream``'s)."""
     assert options.store is not None
+    check_storable(cast(Graph[object], graph), inputs)
     if scheduler is None:
         scheduler = Scheduler(cast(Graph[object], graph), options, listeners)
     checkpoint = _checkpointer(options.store, scheduler, options)
@@ -79,6 +81,7 @@ async def resume(
         CorruptRecordError: when a committed output fails its checksum or decoding.
         StoreError: when the store fails mid-run (the run is recorded ``failed``).
     """
+    check_storable(cast(Graph[object], graph))
     base = options or RunOptions()
     settings = replace(base, store=store, run_id=run_id)
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)
@@ -111,6 +114,7 @@ async def fork(
     """
     from plait.nodes import from_jsonable
 
+    check_storable(cast(Graph[object], graph))
     base = options or RunOptions()
     settings = replace(base, store=store, run_id=None)
     scheduler = Scheduler(cast(Graph[object], graph), settings, listeners)

@@ -9,6 +9,12 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from plait.nodes._attempt_errors import (
+        AttemptCancelledError,
+        NodeProcessError,
+        NodeStillRunningError,
+    )
+    from plait.nodes._cancel import CancelToken
     from plait.nodes._context import NodeId, RunContext, RunId
     from plait.nodes._errors import (
         AgentError,
@@ -156,8 +162,10 @@ _PUBLIC: dict[str, str] = {
     "AnthropicModel": "plait.nodes.llm.providers._anthropic",
     "ApprovalPendingError": "plait.nodes.agents._approval",
     "ApprovalRequest": "plait.nodes.agents._approval",
+    "AttemptCancelledError": "plait.nodes._attempt_errors",
     "AuthenticationError": "plait.nodes._errors",
     "BadRequestError": "plait.nodes._errors",
+    "CancelToken": "plait.nodes._cancel",
     "ConfigError": "plait.nodes._errors",
     "ContextTooLongError": "plait.nodes._errors",
     "ConversationMemory": "plait.nodes.memory._conversation",
@@ -192,6 +200,8 @@ _PUBLIC: dict[str, str] = {
     "NodeFailedError": "plait.nodes._errors",
     "NodeId": "plait.nodes._context",
     "NodeOutputError": "plait.nodes._errors",
+    "NodeProcessError": "plait.nodes._attempt_errors",
+    "NodeStillRunningError": "plait.nodes._attempt_errors",
     "NodeTimeoutError": "plait.nodes._errors",
     "NondeterminismError": "plait.nodes._errors",
     "NotImportableError": "plait.nodes._importable",
@@ -283,13 +293,13 @@ _INTERNAL: dict[str, str] = {
     "json_schema": "plait.nodes._values",
     "load_yaml": "plait.nodes.llm._yaml",
     "MCPHub": "plait.nodes.mcp._hub",
+    "reference_of": "plait.nodes._importable",
+    "resolve_reference": "plait.nodes._importable",
     "to_jsonable": "plait.nodes._values",
     "type_name": "plait.nodes._type_names",
     "UsageTotal": "plait.nodes.agents._usage",
     "journal_usage": "plait.nodes.agents._usage",
     "top_level_node": "plait.nodes.agents._usage",
-    "reference_of": "plait.nodes._importable",
-    "resolve_reference": "plait.nodes._importable",
 }
 """Helpers the other layers share: importable from here, not part of `__all__`."""
 

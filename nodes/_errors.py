@@ -29,6 +29,8 @@
     ├── RouteError               a router returned a label it did not declare
     ├── SharedMemoryError        a shared memory key was misused (plait.nodes.memory)
     ├── JoinUnsatisfiedError     a ``k_of_n`` join could not get ``k`` values
+    ├── AttemptCancelledError    a sync node stopped at its ``CancelToken``
+    ├── NodeProcessError         a node run with ``isolation="process"`` raised or died there
     ├── CassetteError            a cassette file is missing or not a cassette (plait.testing)
     ├── CassetteMismatchError    a replay asked for something the cassette did not record
     ├── RenderError              a diagram could not be drawn (plait.visual)
@@ -53,6 +55,9 @@
     NodeTimeoutError (PlaitError, TimeoutError)
                                  one attempt of a node overran its timeout; the retry
                                  policy decides whether it is retried
+    NodeStillRunningError (NodeTimeoutError)
+                                 a timed-out sync attempt's thread did not stop within its
+                                 grace period: never retried, so attempts never overlap
 
 Definition errors never happen mid-run; a run error always names the run and, where there
 is one, the node.

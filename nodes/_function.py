@@ -7,18 +7,23 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
+from plait.nodes._cancel import CancelToken
 from plait.nodes._context import RunContext
 from plait.nodes._errors import DefinitionError, Problem
+from plait.nodes._importable import NotImportableError, reference_of
 from plait.nodes._policy import RetryPolicy
 
-__all__ = ["FunctionNode", "Input", "Node", "node", "to_node"]
+__all__ = ["FunctionNode", "Input", "Isolation", "Node", "node", "to_node"]
 
 OutputT = TypeVar("OutputT")
 OutputT_co = TypeVar("OutputT_co", covariant=True)
 
 _EMPTY = inspect.Parameter.empty
+
+Isolation = Literal["thread", "process"]
+"""Where a sync function node runs: a worker thread, or a subprocess that can be killed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,12 @@ class FunctionNode(Node[OutputT_co]):
     """Sync functions run in a worker thread unless marked ``blocking=False``."""
     context_parameter: str | None = None
     """The parameter that receives the ``RunContext``, if any."""
+    cancel_parameter: str | None = None
+    """The parameter that receives the attempt's ``CancelToken``, if any."""
+    isolation: Isolation = "thread"
+    """``"process"``: run in a subprocess, imported by name, killed on timeout or cancel."""
+    grace: float = 2.0
+    """Seconds a timed-out sync attempt's thread is awaited before the node fails for good."""
 
     @property
     def kind(self) -> str:
@@ -145,6 +156,8 @@ def to_node(
     blocking: bool = True,
     description: str | None = None,
     executor: str | None = None,
+    isolation: Isolation = "thread",
+    grace: float = 2.0,
 ) -> FunctionNode[object]:
     """Build a function node from ``fn``'s signature; problems are kept, not raised."""
     node_id = id if id is not None else _default_id(fn)
@@ -155,11 +168,16 @@ def to_node(
             Problem("missing-id", where, "a lambda has no usable name", "pass id=... for it")
         )
     signature, hints, unresolved = _read_signature(fn, where, problems)
-    inputs, context_parameter = _read_inputs(signature, hints, unresolved, where, problems)
+    inputs, context_parameter, cancel_parameter = _read_inputs(
+        signature, hints, unresolved, where, problems
+    )
     output = _read_output(hints, unresolved, where, problems)
     if description is None:
         description = inspect.getdoc(fn) or ""
         description = description.split("\n\n", 1)[0].strip()
+    is_async = _is_async_callable(fn)
+    if isolation == "process":
+        problems.extend(_process_problems(fn, where, is_async, blocking, context_parameter))
     return FunctionNode(
         id=node_id,
         inputs=tuple(inputs),
@@ -171,10 +189,32 @@ def to_node(
         description=description,
         problems=tuple(problems),
         fn=fn,
-        is_async=_is_async_callable(fn),
+        is_async=is_async,
         blocking=blocking,
         context_parameter=context_parameter,
+        cancel_parameter=cancel_parameter,
+        isolation=isolation,
+        grace=grace,
     )
+
+
+def _process_problems(
+    fn: Callable[..., object], where: str, is_async: bool, blocking: bool, context: str | None
+) -> list[Problem]:
+    """Why ``fn`` cannot run in a subprocess (``isolation="process"``)."""
+    problems = []
+    try:
+        reference_of(fn)
+    except NotImportableError as error:
+        for found in error.problems:
+            message = f'isolation="process": {found.message}'
+            problems.append(Problem("not-importable", where, message, found.hint))
+    if is_async or not blocking or context is not None:
+        why = "an async function" if is_async else "blocking=False"
+        why = f"its `RunContext` parameter `{context}`" if context is not None else why
+        hint = 'use a sync function without a RunContext, or isolation="thread"'
+        problems.append(Problem("bad-isolation", where, f"{why} cannot run in a subprocess", hint))
+    return problems
 
 
 def _read_signature(
@@ -209,10 +249,11 @@ def _read_inputs(
     unresolved: bool,
     where: str,
     problems: list[Problem],
-) -> tuple[list[Input], str | None]:
-    """The node's inputs, and the parameter that takes the run context if any."""
+) -> tuple[list[Input], str | None, str | None]:
+    """The node's inputs, and the parameters that take the run context and cancel token."""
     inputs: list[Input] = []
     context_parameter: str | None = None
+    cancel_parameter: str | None = None
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             problems.append(
@@ -238,6 +279,9 @@ def _read_inputs(
         if annotation is RunContext:
             context_parameter = parameter.name
             continue
+        if annotation is CancelToken:
+            cancel_parameter = parameter.name
+            continue
         if annotation is _EMPTY:
             if not unresolved:
                 problems.append(
@@ -250,7 +294,7 @@ def _read_inputs(
                 )
             annotation = object
         inputs.append(Input(parameter.name, annotation, parameter.default is _EMPTY))
-    return inputs, context_parameter
+    return inputs, context_parameter, cancel_parameter
 
 
 def _read_output(
@@ -301,6 +345,8 @@ def node(
     blocking: bool = True,
     description: str | None = None,
     executor: str | None = None,
+    isolation: Isolation = "thread",
+    grace: float = 2.0,
 ) -> _NodeDecorator: ...
 def node(
     fn: Callable[..., object] | None = None,
@@ -313,11 +359,16 @@ def node(
     blocking: bool = True,
     description: str | None = None,
     executor: str | None = None,
+    isolation: Isolation = "thread",
+    grace: float = 2.0,
 ) -> FunctionNode[Any] | _NodeDecorator:
     """Turn a typed function into a node; usable bare (``@node``) or with options.
 
     Its parameters are the node's inputs and its return annotation the output type. A
-    parameter annotated ``RunContext`` receives the run context instead of an input.
+    parameter annotated ``RunContext`` receives the run context instead of an input, one
+    annotated ``CancelToken`` the attempt's cancel token. A timed-out sync attempt is
+    awaited ``grace`` seconds more and never overlaps a retry; ``isolation="process"``
+    runs a sync function in a subprocess (imported by name) that is killed on timeout.
     ``executor="dask"`` runs its attempts on the run's executor of that name.
 
     Raises:
@@ -335,6 +386,8 @@ def node(
             blocking=blocking,
             description=description,
             executor=executor,
+            isolation=isolation,
+            grace=grace,
         )
         if built.problems:
             raise DefinitionError(built.problems, subject=f"node `{built.id}`")

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from plait.nodes._errors import DefinitionError, Problem
-from plait.nodes._function import FunctionNode
+
+if TYPE_CHECKING:
+    from plait.nodes._function import FunctionNode
 
 __all__ = ["NotImportableError", "reference_of", "resolve_reference"]
 
@@ -65,6 +67,8 @@ def resolve_reference(ref: str) -> FunctionNode[object]:
         LookupError: when the module has no such name, or the name is not a plait node
             function (only those may be run by reference).
     """
+    from plait.nodes._function import FunctionNode  # imports this module: not at the top
+
     module_name, colon, qualname = ref.partition(":")
     if not colon or not module_name or not qualname:
         raise LookupError(f"{ref!r} is not a `module:qualname` reference")

@@ -41,6 +41,7 @@ if _typing.TYPE_CHECKING:
         load,
     )
     from plait.nodes import (
+        CancelToken,
         DefinitionError,
         FunctionNode,
         GraphDefinitionError,
@@ -48,6 +49,7 @@ if _typing.TYPE_CHECKING:
         Node,
         NodeFailedError,
         NodeOutputError,
+        NodeStillRunningError,
         NodeTimeoutError,
         NondeterminismError,
         PlaitError,
@@ -64,6 +66,7 @@ if _typing.TYPE_CHECKING:
 _PUBLIC: dict[str, str] = {
     "Cassette": "plait.testing._cassette",
     "CassetteMismatchError": "plait.testing._cassette",
+    "CancelToken": "plait.nodes",
     "DefinitionError": "plait.nodes",
     "Event": "plait.engine",
     "FunctionNode": "plait.nodes",
@@ -80,6 +83,7 @@ _PUBLIC: dict[str, str] = {
     "NondeterminismError": "plait.nodes",
     "NodeRef": "plait.graphs",
     "NodeStatus": "plait.engine",
+    "NodeStillRunningError": "plait.nodes",
     "NodeTimeoutError": "plait.nodes",
     "PlaitError": "plait.nodes",
     "Problem": "plait.nodes",

@@ -210,7 +210,7 @@ async def test_async_node_timeout_is_retryable() -> None:
     assert attempts == [1, 2]
 
 
-async def test_sync_node_timeout_stops_waiting_for_the_thread() -> None:
+async def test_sync_node_timeout_stops_waiting_for_the_thread_after_its_grace() -> None:
     release = threading.Event()
 
     def blocking(x: int) -> int:
@@ -218,7 +218,8 @@ async def test_sync_node_timeout_stops_waiting_for_the_thread() -> None:
         return x
 
     b = GraphBuilder("sync-timeout", inputs={"x": int})
-    graph = b.build(b.add(blocking, id="blocking", timeout=0.1, inputs={"x": "inputs.x"}))
+    work = node(id="blocking", timeout=0.1, grace=0.1)(blocking)
+    graph = b.build(b.add(work, inputs={"x": "inputs.x"}))
 
     began = time.perf_counter()
     result = await graph.run({"x": 1})
@@ -230,7 +231,7 @@ async def test_sync_node_timeout_stops_waiting_for_the_thread() -> None:
     assert isinstance(result.error, NodeFailedError)
     assert isinstance(result.error.__cause__, NodeTimeoutError)
     assert isinstance(result.error.__cause__, TimeoutError)
-    assert "node `blocking` timed out after 0.1 s" in str(result.error)
+    assert "node `blocking` is still running after timeout (0.1 s" in str(result.error)
 
 
 async def test_run_timeout_fails_the_run_and_names_the_nodes_in_flight() -> None:
