@@ -82,8 +82,18 @@ class Matrix:
         Raises:
             VectorError: for a wrong length, a NaN or infinity, or a zero vector.
         """
-        row: Rows = self.prepare([vector], ["<query>"])[0]
-        return row
+        import numpy as np
+
+        try:
+            row = np.asarray(vector, dtype=np.float32)
+        except (ValueError, TypeError):
+            row = np.zeros(0, dtype=np.float32)
+        norm = float(np.linalg.norm(row)) if row.shape == (self.dimension,) else 0.0
+        if not np.isfinite(norm) or norm == 0:
+            checked: Rows = self.prepare([vector], ["<query>"])[0]  # says what is wrong
+            return checked
+        unit: Rows = row / norm
+        return unit
 
     def append(self, rows: Rows) -> None:
         """Add ``rows`` (from ``prepare``) at the end."""
@@ -111,32 +121,31 @@ class Matrix:
         self._size = last
         return last
 
-    def top(self, query: Rows, k: int, positions: Sequence[int] | None = None) -> list[int]:
-        """The positions of the ``k`` rows most similar to ``query``, best first; among
-        ``positions`` only, when given."""
+    def top(
+        self, query: Rows, k: int, positions: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The positions of the ``k`` rows most similar to ``query`` and their cosine
+        similarity, best first; among ``positions`` only, when given."""
         import numpy as np
 
         if positions is None:
             scores = self._rows[: self._size] @ query
-            return _best(scores, k)
+            best = _best(scores, k)
+            return list(zip(best, scores[best].tolist(), strict=True))
         chosen = np.asarray(positions, dtype=np.intp)
         scores = self._rows[chosen] @ query
-        return [int(chosen[i]) for i in _best(scores, k)]
-
-    def score(self, query: Rows, position: int) -> float:
-        """The cosine similarity of ``query`` and the row at ``position``."""
-        return float(self._rows[position] @ query)
+        best = _best(scores, k)
+        return list(zip(chosen[best].tolist(), scores[best].tolist(), strict=True))
 
 
-def _best(scores: Rows, k: int) -> list[int]:
+def _best(scores: Rows, k: int) -> npt.NDArray[np.intp]:
     import numpy as np
 
     if k >= len(scores):
-        ranked: list[int] = np.argsort(-scores, kind="stable").tolist()
-        return ranked
+        return np.argsort(-scores, kind="stable")
     part = np.argpartition(-scores, k - 1)[:k]
-    best: list[int] = part[np.argsort(-scores[part], kind="stable")].tolist()
-    return best
+    ranked: npt.NDArray[np.intp] = part[np.argsort(-scores[part], kind="stable")]
+    return ranked
 
 
 def _unit(rows: Rows, ids: Sequence[str], what: str) -> Rows:

@@ -144,9 +144,9 @@ class NumpyIndex:
                 return []
         if not self._ids:
             return []
-        best = self._matrix.top(row, k, positions)
         return [
-            Hit(self._ids[p], self._matrix.score(row, p), dict(self._metadata[p])) for p in best
+            Hit(self._ids[p], score, dict(self._metadata[p]))
+            for p, score in self._matrix.top(row, k, positions)
         ]
 
     async def add(
