@@ -36,6 +36,7 @@
     ├── RenderError              a diagram could not be drawn (plait.visual)
     │   └── GraphvizNotFoundError    the Graphviz `dot` program is not installed
     ├── MCPServerError           an MCP server would not start, hung or died (plait.nodes.mcp)
+    ├── VectorError              a vector index refused a vector, id, filter or batch (vectors)
     ├── AgentError               an agent could not produce its output (carries the node id)
     │   ├── OutputValidationError    the reply did not fit the output type, even after repair
     │   ├── ToolLoopLimitError       the model still called tools after ``max_iterations``

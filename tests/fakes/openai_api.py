@@ -258,3 +258,21 @@ def error(
         {"error": {"message": text, "type": kind, "code": code, "param": None}},
         headers=dict(headers or {}),
     )
+
+
+def embeddings(vectors: list[list[float]], model: str = "text-embedding-3-small") -> Reply:
+    """A ``POST /v1/embeddings`` reply (``encoding_format="float"``), items in reverse
+    order so a client must sort them by ``index``."""
+    data = [
+        {"object": "embedding", "index": index, "embedding": vector}
+        for index, vector in enumerate(vectors)
+    ]
+    tokens = 3 * len(vectors)
+    return Reply(
+        body={
+            "object": "list",
+            "data": data[::-1],
+            "model": model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )
