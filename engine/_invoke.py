@@ -98,6 +98,7 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         memory=memory,
         models=root.models,
         mcp=root.mcp,
+        tokens=root.tokens,
     )
 
 

@@ -22,6 +22,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from plait.engine._attempts import attempts_of
+from plait.engine._direct import observed_direct
 from plait.engine._durable import Checkpointer, Question
 from plait.engine._events import (
     Event,
@@ -102,11 +103,14 @@ class Scheduler:
         self.abandoned: set[int] = set()
         self.scopes: dict[int, anyio.CancelScope] = {}
         self.regions = plan.regions
+        self.root: Scheduler = self if parent is None else parent.root
         if parent is None:
             self.run_id = RunId(options.run_id or options.id_factory())
             self.clock = options.clock
             self.rng: random.Random | None = None
             self.listeners = tuple(listeners)
+            # A listener says ``tokens = False`` when streamed tokens are of no use to it.
+            self.tokens = any(getattr(listener, "tokens", True) for listener in listeners)
             self.given_secrets = options.secrets
             self.found_secrets: Secrets | None = None
             self.listener_error: BaseException | None = None
@@ -126,7 +130,9 @@ class Scheduler:
         self.checkpoint: Checkpointer | None = None
         self.restored: dict[str, object] = {}
         self.questions: list[Question] = []
-        self.plain = not self.listeners and self.limiter is None
+        self.quick = self.limiter is None
+        """Direct steps may skip the retry loop (with their events, if anyone listens)."""
+        self.plain = not self.listeners and self.quick
 
     @property
     def secrets(self) -> Secrets:
@@ -137,13 +143,14 @@ class Scheduler:
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:
         """Build an event and hand it to every listener, in order."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
+        root = self.root
         event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
         root.seq += 1
-        if root.secrets:
-            event = masked_event(event, root.secrets)
+        secrets = root.found_secrets
+        if secrets is None:
+            secrets = root.secrets
+        if secrets:
+            event = masked_event(event, secrets)
         for listener in root.listeners:
             try:
                 listener(event)
@@ -178,7 +185,8 @@ class Scheduler:
         outputs committed earlier (a resume or fork), which are not run again."""
         self.checkpoint = checkpoint
         self.restored = dict(restored or {})
-        self.plain = self.plain and checkpoint is None  # failures must be recorded
+        self.quick = self.quick and checkpoint is None  # failures must be recorded
+        self.plain = self.plain and self.quick
         if not self.plan.agents:
             return await self.supervised(inputs)
         from plait.engine._catalogs import run_resources
@@ -290,8 +298,8 @@ class Scheduler:
             if index in self.abandoned:
                 return
             try:
-                if step.direct and self.plain:
-                    value = await self.direct(step)
+                if step.direct and self.quick:
+                    value = await (self.direct(step) if self.plain else observed_direct(self, step))
                 elif step.cancellable:
                     value = await self.cancellable(step)
                 else:

@@ -54,6 +54,9 @@ class RunContext:
     catalog of its own resolves its model here, so its SDK client is shared."""
     mcp: MCPHub | None = field(default=None, compare=False, repr=False)
     """The run's MCP servers, started once and shared by its agents (``None``: none)."""
+    tokens: bool = field(default=True, compare=False, repr=False)
+    """Whether anyone listening wants streamed ``token`` reports: when every listener of
+    the run says it does not (``tokens = False``), agents need not stream their replies."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

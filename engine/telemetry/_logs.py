@@ -69,6 +69,11 @@ class StructuredLogs:
         name = type(error).__name__
         return f"{name}: {lines[0]}" if lines else name
 
+    @property
+    def tokens(self) -> bool:
+        """Streamed tokens are logged only at DEBUG: below it, agents need not stream."""
+        return self.logger.isEnabledFor(logging.DEBUG)
+
     def describe(self, event: Event) -> tuple[int, str, Fields]:
         """The level, message and fields logged for ``event``."""
         fields: Fields = {"run_id": event.run_id}

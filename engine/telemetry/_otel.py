@@ -101,6 +101,12 @@ class OpenTelemetry:
         self._runs: dict[str, RunSpans] = {}
         self._trace = trace
 
+    @property
+    def tokens(self) -> bool:
+        """Streamed tokens are wanted only to record completions (``content``); without
+        them agents need not stream (streaming through an SDK costs more)."""
+        return self.content
+
     def context(self, run_id: str, node: str | None = None) -> Context | None:
         """The trace context of a running node's attempt (of the run without ``node``).
 

@@ -71,6 +71,9 @@ class TraceRecorder:
     then ``recorder.trace()``. A new run started with the same recorder starts afresh.
     """
 
+    tokens = False
+    """Streamed tokens are left out of traces: agents need not stream for a recorder."""
+
     def __init__(self, graph: Graph[object], *, redaction: Redaction | None = None) -> None:
         self.graph = graph
         self.redaction = redaction or Redaction()

@@ -206,7 +206,9 @@ class AgentNode(Node[OutputT_co]):
         parts = await self._mcp_parts(context)
         tools = (*self.tools, *parts.tools)
         by_name = {item.name: item for item in tools}
-        streaming = self.stream and context is not None and context.report is not None
+        streaming = (
+            self.stream and context is not None and context.report is not None and context.tokens
+        )
         usage = Usage()
         costs: list[float | None] = []
         rounds = 0

@@ -110,6 +110,8 @@ def durable_command(args: argparse.Namespace, report: Report) -> int:
 class _Going:
     """The run a command is running, for the hint printed when it is interrupted."""
 
+    tokens = False
+
     def __init__(self) -> None:
         self.hint: ResumeHint | None = None
         self.run_id: str | None = None

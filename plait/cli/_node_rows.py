@@ -104,6 +104,9 @@ class RunProgress:
     engine's ``SystemClock``); it only times nodes and the run while they are going.
     """
 
+    tokens = False
+    """Tokens are counted from usage reports: agents need not stream for this listener."""
+
     def __init__(
         self,
         graph: Graph[object],
