@@ -158,14 +158,16 @@ class RunProgress:
                 row = self._row(event.node)
                 row.state, row.attempt = "retrying", event.attempt
                 row.retries += 1
-                row.detail = f"next in {event.delay:.2f} s; {describe_error(event.error)}"
+                row.detail = (
+                    f"next in {event.delay:.2f} s; {describe_error(event.error, event.secrets)}"
+                )
             case NodeFinished():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "done", event.attempt, event.time
             case NodeFailed():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "failed", event.attempt, event.time
-                row.detail = describe_error(event.error)
+                row.detail = describe_error(event.error, event.secrets)
             case NodeCancelled():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "cancelled", event.attempt, event.time
