@@ -45,8 +45,9 @@ __all__ = ["UNTRACED_KINDS", "TraceRecorder", "trace", "trace_sync"]
 
 OutputT = TypeVar("OutputT")
 
-UNTRACED_KINDS = frozenset({"token"})
-"""Report kinds left out of traces: streamed tokens repeat the response, split arbitrarily."""
+UNTRACED_KINDS = frozenset({"token", "items"})
+"""Report kinds left out of traces: streamed tokens repeat the response, split arbitrarily;
+a map's item count is its output's length."""
 
 _MISSING = object()
 

@@ -59,7 +59,7 @@ class NodeRow:
     kind: str = ""
     """``map`` or ``loop`` for a node that runs a body again and again."""
     total: int | None = None
-    """How many turns a loop may take (``None`` for a map: its items are not known)."""
+    """How many turns a loop may take, or items a map runs (``None`` until the map says)."""
     body_output: str = ""
     begun: set[int] = field(default_factory=set)
     """Items or turns that have started."""
@@ -80,6 +80,8 @@ class NodeRow:
         if self.kind == "loop":
             return f"{len(self.begun)}/{self.total} turns"
         if self.kind == "map":
+            if self.total is not None:
+                return f"{self.done}/{self.total} items"
             if self.state == "done":
                 return f"{self.done}/{self.done} items"
             return f"{self.done}/{len(self.begun)}+ items" if self.begun else "0 items"
@@ -174,6 +176,11 @@ class RunProgress:
             case NodeSkipped():
                 row = self._row(event.node)
                 row.state, row.ended, row.detail = "skipped", event.time, event.reason
+            case NodeReported() if event.kind == "items":
+                row = self._row(event.node)
+                total = event.data.get("total")
+                if row.kind == "map" and isinstance(total, int):
+                    row.total = total
             case NodeReported():
                 self._row(event.node).tokens += _tokens(event)
             case NodeWaiting():
