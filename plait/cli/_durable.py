@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from plait.cli._graph_name import add_graph_option, named_graph
 from plait.cli._hints import ResumeHint
+from plait.cli._observe import add_watching_options, observed
 from plait.cli._runs import add_runs_parser, runs_command
 from plait.cli._settings import Settings, add_store_option, open_store, settings
 from plait.cli._usage import INTERRUPTED, RUN_FAILED, CliError, checked_run_id
 
 if TYPE_CHECKING:
-    from plait.engine import Event, RunResult, Store
+    from plait.engine import Event, EventListener, RunResult, Store
     from plait.graphs import Graph
 
 __all__ = ["add_durable_parsers", "durable_command"]
@@ -55,6 +55,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help="forget NODE's journaled LLM and tool calls and start it over (repeatable)",
     )
     resume.add_argument("--json", action="store_true", help="print one JSON document")
+    add_watching_options(resume)
     add_runs_parser(commands)
     fork = commands.add_parser(
         "fork",
@@ -75,6 +76,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help="replace NODE's output with this JSON value (repeatable)",
     )
     fork.add_argument("--json", action="store_true", help="print one JSON document")
+    add_watching_options(fork)
 
 
 def _run_id(text: str) -> str:
@@ -145,7 +147,6 @@ async def _graph_of(
 async def _continue(
     config: Settings, args: argparse.Namespace, report: Report, going: _Going
 ) -> int:
-    from plait.cli._progress import LogLines
     from plait.engine import GraphChangedError, RunLockedError, StoreError, fork, resume
     from plait.nodes import RunError
 
@@ -155,7 +156,13 @@ async def _continue(
         return await act(store, graph, hint)
 
     async def act(store: Store, graph: Graph[object], hint: ResumeHint) -> int:
-        listeners = (LogLines(graph, sys.stderr), going)
+        run_id = args.run_id if args.command == "resume" else None
+        with observed(graph, args, config.config, run_id) as watchers:
+            return await go(store, graph, hint, (*watchers, going))
+
+    async def go(
+        store: Store, graph: Graph[object], hint: ResumeHint, listeners: tuple[EventListener, ...]
+    ) -> int:
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None
