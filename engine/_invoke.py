@@ -107,7 +107,8 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         memory=memory,
         models=root.models,
         mcp=root.mcp,
-        tokens=root.tokens,
+        # a listener says ``tokens = False`` when streamed tokens are of no use to it
+        tokens=any(getattr(listener, "tokens", True) for listener in root.listeners),
     )
 
 

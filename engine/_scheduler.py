@@ -109,8 +109,6 @@ class Scheduler:
             self.clock = options.clock
             self.rng: random.Random | None = None
             self.listeners = tuple(listeners)
-            # A listener says ``tokens = False`` when streamed tokens are of no use to it.
-            self.tokens = any(getattr(listener, "tokens", True) for listener in listeners)
             self.given_secrets = options.secrets
             self.found_secrets: Secrets | None = None
             self.listener_error: BaseException | None = None
@@ -130,9 +128,7 @@ class Scheduler:
         self.checkpoint: Checkpointer | None = None
         self.restored: dict[str, object] = {}
         self.questions: list[Question] = []
-        self.quick = self.limiter is None
-        """Direct steps may skip the retry loop (with their events, if anyone listens)."""
-        self.plain = not self.listeners and self.quick
+        self.quick = self.limiter is None  # direct steps skip the retry loop
 
     @property
     def secrets(self) -> Secrets:
@@ -146,9 +142,7 @@ class Scheduler:
         root = self.root
         event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
         root.seq += 1
-        secrets = root.found_secrets
-        if secrets is None:
-            secrets = root.secrets
+        secrets = root.found_secrets or root.secrets  # found once, then read
         if secrets:
             event = masked_event(event, secrets)
         for listener in root.listeners:
@@ -161,9 +155,7 @@ class Scheduler:
 
     def jitter(self) -> float:
         """A draw in [0, 1) from the run's seeded generator (made on first use: it is slow)."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
+        root = self.root
         if root.rng is None:
             root.rng = random.Random(root.options.seed)
         return root.rng.random()
@@ -186,7 +178,6 @@ class Scheduler:
         self.checkpoint = checkpoint
         self.restored = dict(restored or {})
         self.quick = self.quick and checkpoint is None  # failures must be recorded
-        self.plain = self.plain and self.quick
         if not self.plan.agents:
             return await self.supervised(inputs)
         from plait.engine._catalogs import run_resources
@@ -299,7 +290,8 @@ class Scheduler:
                 return
             try:
                 if step.direct and self.quick:
-                    value = await (self.direct(step) if self.plain else observed_direct(self, step))
+                    watched = self.listeners
+                    value = await (observed_direct(self, step) if watched else self.direct(step))
                 elif step.cancellable:
                     value = await self.cancellable(step)
                 else:
