@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from plait.nodes import Secrets
 
 __all__ = [
     "Event",
@@ -32,6 +34,9 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     WAITING = "waiting"
+
+
+_NO_SECRETS = Secrets()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +84,8 @@ class NodeRetrying(_Event):
     attempt: int
     delay: float
     error: BaseException
+    secrets: Secrets = field(default=_NO_SECRETS, repr=False, compare=False)
+    """The run's secrets, to mask ``error``'s text with (its message and traceback)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +95,8 @@ class NodeFailed(_Event):
     node: str
     attempt: int
     error: BaseException
+    secrets: Secrets = field(default=_NO_SECRETS, repr=False, compare=False)
+    """The run's secrets, to mask ``error``'s text with (its message and traceback)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +149,8 @@ class RunFinished(_Event):
     status: RunStatus
     duration: float
     error: BaseException | None = None
+    secrets: Secrets = field(default=_NO_SECRETS, repr=False, compare=False)
+    """The run's secrets, to mask ``error``'s text with (its message and traceback)."""
 
 
 Event = (

@@ -23,7 +23,7 @@ from plait.nodes import ApprovalPendingError, FunctionNode, MemoryJournal, RunCo
 if TYPE_CHECKING:
     from plait.engine._scheduler import Scheduler
 
-__all__ = ["ask", "context", "invoke"]
+__all__ = ["announce_items", "ask", "context", "invoke"]
 
 
 async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
@@ -52,6 +52,8 @@ async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
     if isinstance(node, SubgraphNode):
         return await run_subgraph(node, path, kwargs, scheduler.run_nested)
     if isinstance(node, MapNode):
+        if scheduler.listeners:
+            announce_items(scheduler, path, kwargs.get(node.over))
         return await run_map(node, path, kwargs, scheduler.run_nested)
     if isinstance(node, LoopNode):
         return await run_loop(node, path, kwargs, scheduler.run_nested)
@@ -75,6 +77,13 @@ async def ask(scheduler: Scheduler, node: HumanNode, inputs: Mapping[str, object
     if scheduler.listeners:
         scheduler.emit(NodeWaiting, node=node.id, question=scheduler.questions[-1].question)
     return WAITING
+
+
+def announce_items(scheduler: Scheduler, path: str, items: object) -> None:
+    """Report how many items a map is about to run (an ``items`` report: ``total``), so
+    that a display can count them done out of a known total."""
+    if isinstance(items, list | tuple):
+        scheduler.emit(NodeReported, node=path, kind="items", data={"total": len(items)})
 
 
 def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
@@ -113,6 +122,8 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         models=root.models,
         mcp=root.mcp,
         shared=root.shared.view(name),
+        # a listener says ``tokens = False`` when streamed tokens are of no use to it
+        tokens=any(getattr(listener, "tokens", True) for listener in root.listeners),
     )
 
 

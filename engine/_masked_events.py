@@ -3,7 +3,9 @@
 A listener is a sink like a checkpoint or a trace (it may log, print or ship what it
 gets), so an event whose inputs, output, report or message holds a configured secret
 reaches it masked (with the traces' mask: traces and cassettes are made of events).
-The value handed on to dependent nodes is not changed: only the event.
+The value handed on to dependent nodes is not changed: only the event. An error cannot
+be copied masked (it is the exception that was raised), so an event carrying one carries
+the run's secrets beside it (``secrets``), to mask its message and traceback with.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from collections.abc import Mapping
 
 from plait.engine._events import (
     Event,
+    NodeFailed,
     NodeFinished,
     NodeReported,
+    NodeRetrying,
     NodeSkipped,
     NodeWaiting,
+    RunFinished,
     RunStarted,
 )
 from plait.engine.traces._values import MASK
@@ -44,6 +49,9 @@ def masked_event(event: Event, secrets: Secrets) -> Event:
         return dataclasses.replace(event, question=secrets.mask(event.question, MASK))
     if isinstance(event, NodeSkipped):
         return dataclasses.replace(event, reason=secrets.mask(event.reason, MASK))
+    if isinstance(event, NodeRetrying | NodeFailed | RunFinished):
+        # an error is the caller's object, not copied: listeners mask its text with these
+        return dataclasses.replace(event, secrets=secrets)
     return event
 
 

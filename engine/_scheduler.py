@@ -22,6 +22,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from plait.engine._attempts import attempts_of
+from plait.engine._direct import observed_direct
 from plait.engine._durable import Checkpointer, Question
 from plait.engine._events import (
     Event,
@@ -131,12 +132,8 @@ class Scheduler:
             self.restored = parent.restored
         self.questions: list[Question] = []
         self.placed = placed_steps(graph, options, check=parent is None)  # None: all here
-        self.plain = (
-            not self.listeners
-            and self.limiter is None
-            and self.checkpoint is None
-            and self.placed is None
-        )
+        # direct steps skip the retry loop (watched or not) unless limits or executors apply
+        self.quick = self.limiter is None and self.checkpoint is None and self.placed is None
 
     @property
     def secrets(self) -> Secrets:
@@ -150,8 +147,9 @@ class Scheduler:
         root = self.root
         event = make(seq=root.seq, run_id=root.run_id, time=root.clock.now(), **fields)
         root.seq += 1
-        if root.secrets:
-            event = masked_event(event, root.secrets)
+        secrets = root.found_secrets or root.secrets  # found once, then read
+        if secrets:
+            event = masked_event(event, secrets)
         for listener in root.listeners:
             try:
                 listener(event)
@@ -185,7 +183,7 @@ class Scheduler:
         self.checkpoint = checkpoint
         self.run_inputs: Mapping[str, object] = inputs
         self.restored = dict(restored or {})
-        self.plain = self.plain and checkpoint is None  # failures must be recorded
+        self.quick = self.quick and checkpoint is None  # failures must be recorded
         if self.checkpoint is None:
             return await self.resourced(inputs)
         from plait.engine._store_faults import supervise
@@ -283,8 +281,9 @@ class Scheduler:
             if index in self.abandoned:
                 return
             try:
-                if step.direct and self.plain:
-                    value = await self.direct(step)
+                if step.direct and self.quick:
+                    watched = self.listeners
+                    value = await (observed_direct(self, step) if watched else self.direct(step))
                 elif step.cancellable:
                     value = await self.cancellable(step)
                 else:

@@ -58,6 +58,9 @@ class RunContext:
     shared: SharedMemory | None = field(default=None, compare=False, repr=False)
     """The run's shared memory: typed keys (``Key``) per run, thread or graph, each
     write committed with this node's output (``None`` outside a run)."""
+    tokens: bool = field(default=True, compare=False, repr=False)
+    """Whether anyone listening wants streamed ``token`` reports: when every listener of
+    the run says it does not (``tokens = False``), agents need not stream their replies."""
 
     def emit(self, kind: str, data: Mapping[str, object]) -> None:
         """Report something this node did (``"token"``, ``"tool_call"``, ...) as an event."""

@@ -4,7 +4,8 @@ Each record's message is a readable sentence; its ``plait`` attribute holds the 
 fields: ``event`` (one of ``EVENT_NAMES``), ``run_id``, and where they apply ``node``,
 ``attempt``, ``duration``, ``delay``, ``error``, ``status``, ``reason``, ``kind``.
 ``JsonLogFormatter`` writes a record as one JSON object per line. Events reach listeners
-with the run's secrets masked; error messages are masked here with ``secrets``.
+with the run's secrets masked; error messages are masked here with the run's secrets
+(carried by the events that carry an error) and ``secrets``.
 """
 
 from __future__ import annotations
@@ -62,12 +63,17 @@ class StructuredLogs:
         self.logger = logger if logger is not None else logging.getLogger(LOGGER)
         self.secrets = secrets or Secrets()
 
-    def _error(self, error: BaseException | None) -> str | None:
+    def _error(self, error: BaseException | None, run_secrets: Secrets) -> str | None:
         if error is None:
             return None
-        lines = self.secrets.mask(str(error)).strip().splitlines()
+        lines = (self.secrets | run_secrets).mask(str(error)).strip().splitlines()
         name = type(error).__name__
         return f"{name}: {lines[0]}" if lines else name
+
+    @property
+    def tokens(self) -> bool:
+        """Streamed tokens are logged only at DEBUG: below it, agents need not stream."""
+        return self.logger.isEnabledFor(logging.DEBUG)
 
     def describe(self, event: Event) -> tuple[int, str, Fields]:
         """The level, message and fields logged for ``event``."""
@@ -85,13 +91,13 @@ class StructuredLogs:
                 fields["duration"] = round(event.duration, 6)
                 text = f"node {event.node} done in {event.duration:.3f} s"
             case NodeRetrying():
-                error = self._error(event.error)
+                error = self._error(event.error, event.secrets)
                 fields |= {"event": "node.retrying", "node": event.node, "attempt": event.attempt}
                 fields |= {"delay": round(event.delay, 6), "error": error}
                 level = logging.WARNING
                 text = f"node {event.node} retrying in {event.delay:.2f} s: {error}"
             case NodeFailed():
-                error = self._error(event.error)
+                error = self._error(event.error, event.secrets)
                 fields |= {"event": "node.failed", "node": event.node, "attempt": event.attempt}
                 fields["error"] = error
                 level = logging.ERROR
@@ -115,7 +121,10 @@ class StructuredLogs:
                 text = f"node {event.node} reported {event.kind}"
             case RunFinished():
                 fields |= {"event": "run.finished", "status": event.status.value}
-                fields |= {"duration": round(event.duration, 6), "error": self._error(event.error)}
+                fields |= {
+                    "duration": round(event.duration, 6),
+                    "error": self._error(event.error, event.secrets),
+                }
                 failed = event.status in (RunStatus.FAILED, RunStatus.CANCELLED)
                 level = logging.ERROR if failed else logging.INFO
                 text = f"run {event.run_id} {event.status.value} in {event.duration:.3f} s"

@@ -21,7 +21,8 @@ tools of one round end together, when the agent reports their results.
 Prompt and completion content (node outputs, streamed completions, tool arguments and
 results, run inputs) is recorded only with ``content=True`` or the GenAI convention's
 ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``. Events reach listeners with
-the run's secrets already masked; error messages are masked here with ``secrets``.
+the run's secrets already masked; error messages and tracebacks are masked here with the
+run's secrets (which events carrying an error carry) and ``secrets``.
 
 The OpenTelemetry API is imported when the listener is made; without it that raises an
 ``ImportError`` naming the ``otel`` extra.
@@ -100,6 +101,12 @@ class OpenTelemetry:
         self.secrets = secrets or Secrets()
         self._runs: dict[str, RunSpans] = {}
         self._trace = trace
+
+    @property
+    def tokens(self) -> bool:
+        """Streamed tokens are wanted only to record completions (``content``); without
+        them agents need not stream (streaming through an SDK costs more)."""
+        return self.content
 
     def context(self, run_id: str, node: str | None = None) -> Context | None:
         """The trace context of a running node's attempt (of the run without ``node``).
@@ -218,10 +225,11 @@ class OpenTelemetry:
             span.set_attribute("plait.node.output", json_text(event.output))
         span.end(self._ns(run, event.time))
 
-    def _error(self, span: Span, error: BaseException, at: int) -> None:
+    def _error(self, span: Span, error: BaseException, at: int, run_secrets: Secrets) -> None:
         from opentelemetry.trace import Status, StatusCode
 
-        message = self.secrets.mask(str(error))
+        secrets = self.secrets | run_secrets
+        message = secrets.mask(str(error))
         stack = "".join(traceback.format_exception(error))
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message}"))
         span.add_event(
@@ -229,7 +237,7 @@ class OpenTelemetry:
             {
                 "exception.type": type(error).__qualname__,
                 "exception.message": message,
-                "exception.stacktrace": self.secrets.mask(stack),
+                "exception.stacktrace": secrets.mask(stack),
             },
             at,
         )
@@ -243,7 +251,7 @@ class OpenTelemetry:
         at = self._ns(run, event.time)
         span = attempt.span
         span.set_attribute("plait.node.status", "retrying")
-        self._error(span, event.error, at)
+        self._error(span, event.error, at, event.secrets)
         following = {"plait.retry.delay": event.delay, "plait.retry.attempt": event.attempt + 1}
         span.add_event("retry", following, at)
         span.end(at)
@@ -252,11 +260,11 @@ class OpenTelemetry:
         attempt = run.attempts.pop(event.node, None)
         at = self._ns(run, event.time)
         if attempt is None:  # its last attempt's span ended already (a join, a route)
-            self._error(self._parent(run, event.node), event.error, at)
+            self._error(self._parent(run, event.node), event.error, at, event.secrets)
             return
         self.metrics.attempt(event.node, "failed", event.time - attempt.began)
         attempt.span.set_attribute("plait.node.status", "failed")
-        self._error(attempt.span, event.error, at)
+        self._error(attempt.span, event.error, at, event.secrets)
         attempt.span.end(at)
 
     def _node_ended(self, run: RunSpans, node: str, at: float, status: str) -> None:
@@ -369,7 +377,7 @@ class OpenTelemetry:
         span = run.span
         span.set_attribute("plait.run.status", status)
         if event.error is not None and event.status is not RunStatus.WAITING:
-            self._error(span, event.error, at)
+            self._error(span, event.error, at, event.secrets)
         elif event.status is RunStatus.SUCCEEDED:
             span.set_status(Status(StatusCode.OK))
         span.end(at)

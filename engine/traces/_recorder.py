@@ -45,8 +45,9 @@ __all__ = ["UNTRACED_KINDS", "TraceRecorder", "trace", "trace_sync"]
 
 OutputT = TypeVar("OutputT")
 
-UNTRACED_KINDS = frozenset({"token"})
-"""Report kinds left out of traces: streamed tokens repeat the response, split arbitrarily."""
+UNTRACED_KINDS = frozenset({"token", "items"})
+"""Report kinds left out of traces: streamed tokens repeat the response, split arbitrarily;
+a map's item count is its output's length."""
 
 _MISSING = object()
 
@@ -70,6 +71,9 @@ class TraceRecorder:
     ``recorder = TraceRecorder(graph)``, ``await run(graph, inputs, listeners=(recorder,))``,
     then ``recorder.trace()``. A new run started with the same recorder starts afresh.
     """
+
+    tokens = False
+    """Streamed tokens are left out of traces: agents need not stream for a recorder."""
 
     def __init__(self, graph: Graph[object], *, redaction: Redaction | None = None) -> None:
         self.graph = graph

@@ -212,7 +212,7 @@ class AgentNode(Node[OutputT_co]):
         parts = await self._mcp_parts(context)
         tools = (*self.tools, *parts.tools)
         by_name = {item.name: item for item in tools}
-        streaming = self.stream and context is not None and context.report is not None
+        streaming = self.stream and _wants_tokens(context)
         usage = Usage()
         costs: list[float | None] = []
         rounds = 0
@@ -364,6 +364,11 @@ class AgentNode(Node[OutputT_co]):
 
 def _price(models: ModelCatalog, name: str, response: ModelResponse) -> float | None:
     return models.cost(response.model or name, response.usage)
+
+
+def _wants_tokens(context: RunContext | None) -> bool:
+    """Whether someone listening to the run wants streamed tokens."""
+    return context is not None and context.report is not None and context.tokens
 
 
 def _emitter(context: RunContext | None) -> Callable[[str, Mapping[str, object]], None]:

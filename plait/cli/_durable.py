@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, TypeVar
 from plait.cli._executor import add_executor_option, placed_options
 from plait.cli._graph_name import add_graph_option, named_graph
 from plait.cli._hints import ResumeHint
+from plait.cli._observe import add_watching_options, observed
 from plait.cli._runs import add_runs_parser, runs_command
 from plait.cli._settings import Settings, add_store_option, open_store, settings
 from plait.cli._usage import INTERRUPTED, RUN_FAILED, CliError, checked_run_id
 
 if TYPE_CHECKING:
-    from plait.engine import Event, RunResult, Store
+    from plait.engine import Event, EventListener, RunResult, Store
     from plait.graphs import Graph
 
 __all__ = ["add_durable_parsers", "durable_command"]
@@ -60,6 +61,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     )
     resume.add_argument("--json", action="store_true", help="print one JSON document")
     add_executor_option(resume)
+    add_watching_options(resume)
     add_runs_parser(commands)
     fork = commands.add_parser(
         "fork",
@@ -80,6 +82,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help="replace NODE's output with this JSON value (repeatable)",
     )
     fork.add_argument("--json", action="store_true", help="print one JSON document")
+    add_watching_options(fork)
 
 
 def _run_id(text: str) -> str:
@@ -115,6 +118,8 @@ def durable_command(args: argparse.Namespace, report: Report) -> int:
 class _Going:
     """The run a command is running, for the hint printed when it is interrupted."""
 
+    tokens = False
+
     def __init__(self) -> None:
         self.hint: ResumeHint | None = None
         self.run_id: str | None = None
@@ -148,7 +153,6 @@ async def _graph_of(
 async def _continue(
     config: Settings, args: argparse.Namespace, report: Report, going: _Going
 ) -> int:
-    from plait.cli._progress import LogLines
     from plait.engine import GraphChangedError, RunLockedError, RunOptions, StoreError, fork, resume
     from plait.nodes import RunError
 
@@ -158,7 +162,13 @@ async def _continue(
         return await act(store, graph, hint)
 
     async def act(store: Store, graph: Graph[object], hint: ResumeHint) -> int:
-        listeners = (LogLines(graph, sys.stderr), going)
+        run_id = args.run_id if args.command == "resume" else None
+        with observed(graph, args, config.config, run_id) as watchers:
+            return await go(store, graph, hint, (*watchers, going))
+
+    async def go(
+        store: Store, graph: Graph[object], hint: ResumeHint, listeners: tuple[EventListener, ...]
+    ) -> int:
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None

@@ -21,15 +21,18 @@ from plait.engine import (
 
 if TYPE_CHECKING:
     from plait.graphs import Graph
+    from plait.nodes import Secrets
 
 __all__ = ["PREFIX", "LogLines", "describe_error", "format_duration"]
 
 PREFIX = "plait: "
 
 
-def describe_error(error: BaseException) -> str:
-    """``Type: first line of the message`` (just ``Type`` when there is no message)."""
-    lines = str(error).strip().splitlines()
+def describe_error(error: BaseException, secrets: Secrets | None = None) -> str:
+    """``Type: first line of the message`` (just ``Type`` when there is no message), with
+    ``secrets`` (an event's: the run's) masked."""
+    text = str(error) if secrets is None else secrets.mask(str(error))
+    lines = text.strip().splitlines()
     name = type(error).__name__
     return f"{name}: {lines[0]}" if lines else name
 
@@ -73,14 +76,14 @@ class LogLines:
             case NodeRetrying():
                 text = (
                     f"node {event.node} retrying in {event.delay:.2f} s after attempt "
-                    f"{event.attempt}: {describe_error(event.error)}"
+                    f"{event.attempt}: {describe_error(event.error, event.secrets)}"
                 )
             case NodeFinished():
                 text = f"node {event.node} done in {event.duration:.3f} s"
             case NodeFailed():
                 text = (
                     f"node {event.node} failed after {_attempts(event.attempt)}: "
-                    f"{describe_error(event.error)}"
+                    f"{describe_error(event.error, event.secrets)}"
                 )
             case NodeCancelled():
                 text = f"node {event.node} cancelled (attempt {event.attempt})"

@@ -59,7 +59,7 @@ class NodeRow:
     kind: str = ""
     """``map`` or ``loop`` for a node that runs a body again and again."""
     total: int | None = None
-    """How many turns a loop may take (``None`` for a map: its items are not known)."""
+    """How many turns a loop may take, or items a map runs (``None`` until the map says)."""
     body_output: str = ""
     begun: set[int] = field(default_factory=set)
     """Items or turns that have started."""
@@ -80,6 +80,8 @@ class NodeRow:
         if self.kind == "loop":
             return f"{len(self.begun)}/{self.total} turns"
         if self.kind == "map":
+            if self.total is not None:
+                return f"{self.done}/{self.total} items"
             if self.state == "done":
                 return f"{self.done}/{self.done} items"
             return f"{self.done}/{len(self.begun)}+ items" if self.begun else "0 items"
@@ -103,6 +105,9 @@ class RunProgress:
     ``now`` must read the same clock as the run's events (``time.monotonic``, the
     engine's ``SystemClock``); it only times nodes and the run while they are going.
     """
+
+    tokens = False
+    """Tokens are counted from usage reports: agents need not stream for this listener."""
 
     def __init__(
         self,
@@ -155,20 +160,27 @@ class RunProgress:
                 row = self._row(event.node)
                 row.state, row.attempt = "retrying", event.attempt
                 row.retries += 1
-                row.detail = f"next in {event.delay:.2f} s; {describe_error(event.error)}"
+                row.detail = (
+                    f"next in {event.delay:.2f} s; {describe_error(event.error, event.secrets)}"
+                )
             case NodeFinished():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "done", event.attempt, event.time
             case NodeFailed():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "failed", event.attempt, event.time
-                row.detail = describe_error(event.error)
+                row.detail = describe_error(event.error, event.secrets)
             case NodeCancelled():
                 row = self._row(event.node)
                 row.state, row.attempt, row.ended = "cancelled", event.attempt, event.time
             case NodeSkipped():
                 row = self._row(event.node)
                 row.state, row.ended, row.detail = "skipped", event.time, event.reason
+            case NodeReported() if event.kind == "items":
+                row = self._row(event.node)
+                total = event.data.get("total")
+                if row.kind == "map" and isinstance(total, int):
+                    row.total = total
             case NodeReported():
                 self._row(event.node).tokens += _tokens(event)
             case NodeWaiting():

@@ -26,17 +26,29 @@ if TYPE_CHECKING:
     from plait.graphs import Graph
     from plait.nodes import PlaitConfig
 
-__all__ = ["add_observability_options", "is_terminal", "observed", "wants_live_display"]
+__all__ = [
+    "add_observability_options",
+    "add_watching_options",
+    "is_terminal",
+    "observed",
+    "wants_live_display",
+]
 
 
 def add_observability_options(parser: argparse.ArgumentParser) -> None:
-    """``--trace``, ``--progress/--no-progress``, ``--log-format`` and ``--otel``."""
+    """``--trace`` and the options of ``add_watching_options`` (``plait run``'s)."""
     parser.add_argument(
         "--trace",
         metavar="FILE",
         default=None,
         help="write the run's canonical trace here (.json, or .yaml)",
     )
+    add_watching_options(parser)
+
+
+def add_watching_options(parser: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``, ``--log-format`` and ``--otel``: how a run going on
+    is shown and recorded, the same for ``run``, ``resume`` and ``fork``."""
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,

@@ -142,9 +142,13 @@ def _progress(row: NodeRow) -> RenderableType:
         return ""
     if row.kind == "loop":
         bar = ProgressBar(total=row.total, completed=len(row.begun), width=16)
+    elif row.total is not None:  # the map said how many items it runs
+        total = max(row.total, 1)
+        completed = total if row.state == "done" else row.done
+        bar = ProgressBar(total=total, completed=completed, width=16)
     elif row.state == "done":
         bar = ProgressBar(total=max(row.done, 1), completed=max(row.done, 1), width=16)
-    else:  # a map's item count is known only once it is done: a pulsing bar until then
+    else:  # a map that has not said how many items it runs: a pulsing bar until done
         bar = ProgressBar(total=None, width=16)
     line = Table.grid(padding=(0, 1))
     line.add_row(bar, row.count())

@@ -486,10 +486,10 @@ def fan_events() -> list[Event]:
         NodeStarted(seq=3, time=10.0, node="b", attempt=1, **common),
         NodeStarted(seq=4, time=10.0, node="c", attempt=1, **common),
         NodeRetrying(
-            seq=5, time=10.2, node="c", attempt=1, delay=0.5, error=ValueError("x"), **common
+            seq=5, time=10.2, node="c", attempt=1, delay=0.5, error=ValueError("x"), run_id="r1"
         ),
         NodeStarted(seq=6, time=10.0, node="d", attempt=1, **common),
-        NodeFailed(seq=7, time=11.0, node="d", attempt=1, error=KeyError("k"), **common),
+        NodeFailed(seq=7, time=11.0, node="d", attempt=1, error=KeyError("k"), run_id="r1"),
         NodeStarted(seq=8, time=10.0, node="e", attempt=1, **common),
         NodeCancelled(seq=9, time=11.0, node="e", attempt=1, **common),
     ]

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from plait import GraphBuilder, RunOptions, node
 from plait.cli._progress import ProgressTable
-from plait.engine import NodeFinished, NodeStarted, RunStarted
+from plait.engine import Event, NodeFinished, NodeStarted, RunStarted
 from plait.graphs import Graph, NodeRef
 from tests.cli.cli_progress_graphs import graph as progress_graph
 
@@ -197,3 +197,29 @@ def test_no_progress_gives_plain_lines_on_a_terminal() -> None:
     assert out == "printed by a node\n12 hi!! All done.\n"
     assert "plait: node each started (attempt 1)" in err
     assert "\x1b[" not in err
+
+
+@pytest.mark.anyio
+async def test_a_running_map_shows_items_done_out_of_its_total() -> None:
+    @node
+    async def double(x: int) -> int:
+        return 2 * x
+
+    b = GraphBuilder("mapped", inputs={"xs": list[int]})
+    graph = b.build(b.map(double, id="each", over="x", concurrency=1, inputs={"x": "inputs.xs"}))
+    table = ProgressTable(graph)
+    drawn: list[str] = []
+
+    def listen(event: Event) -> None:
+        table(event)
+        if isinstance(event, NodeFinished) and event.node.startswith("each[") and not drawn:
+            drawn.append(render(table))  # one item of four done (one at a time, any order)
+
+    result = await graph.run({"xs": [1, 2, 3, 4]}, listeners=(listen,))
+
+    assert result.output == [2, 4, 6, 8]
+    rows = {line.split()[0]: line for line in drawn[0].splitlines()[2:] if line.strip()}
+    # a quarter of the bar: 4 of 16 cells, then the rest to go
+    assert re.search(r"each\s+running\s+1\s+\S+ s\s+━{4}╺━{11}\s+1/4 items", rows["each"])
+    assert table.rows["each"].total == 4
+    assert "4/4 items" in render(table)

@@ -12,7 +12,7 @@ SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "otel_overhead.py"
 
 def test_the_benchmark_reports_every_workload_and_variant(tmp_path: Path) -> None:
     out = tmp_path / "otel.json"
-    sizes = ["--repetitions", "1", "--n", "20", "--agents", "2"]
+    sizes = ["--repetitions", "1", "--n", "20", "--agents", "2", "--w7", "2"]
     completed = subprocess.run(
         [sys.executable, str(SCRIPT), *sizes, "--json", str(out)],
         capture_output=True,
@@ -25,7 +25,13 @@ def test_the_benchmark_reports_every_workload_and_variant(tmp_path: Path) -> Non
     rows = json.loads(out.read_text())
     assert {(row["workload"], row["variant"]) for row in rows} == {
         (workload, variant)
-        for workload in ("W1 chain of 20", "agents x2, LLM in 0 ms", "agents x2, LLM in 50 ms")
+        for workload in (
+            "W1 chain of 20",
+            "agents x2, LLM in 0 ms",
+            "agents x2, LLM in 50 ms",
+            "W7 x2 anthropic, LLM in 0 ms",
+            "W7 x2 anthropic, LLM in 50 ms",
+        )
         for variant in ("bare", "no-op listener", "OpenTelemetry")
     }
     spans = {row["workload"]: row["spans_per_run"] for row in rows if row["spans_per_run"]}
@@ -33,5 +39,11 @@ def test_the_benchmark_reports_every_workload_and_variant(tmp_path: Path) -> Non
         "W1 chain of 20": 21,
         "agents x2, LLM in 0 ms": 1 + 2 * 4 + 1,
         "agents x2, LLM in 50 ms": 1 + 2 * 4 + 1,
+        "W7 x2 anthropic, LLM in 0 ms": 1 + 2 * 2 + 1,  # per agent one LLM call
+        "W7 x2 anthropic, LLM in 50 ms": 1 + 2 * 2 + 1,
     }
+    floors = [row["floor_ms"] for row in rows if row["variant"] == "OpenTelemetry"]
+    assert len(floors) == 5
+    assert all(floor > 0 for floor in floors)
     assert "<= 10%" in completed.stdout
+    assert "SDK floor" in completed.stdout

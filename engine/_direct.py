@@ -1,0 +1,44 @@
+"""A direct step's one call, announced to the run's listeners.
+
+A direct step (an async function with one attempt and no timeout, pool, route or join)
+needs no retry loop. Without listeners the scheduler awaits it bare; with them this runs
+it the same way between its ``NodeStarted`` and ``NodeFinished``, so that watching a run
+does not push every node onto the retry loop's slower path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from plait.engine._events import NodeCancelled, NodeFinished, NodeStarted
+from plait.engine._outputs import checked_output
+from plait.engine._result import NodeStatus
+from plait.engine._step_values import GaveUp
+from plait.graphs import Step
+
+if TYPE_CHECKING:
+    from plait.engine._scheduler import Scheduler
+
+__all__ = ["observed_direct"]
+
+
+async def observed_direct(scheduler: Scheduler, step: Step) -> object:
+    """Call a direct step once, emitting what ``attempts_of`` would for one attempt."""
+    index = step.index
+    name = scheduler.names[index]
+    scheduler.attempts[index] = 1
+    scheduler.statuses[index] = NodeStatus.RUNNING
+    scheduler.emit(NodeStarted, node=name, attempt=1)
+    clock = scheduler.clock
+    began = clock.now()
+    try:
+        value = await step.node.fn(**scheduler.args[index])  # type: ignore[attr-defined]
+        value = checked_output(scheduler.run_id, name, step.node, value)
+    except Exception as error:
+        raise GaveUp(error, 1) from error
+    except BaseException:
+        scheduler.statuses[index] = NodeStatus.CANCELLED
+        scheduler.emit(NodeCancelled, node=name, attempt=1)
+        raise
+    scheduler.emit(NodeFinished, node=name, attempt=1, duration=clock.now() - began, output=value)
+    return value
