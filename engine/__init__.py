@@ -26,6 +26,11 @@ if _typing.TYPE_CHECKING:
     from plait.engine._options import RunOptions, new_run_id
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
+    from plait.engine.cache._memory import MemoryCache
+    from plait.engine.cache._postgres import PostgresCache
+    from plait.engine.cache._protocol import CacheEntry, ResultCache
+    from plait.engine.cache._sqlite import SQLiteCache
+    from plait.engine.cache._url import open_cache
     from plait.engine.stores._memory import MemoryStore
     from plait.engine.stores._postgres import PostgresStore
     from plait.engine.stores._protocol import (
@@ -64,6 +69,7 @@ _PUBLIC: dict[str, str] = {
     "SCHEMA_VERSION": "plait.engine.stores._protocol",
     "STORE_URL_FORMS": "plait.engine.stores._url",
     "TRACE_VERSION": "plait.engine.traces._trace",
+    "CacheEntry": "plait.engine.cache._protocol",
     "Clock": "plait.engine._clock",
     "CorruptRecordError": "plait.engine.stores._protocol",
     "Durability": "plait.engine._durable",
@@ -75,6 +81,7 @@ _PUBLIC: dict[str, str] = {
     "InterruptRecord": "plait.engine.stores._protocol",
     "JournalRecord": "plait.engine.stores._protocol",
     "ManualClock": "plait.engine._clock",
+    "MemoryCache": "plait.engine.cache._memory",
     "MemoryStore": "plait.engine.stores._memory",
     "NodeCancelled": "plait.engine._events",
     "NodeFailed": "plait.engine._events",
@@ -89,9 +96,11 @@ _PUBLIC: dict[str, str] = {
     "NodeTrace": "plait.engine.traces._trace",
     "NodeWaiting": "plait.engine._events",
     "OutputRecord": "plait.engine.stores._protocol",
+    "PostgresCache": "plait.engine.cache._postgres",
     "PostgresStore": "plait.engine.stores._postgres",
     "Question": "plait.engine._durable",
     "Redaction": "plait.engine.traces._values",
+    "ResultCache": "plait.engine.cache._protocol",
     "RouteDecision": "plait.engine.traces._trace",
     "RunFinished": "plait.engine._events",
     "RunHandle": "plait.engine._api",
@@ -102,6 +111,7 @@ _PUBLIC: dict[str, str] = {
     "RunStarted": "plait.engine._events",
     "RunStatus": "plait.engine._events",
     "RunWaitingError": "plait.engine._durable",
+    "SQLiteCache": "plait.engine.cache._sqlite",
     "SQLiteStore": "plait.engine.stores._sqlite",
     "Store": "plait.engine.stores._protocol",
     "StoreError": "plait.engine.stores._protocol",
@@ -118,6 +128,7 @@ _PUBLIC: dict[str, str] = {
     "diff": "plait.engine.traces._diff",
     "fork": "plait.engine._resume",
     "new_run_id": "plait.engine._options",
+    "open_cache": "plait.engine.cache._url",
     "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",
     "run": "plait.engine._api",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from plait.engine._clock import Clock, SystemClock
+from plait.engine.cache._protocol import ResultCache
 from plait.engine.stores._protocol import Store
 from plait.nodes import Secrets
 
@@ -54,6 +55,9 @@ class RunOptions:
     secrets: Secrets | None = None
     """Secret values to mask in what the run stores, besides those its agents' catalogs
     know (the CLI passes its configuration's)."""
+    cache: ResultCache | None = None
+    """Where nodes with a ``CachePolicy`` find and keep their outputs across runs (an
+    opened cache); ``None``: every node runs."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

@@ -129,7 +129,11 @@ class Scheduler:
             self.checkpoint = parent.checkpoint
             self.restored = parent.restored
         self.questions: list[Question] = []
+        self.cached: set[int] = set()
+        """Steps whose output came from the result cache (``engine.cache``)."""
         self.plain = not self.listeners and self.limiter is None and self.checkpoint is None
+        if options.cache is not None:  # a cached step needs the full path, not the direct one
+            self.plain = self.plain and all(step.node.cache is None for step in steps)
 
     @property
     def secrets(self) -> Secrets:

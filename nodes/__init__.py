@@ -9,6 +9,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from plait.nodes._cache import CacheKey, CachePolicy
     from plait.nodes._context import NodeId, RunContext, RunId
     from plait.nodes._errors import (
         AgentError,
@@ -156,6 +157,8 @@ _PUBLIC: dict[str, str] = {
     "ApprovalRequest": "plait.nodes.agents._approval",
     "AuthenticationError": "plait.nodes._errors",
     "BadRequestError": "plait.nodes._errors",
+    "CacheKey": "plait.nodes._cache",
+    "CachePolicy": "plait.nodes._cache",
     "ConfigError": "plait.nodes._errors",
     "ContextTooLongError": "plait.nodes._errors",
     "ConversationMemory": "plait.nodes.memory._conversation",

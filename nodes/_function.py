@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar, overload
 
+from plait.nodes._cache import CachePolicy
 from plait.nodes._context import RunContext
 from plait.nodes._errors import DefinitionError, Problem
 from plait.nodes._policy import RetryPolicy
@@ -44,6 +45,8 @@ class Node(Generic[OutputT_co]):
     """Seconds one attempt may take; ``None`` means: use the graph's default."""
     pool: str | None = None
     """The graph-level concurrency pool this node draws a slot from."""
+    cache: CachePolicy | None = None
+    """Reuse the output across runs (``CachePolicy``); ``None``: always run."""
     description: str = ""
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     """Definition problems found while building the node, reported at compile time."""
@@ -100,6 +103,7 @@ class FunctionNode(Node[OutputT_co]):
         retry: RetryPolicy | None = None,
         timeout: float | None = None,
         pool: str | None = None,
+        cache: CachePolicy | None = None,
     ) -> FunctionNode[OutputT_co]:
         """A copy with the given options replaced (``None`` keeps the current value)."""
         return replace(
@@ -108,6 +112,7 @@ class FunctionNode(Node[OutputT_co]):
             retry=self.retry if retry is None else retry,
             timeout=self.timeout if timeout is None else timeout,
             pool=self.pool if pool is None else pool,
+            cache=self.cache if cache is None else cache,
         )
 
 
@@ -141,6 +146,7 @@ def to_node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    cache: CachePolicy | None = None,
 ) -> FunctionNode[object]:
     """Build a function node from ``fn``'s signature; problems are kept, not raised."""
     node_id = id if id is not None else _default_id(fn)
@@ -163,6 +169,7 @@ def to_node(
         retry=retry,
         timeout=timeout,
         pool=pool,
+        cache=cache,
         description=description,
         problems=tuple(problems),
         fn=fn,
@@ -295,6 +302,7 @@ def node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    cache: CachePolicy | None = None,
 ) -> _NodeDecorator: ...
 def node(
     fn: Callable[..., object] | None = None,
@@ -306,6 +314,7 @@ def node(
     pool: str | None = None,
     blocking: bool = True,
     description: str | None = None,
+    cache: CachePolicy | None = None,
 ) -> FunctionNode[Any] | _NodeDecorator:
     """Turn a typed function into a node; usable bare (``@node``) or with options.
 
@@ -326,6 +335,7 @@ def node(
             pool=pool,
             blocking=blocking,
             description=description,
+            cache=cache,
         )
         if built.problems:
             raise DefinitionError(built.problems, subject=f"node `{built.id}`")

@@ -40,6 +40,7 @@ if _typing.TYPE_CHECKING:
         load,
     )
     from plait.nodes import (
+        CachePolicy,
         DefinitionError,
         FunctionNode,
         GraphDefinitionError,
@@ -61,6 +62,7 @@ if _typing.TYPE_CHECKING:
     from plait.testing._cassette import Cassette, CassetteMismatchError, with_cassette
 
 _PUBLIC: dict[str, str] = {
+    "CachePolicy": "plait.nodes",
     "Cassette": "plait.testing._cassette",
     "CassetteMismatchError": "plait.testing._cassette",
     "DefinitionError": "plait.nodes",
