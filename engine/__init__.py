@@ -26,6 +26,7 @@ if _typing.TYPE_CHECKING:
     from plait.engine._options import RunOptions, new_run_id
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
+    from plait.engine.cache._keys import uses_cache
     from plait.engine.cache._memory import MemoryCache
     from plait.engine.cache._postgres import PostgresCache
     from plait.engine.cache._protocol import CacheEntry, ResultCache
@@ -141,6 +142,7 @@ _PUBLIC: dict[str, str] = {
 
 _INTERNAL: dict[str, str] = {
     "Canonicaliser": "plait.engine.traces._values",
+    "uses_cache": "plait.engine.cache._keys",
     "stored_trace": "plait.engine.traces._stored",
 }
 """What the front's CLI and cassettes need: importable from here, not part of `__all__`."""

@@ -10,7 +10,7 @@ from plait.engine.stores._codec import encode
 from plait.graphs import Graph
 from plait.nodes import CachePolicy
 
-__all__ = ["KEY_VERSION", "cache_key", "node_hash"]
+__all__ = ["KEY_VERSION", "cache_key", "node_hash", "uses_cache"]
 
 KEY_VERSION = "plait-cache-1"
 """Mixed into every key: a change to how keys are made is a miss, never a wrong hit."""
@@ -48,3 +48,17 @@ def cache_key(
     except TypeError:
         return None
     return digest.hexdigest()
+
+
+def uses_cache(graph: Graph[object]) -> bool:
+    """Whether a node of ``graph``, or of a body inside it, has a ``CachePolicy``."""
+    from plait.graphs import LoopNode, MapNode, SubgraphNode
+
+    for item in graph.nodes.values():
+        if item.cache is not None:
+            return True
+        if isinstance(item, SubgraphNode) and uses_cache(item.graph):
+            return True
+        if isinstance(item, MapNode | LoopNode) and uses_cache(item.body):
+            return True
+    return False

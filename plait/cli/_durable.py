@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from plait.cli._cache import add_cache_options, opened_cache
 from plait.cli._graph_name import add_graph_option, named_graph
 from plait.cli._hints import ResumeHint
 from plait.cli._runs import add_runs_parser, runs_command
@@ -55,6 +56,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help="forget NODE's journaled LLM and tool calls and start it over (repeatable)",
     )
     resume.add_argument("--json", action="store_true", help="print one JSON document")
+    add_cache_options(resume)
     add_runs_parser(commands)
     fork = commands.add_parser(
         "fork",
@@ -144,7 +146,7 @@ async def _continue(
     config: Settings, args: argparse.Namespace, report: Report, going: _Going
 ) -> int:
     from plait.cli._progress import LogLines
-    from plait.engine import GraphChangedError, RunLockedError, StoreError, fork, resume
+    from plait.engine import GraphChangedError, RunLockedError, RunOptions, StoreError, fork, resume
     from plait.nodes import RunError
 
     async def work(store: Store) -> int:
@@ -157,15 +159,17 @@ async def _continue(
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None
-                result = await resume(
-                    graph,
-                    args.run_id,
-                    store=store,
-                    answers=answers,
-                    force=args.force,
-                    fresh=args.fresh,
-                    listeners=listeners,
-                )
+                async with opened_cache(args, config, graph) as cache:
+                    result = await resume(
+                        graph,
+                        args.run_id,
+                        store=store,
+                        answers=answers,
+                        force=args.force,
+                        fresh=args.fresh,
+                        options=RunOptions(cache=cache),
+                        listeners=listeners,
+                    )
             else:
                 outputs = dict(_assignment(item) for item in args.replace)
                 result = await fork(
