@@ -62,6 +62,7 @@ class _Execution:
     output: object = _MISSING
     route: NodeRouted | None = None
     reason: str | None = None
+    cached: bool = False
 
 
 class TraceRecorder:
@@ -98,6 +99,7 @@ class TraceRecorder:
         elif isinstance(event, NodeFinished):
             execution.status = NodeStatus.SUCCEEDED
             execution.output = event.output
+            execution.cached = event.cached
         elif isinstance(event, NodeWaiting):
             execution.status = NodeStatus.WAITING
         elif isinstance(event, NodeReported):
@@ -173,7 +175,7 @@ class TraceRecorder:
             waiting = run_status is RunStatus.WAITING
             status = NodeStatus.WAITING if waiting else NodeStatus.CANCELLED
         inputs = None
-        if execution.attempts:
+        if execution.attempts or execution.cached:
             found = self._index.inputs(path, outputs, started.inputs)
             inputs = None if found is None else _as_mapping(canon.value(found))
         route = execution.route
@@ -200,6 +202,7 @@ class TraceRecorder:
                 taken=route.taken,
                 skipped=route.skipped,
             ),
+            cached=execution.cached,
         )
 
     def _output(self, outputs: Mapping[str, object]) -> object:

@@ -72,5 +72,6 @@ def test_a_cache_url_without_a_backend_is_one_line(capsys: pytest.CaptureFixture
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("plait: error: --cache: cache URL `redis://localhost:6379/0`")
-    assert len(err.splitlines()) == 1 and "sqlite:///" in err
+    assert len(err.splitlines()) == 1
+    assert "sqlite:///" in err
     assert _executions() == 0

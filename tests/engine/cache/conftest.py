@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from plait.engine import MemoryCache, PostgresCache, ResultCache, SQLiteCache
-
-from ..stores.harness import PostgresHarness
+from tests.engine.stores.harness import PostgresHarness
 
 PAIRS = [
     ("memory", "asyncio"),

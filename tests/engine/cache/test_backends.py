@@ -26,7 +26,9 @@ async def test_a_put_replaces_the_entry_under_its_key(cache: ResultCache) -> Non
     await cache.put(_entry("k1", data=b"1"))
     await cache.put(_entry("k1", data=b"2"))
     found = await cache.get("k1", 1001.0)
-    assert found is not None and found.data == b"2" and found.intact()
+    assert found is not None
+    assert found.data == b"2"
+    assert found.intact()
 
 
 async def test_an_entry_past_its_ttl_is_not_returned(cache: ResultCache) -> None:
@@ -53,7 +55,8 @@ async def test_damaged_bytes_come_back_as_stored_and_fail_their_checksum(
     entry = _entry("k1", data=b"12")
     await cache.put(dataclasses.replace(entry, data=b"13"))
     found = await cache.get("k1", 1001.0)
-    assert found is not None and not found.intact()
+    assert found is not None
+    assert not found.intact()
 
 
 async def test_open_cache_opens_each_url_form(
@@ -72,4 +75,6 @@ def test_a_url_without_a_cache_backend_is_one_clear_error() -> None:
     with pytest.raises(StoreError) as caught:
         open_cache("redis://:hunter2@localhost:6379/0")
     message = str(caught.value)
-    assert "`redis`" in message and "sqlite:///" in message and "hunter2" not in message
+    assert "`redis`" in message
+    assert "sqlite:///" in message
+    assert "hunter2" not in message

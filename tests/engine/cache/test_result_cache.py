@@ -74,9 +74,11 @@ async def test_the_second_run_executes_no_cached_node(cache: ResultCache) -> Non
         "double",
         "square",
     ]
-    assert second.nodes["double"].attempts == 0 and not first.nodes["double"].cached
+    assert second.nodes["double"].attempts == 0
+    assert not first.nodes["double"].cached
     finished = {event.node: event for event in events if isinstance(event, NodeFinished)}
-    assert finished["double"].cached and finished["square"].cached
+    assert finished["double"].cached
+    assert finished["square"].cached
     assert not finished["shout"].cached
     started = {event.node for event in events if isinstance(event, NodeStarted)}
     assert started == {"shout"}
@@ -88,7 +90,8 @@ async def test_different_inputs_miss(cache: ResultCache) -> None:
     await graph.run({"x": 3}, options=RunOptions(cache=cache))
     result = await graph.run({"x": 4}, options=RunOptions(cache=cache))
     assert result.output == "64!"
-    assert calls["double"] == 2 and calls["square"] == 2
+    assert calls["double"] == 2
+    assert calls["square"] == 2
 
 
 async def test_a_changed_graph_misses_unless_the_key_is_the_node(cache: ResultCache) -> None:
@@ -99,8 +102,10 @@ async def test_a_changed_graph_misses_unless_the_key_is_the_node(cache: ResultCa
     assert result.output == "36!"
     # `double` is keyed on the graph's content hash: it changed. `square` on its own
     # definition (key="node"): that did not.
-    assert calls["double"] == 2 and calls["square"] == 1
-    assert result.nodes["square"].cached and not result.nodes["double"].cached
+    assert calls["double"] == 2
+    assert calls["square"] == 1
+    assert result.nodes["square"].cached
+    assert not result.nodes["double"].cached
 
 
 async def test_an_entry_expires_after_its_ttl(cache: ResultCache) -> None:
@@ -111,10 +116,12 @@ async def test_an_entry_expires_after_its_ttl(cache: ResultCache) -> None:
     await graph.run({"x": 3}, options=options)
     wall.now += 59.0
     await graph.run({"x": 3}, options=options)
-    assert calls["double"] == 1 and calls["square"] == 1
+    assert calls["double"] == 1
+    assert calls["square"] == 1
     wall.now += 2.0  # square's ttl (60 s) has passed; double's entry never expires
     await graph.run({"x": 3}, options=options)
-    assert calls["double"] == 1 and calls["square"] == 2
+    assert calls["double"] == 1
+    assert calls["square"] == 2
     await graph.run({"x": 3}, options=options)  # the fresh entry is used again
     assert calls["square"] == 2
 
@@ -124,7 +131,8 @@ async def test_without_a_cache_every_node_runs(cache: ResultCache) -> None:
     graph = _chain(calls)
     await graph.run({"x": 3}, options=RunOptions(cache=cache))
     result = await graph.run({"x": 3})  # no cache option: what `--no-cache` passes
-    assert calls["double"] == 2 and not result.nodes["double"].cached
+    assert calls["double"] == 2
+    assert not result.nodes["double"].cached
 
 
 async def test_a_corrupt_entry_is_a_miss_and_a_warning(
@@ -140,11 +148,16 @@ async def test_a_corrupt_entry_is_a_miss_and_a_warning(
     with caplog.at_level(logging.WARNING, logger="plait.cache"):
         result = await graph.run({"x": 3}, options=RunOptions(cache=cache, wall=lambda: 1000.0))
 
-    assert result.output == "36!" and calls["double"] == 2 and calls["square"] == 1
+    assert result.output == "36!"
+    assert calls["double"] == 2
+    assert calls["square"] == 1
     (record,) = [r for r in caplog.records if r.name == "plait.cache"]
-    assert "`double`" in record.getMessage() and "checksum" in record.getMessage()
+    assert "`double`" in record.getMessage()
+    assert "checksum" in record.getMessage()
     repaired = await cache.get(double.key, 1000.0)  # the fresh output replaced it
-    assert repaired is not None and repaired.intact() and repaired.data == b"6"
+    assert repaired is not None
+    assert repaired.intact()
+    assert repaired.data == b"6"
 
 
 async def test_an_entry_that_no_longer_decodes_is_a_miss_and_a_warning(
@@ -161,7 +174,8 @@ async def test_an_entry_that_no_longer_decodes_is_a_miss_and_a_warning(
     with caplog.at_level(logging.WARNING, logger="plait.cache"):
         result = await graph.run({"x": 3}, options=RunOptions(cache=cache))
 
-    assert result.ok and calls["square"] == 2
+    assert result.ok
+    assert calls["square"] == 2
     assert any("does not decode" in r.getMessage() for r in caplog.records)
 
 
@@ -172,7 +186,8 @@ async def test_a_failing_cache_never_fails_the_run(
     broken = SQLiteCache(f"{tmp_path}/never-opened.db")  # every call raises StoreError
     with caplog.at_level(logging.WARNING, logger="plait.cache"):
         result = await _chain(calls).run({"x": 3}, options=RunOptions(cache=broken))
-    assert result.output == "36!" and calls["double"] == 1
+    assert result.output == "36!"
+    assert calls["double"] == 1
     assert any("lookup failed" in r.getMessage() for r in caplog.records)
     assert any("not cached" in r.getMessage() for r in caplog.records)
 
@@ -183,11 +198,14 @@ async def test_a_hit_is_committed_so_a_durable_run_resumes(cache: ResultCache) -
     store = MemoryStore()
     await graph.run({"x": 3}, options=RunOptions(cache=cache))
     result = await graph.run({"x": 3}, options=RunOptions(cache=cache, store=store))
-    assert result.ok and calls["double"] == 1
+    assert result.ok
+    assert calls["double"] == 1
     stored = await store.load(result.run_id)
-    assert stored is not None and stored.outputs["double"].attempt == 0
+    assert stored is not None
+    assert stored.outputs["double"].attempt == 0
     again = await resume(graph, result.run_id, store=store)
-    assert again.output == "36!" and calls == Counter(double=1, square=1, shout=2)
+    assert again.output == "36!"
+    assert calls == Counter(double=1, square=1, shout=2)
 
 
 async def test_a_value_holding_a_secret_is_never_cached(cache: ResultCache) -> None:
@@ -200,7 +218,8 @@ async def test_a_value_holding_a_secret_is_never_cached(cache: ResultCache) -> N
     spy = _Spy(cache)
     secrets = Secrets(["sk-live-1234"])
     result = await graph.run({"x": 1}, options=RunOptions(cache=spy, secrets=secrets))
-    assert result.ok and spy.written == {}
+    assert result.ok
+    assert spy.written == {}
 
 
 async def test_agents_are_cached_only_when_asked(cache: ResultCache) -> None:
@@ -215,9 +234,12 @@ async def test_agents_are_cached_only_when_asked(cache: ResultCache) -> None:
     one = await graph.run({"message": "hi"}, options=RunOptions(cache=cache))
     two = await graph.run({"message": "hi"}, options=RunOptions(cache=cache))
 
-    assert one.output == "one" and two.output == "two"
-    assert len(cached_model.requests) == 1 and len(plain_model.requests) == 2
-    assert two.nodes["asked"].cached and not two.nodes["plain"].cached
+    assert one.output == "one"
+    assert two.output == "two"
+    assert len(cached_model.requests) == 1
+    assert len(plain_model.requests) == 2
+    assert two.nodes["asked"].cached
+    assert not two.nodes["plain"].cached
 
 
 class _Spy:
@@ -242,3 +264,26 @@ class _Spy:
 
     async def clear(self, graph: str | None = None) -> int:
         return await self.inner.clear(graph)
+
+
+async def test_a_trace_marks_cached_nodes_and_stays_deterministic(cache: ResultCache) -> None:
+    from plait.engine import Trace, TraceRecorder
+
+    calls: Counter[str] = Counter()
+    graph = _chain(calls)
+    texts = []
+    for _ in range(3):
+        recorder = TraceRecorder(graph)
+        await graph.run({"x": 3}, options=RunOptions(cache=cache), listeners=(recorder,))
+        texts.append(recorder.trace().to_json())
+    first, second, _third = (Trace.from_json(text) for text in texts)
+    assert [node.cached for node in first.nodes] == [False, False, False]
+    assert [(node.node, node.cached, node.attempts) for node in second.nodes] == [
+        ("double", True, 0),
+        ("square", True, 0),
+        ("shout", False, 1),
+    ]
+    assert second.nodes[0].inputs == {"x": 3}
+    assert second.nodes[1].output == 36
+    assert texts[1] == texts[2]  # cached runs trace byte for byte alike
+    assert '"cached": true' not in texts[0]
