@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plait import CachePolicy, GraphBuilder, RunOptions, node
+from plait import CachePolicy, Graph, GraphBuilder, RunOptions, node
 from plait.engine import MemoryCache
 from plait.visual import to_dot, to_mermaid
 
@@ -19,7 +19,7 @@ def report(y: int) -> str:
     return str(y)
 
 
-def _graph():  # type: ignore[no-untyped-def]
+def _graph() -> Graph[str]:
     b = GraphBuilder("cached_overlay", inputs={"x": int})
     return b.build(b.add(report, inputs={"y": b.add(fetch, inputs={"x": "inputs.x"})}))
 

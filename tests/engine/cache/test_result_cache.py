@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from plait import CachePolicy, Graph, GraphBuilder, RunOptions, node
+from plait import CachePolicy, Graph, GraphBuilder, NodeRef, RunOptions, node
 from plait.engine import (
     CacheEntry,
     Event,
@@ -25,7 +25,7 @@ from plait.nodes import ScriptedModel, Secrets, agent
 pytestmark = pytest.mark.anyio
 
 
-def _chain(calls: Counter[str], *, name: str = "chain", extra: bool = False) -> Graph[int]:
+def _chain(calls: Counter[str], *, name: str = "chain", extra: bool = False) -> Graph[str]:
     """inputs.x -> double (cached) -> square (cached, key=node) -> shout (not cached)."""
 
     @node(cache=CachePolicy())
@@ -47,7 +47,7 @@ def _chain(calls: Counter[str], *, name: str = "chain", extra: bool = False) -> 
         return v
 
     b = GraphBuilder(name, inputs={"x": int})
-    last = b.add(square, inputs={"y": b.add(double, inputs={"x": "inputs.x"})})
+    last: NodeRef[int] = b.add(square, inputs={"y": b.add(double, inputs={"x": "inputs.x"})})
     if extra:  # a changed graph: one more node after square
         last = b.add(same, inputs={"v": last})
     return b.build(b.add(shout, inputs={"z": last}))
