@@ -12,6 +12,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from plait.engine.stores._seal import Sealer
 from plait.engine.stores import _postgres_schema as schema
 from plait.engine.stores._protocol import StoreError
 
@@ -36,7 +37,10 @@ class PostgresConnection:
     being done.
     """
 
-    def __init__(self, conninfo: str, *, min_size: int, max_size: int, timeout: float) -> None:
+    def __init__(
+        self, conninfo: str, *, min_size: int, max_size: int, timeout: float, sealer: Sealer
+    ) -> None:
+        self.sealer = sealer
         self.conninfo = conninfo
         self.min_size = min_size
         self.max_size = max_size
@@ -53,7 +57,11 @@ class PostgresConnection:
         """
         if self._pool is not None:
             return
-        await self.call_unpooled(schema.create_or_check, "open the database")
+        sealer = self.sealer
+        await self.call_unpooled(
+            lambda connection, where: schema.create_or_check(connection, where, sealer),
+            "open the database",
+        )
         from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
         pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
