@@ -20,7 +20,9 @@ class CorruptRecordError(StoreError):
         self.run_id = run_id
         self.node = node
         self.record = record or f"output of node `{node}`"
-        super().__init__(f"run {run_id}: the stored {self.record} is corrupt: {reason}")
+        message = f"run {run_id}: the stored {self.record} is corrupt: {reason}"
+        # a name read back from corrupt bytes may hold lone surrogates: shown escaped
+        super().__init__(message.encode("utf-8", "backslashreplace").decode())
 
 
 class RunLockedError(StoreError):
