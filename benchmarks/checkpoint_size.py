@@ -31,7 +31,7 @@ TARGET_1000 = 250 * 1024
 
 def _chain(n: int) -> Graph[int]:
     builder, last = define_chain(n)
-    return builder.build(last)  # type: ignore[return-value]
+    return builder.build(last)
 
 
 def _map(n: int) -> Graph[list[int]]:
@@ -39,7 +39,9 @@ def _map(n: int) -> Graph[list[int]]:
     return builder.build(builder.map(noop, over="x", id="each", inputs={"x": "inputs.xs"}))
 
 
-async def _size(folder: Path, name: str, runs: list[tuple[Graph[object], dict[str, object]]]) -> int:
+async def _size(
+    folder: Path, name: str, runs: list[tuple[Graph[object], dict[str, object]]]
+) -> int:
     path = folder / f"{name}.sqlite"
     async with SQLiteStore(path) as store:
         for graph, inputs in runs:
@@ -53,9 +55,9 @@ async def measure(folder: Path) -> list[tuple[str, int, int]]:
     """(case, bytes the run added, output records) per case."""
     empty = await _size(folder, "empty", [])
     cases: list[tuple[str, Callable[[], Graph[object]], dict[str, object], int]] = [
-        ("chain 1000", lambda: _chain(1000), {"x": 1}, 1000),  # type: ignore[dict-item, return-value]
-        ("chain 10000", lambda: _chain(10_000), {"x": 1}, 10_000),  # type: ignore[dict-item, return-value]
-        ("map 200", lambda: _map(200), {"xs": list(range(200))}, 201),  # type: ignore[dict-item, return-value]
+        ("chain 1000", lambda: _chain(1000), {"x": 1}, 1000),
+        ("chain 10000", lambda: _chain(10_000), {"x": 1}, 10_000),
+        ("map 200", lambda: _map(200), {"xs": list(range(200))}, 201),
     ]
     figures = []
     for name, make, inputs, records in cases:

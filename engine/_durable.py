@@ -387,4 +387,3 @@ class Checkpointer:
         self.run_record = ended
         await self.store.put_run(self.run_record, lease=self.held)
         await self.store.release(self.run_id, self.owner)
-

@@ -9,7 +9,6 @@ from plait.engine.stores import _postgres_queries as queries
 from plait.engine.stores import _postgres_schema as schema
 from plait.engine.stores import _postgres_shared as shared_queries
 from plait.engine.stores._postgres_connection import PostgresConnection, describe
-from plait.engine.stores._seal import Sealer
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
@@ -21,6 +20,7 @@ from plait.engine.stores._protocol import (
     StoredRun,
     ThreadRecord,
 )
+from plait.engine.stores._seal import Sealer
 
 __all__ = ["PostgresStore"]
 
@@ -32,7 +32,8 @@ class PostgresStore:
     the connection's current schema on first open. Connections come from a pool of
     ``min_size`` to ``max_size``; ``timeout`` bounds connecting and waiting for a free
     connection. ``key`` seals every record with a keyed BLAKE2b (default:
-    ``PLAIT_STORE_KEY``; docs/adr-024-record-format.md). Needs asyncio (psycopg's async driver does not run on trio).
+    ``PLAIT_STORE_KEY``; docs/adr-024-record-format.md). Needs asyncio (psycopg's async
+    driver does not run on trio).
     """
 
     def __init__(

@@ -12,9 +12,9 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from plait.engine.stores._seal import Sealer
 from plait.engine.stores import _postgres_schema as schema
 from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection

@@ -93,9 +93,7 @@ _PUT_OUTPUTS = f"""
         attempt = EXCLUDED.attempt, data = EXCLUDED.data,
         checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
 """
-_PUT_FAILURE = (
-    f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-)
+_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 _PUT_INTERRUPT = f"""
     INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (run_id, node, key) DO UPDATE SET
@@ -180,7 +178,10 @@ async def put_outputs(
     """
     # One lock order for every batch, so two concurrent batches cannot deadlock.
     kept = sorted(last_per_node(records), key=lambda record: (record.run_id, record.node))
-    columns = [list(column) for column in zip(*(output_row(record, sealer) for record in kept), strict=True)]
+    columns = [
+        list(column)
+        for column in zip(*(output_row(record, sealer) for record in kept), strict=True)
+    ]
     run_ids = {record.run_id for record in kept}
     await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
 
@@ -226,7 +227,9 @@ async def put_journal(
             await connection.execute(_DISCARD, (run_id, list(discard)))
         if kept:
             async with connection.cursor() as cursor:
-                await cursor.executemany(_PUT_CALL, [journal_row(record, sealer) for record in kept])
+                await cursor.executemany(
+                    _PUT_CALL, [journal_row(record, sealer) for record in kept]
+                )
 
 
 async def put_thread(
@@ -243,9 +246,7 @@ async def put_thread(
     await _insert(connection, _PUT_TURN, row, [record.run_id], doing, lease)
 
 
-async def load_thread(
-    connection: Connection, thread_id: str, sealer: Sealer
-) -> list[ThreadRecord]:
+async def load_thread(connection: Connection, thread_id: str, sealer: Sealer) -> list[ThreadRecord]:
     """The thread's turns in append order, each checked against its checksum.
 
     Raises:

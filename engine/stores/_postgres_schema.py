@@ -28,18 +28,24 @@ so processes opening one database at once do not race to create it."""
 
 _V5_STEPS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
     {
-        1: ("""CREATE TABLE plait_journal (run_id TEXT NOT NULL, node TEXT NOT NULL,
+        1: (
+            """CREATE TABLE plait_journal (run_id TEXT NOT NULL, node TEXT NOT NULL,
             call_index INTEGER NOT NULL, kind TEXT NOT NULL, request_hash TEXT NOT NULL,
             request BYTEA NOT NULL, response BYTEA NOT NULL, checksum TEXT NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (run_id, node, call_index))""",),
-        2: ("""CREATE TABLE plait_threads (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (run_id, node, call_index))""",
+        ),
+        2: (
+            """CREATE TABLE plait_threads (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             thread_id TEXT NOT NULL, run_id TEXT NOT NULL, node TEXT NOT NULL,
             messages_after INTEGER NOT NULL, messages BYTEA NOT NULL, checksum TEXT NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL)""",),
-        3: ("""CREATE TABLE plait_shared (version BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            created_at DOUBLE PRECISION NOT NULL)""",
+        ),
+        3: (
+            """CREATE TABLE plait_shared (version BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             scope TEXT NOT NULL, owner TEXT NOT NULL, key TEXT NOT NULL, run_id TEXT NOT NULL,
             node TEXT NOT NULL, data BYTEA NOT NULL, checksum TEXT NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL)""",),
+            created_at DOUBLE PRECISION NOT NULL)""",
+        ),
         4: ("ALTER TABLE plait_leases ADD COLUMN token BIGINT NOT NULL DEFAULT 0",),
         5: (),  # 5 -> 6 re-lays out and seals every row: ``_reseal``
     }

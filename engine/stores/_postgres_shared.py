@@ -78,7 +78,9 @@ async def put_outputs_and_shared(
         await fence(connection, lease, runs)
         async with connection.cursor() as cursor:
             if kept:
-                await cursor.executemany(_PUT_OUTPUT, [output_row(record, sealer) for record in kept])
+                await cursor.executemany(
+                    _PUT_OUTPUT, [output_row(record, sealer) for record in kept]
+                )
             for write in writes:
                 place = (write.scope, write.owner, write.key, write.run_id, write.node)
                 await cursor.execute(_DELETE, place)
@@ -97,4 +99,3 @@ async def load_by_run(connection: Connection, run_id: str, sealer: Sealer) -> li
     """A run's writes, by version, each checked against its seal."""
     rows = await (await connection.execute(_BY_RUN, (run_id,))).fetchall()
     return [shared_record(row, sealer) for row in rows]
-

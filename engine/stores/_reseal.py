@@ -102,22 +102,23 @@ def resealed(
     ]
     failures = [failure_row(FailureRecord(*row), sealer) for row in old["plait_failures"]]
     interrupts = [
-        interrupt_row(InterruptRecord(*row[:5], None if row[5] is None else _b(row[5]), row[6]),
-                      sealer)  # fmt: skip
+        interrupt_row(
+            InterruptRecord(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                None if row[5] is None else _b(row[5]),
+                row[6],
+            ),
+            sealer,
+        )
         for row in old["plait_interrupts"]
     ]
-    journal = [
-        journal_row(verified_call(JournalRecord(*r[:5], _b(r[5]), _b(r[6]), r[7], r[8])), sealer)
-        for r in old["plait_journal"]
-    ]
-    threads = [
-        (*thread_row(verified_turn(ThreadRecord(*r[:4], _b(r[4]), r[5], r[6])), sealer), r[7])
-        for r in old["plait_threads"]
-    ]
-    shared = [
-        (*shared_row(verified_shared(SharedRecord(*r[:5], _b(r[5]), *r[6:9])), sealer), r[8])
-        for r in old["plait_shared"]
-    ]
+    journal = [journal_row(_call(row), sealer) for row in old["plait_journal"]]
+    threads = [(*thread_row(_turn(row), sealer), row[7]) for row in old["plait_threads"]]
+    shared = [(*shared_row(_write(row), sealer), row[8]) for row in old["plait_shared"]]
     return [
         ("plait_graphs", GRAPH_COLUMNS, list(graphs.values())),
         ("plait_runs", RUN_COLUMNS, runs),
@@ -128,3 +129,18 @@ def resealed(
         ("plait_threads", f"{THREAD_COLUMNS}, seq", threads),
         ("plait_shared", f"{SHARED_COLUMNS}, version", shared),
     ]
+
+
+def _call(r: Sequence[Any]) -> JournalRecord:
+    return verified_call(
+        JournalRecord(r[0], r[1], r[2], r[3], r[4], _b(r[5]), _b(r[6]), r[7], r[8])
+    )
+
+
+def _turn(r: Sequence[Any]) -> ThreadRecord:
+    return verified_turn(ThreadRecord(r[0], r[1], r[2], r[3], _b(r[4]), r[5], r[6]))
+
+
+def _write(r: Sequence[Any]) -> SharedRecord:
+    record = SharedRecord(r[0], r[1], r[2], r[3], r[4], _b(r[5]), r[6], r[7], r[8])
+    return verified_shared(record)

@@ -76,7 +76,9 @@ THREAD_COLUMNS = "thread_id, run_id, node, messages_after, messages, checksum, c
 Row = tuple[object, ...]
 
 
-def _bytes(value: object) -> object:
+def _bytes(value: object) -> Any:
+    """A BLOB column's value as bytes (psycopg may give a memoryview); any other type is
+    kept, for the seal check to refuse (it seals types too)."""
     return bytes(value) if isinstance(value, memoryview) else value
 
 
@@ -126,7 +128,7 @@ def run_record(row: Sequence[Any], sealer: Sealer) -> RunRecord:
         graph=str(graph),
         content_hash=str(content_hash),
         canonical=canonical,
-        inputs=inputs,  # type: ignore[arg-type]  # sealed as bytes
+        inputs=inputs,  # sealed as bytes
         status=stored_status(str(status), name),
         created_at=float(created),
         updated_at=float(updated),
@@ -203,7 +205,7 @@ def interrupt_record(row: Sequence[Any], sealer: Sealer) -> InterruptRecord:
         str(key),
         str(question),
         str(schema),
-        answer,  # type: ignore[arg-type]  # sealed as bytes or None
+        answer,  # sealed as bytes or None
         float(created),
     )
 

@@ -47,7 +47,7 @@ class Sealer:
         """Whether seals are keyed."""
         return bool(self._key)
 
-    def seal(self, kind: bytes, *fields: Field) -> bytes:
+    def seal(self, kind: bytes, *fields: object) -> bytes:
         """The seal of a ``kind`` row holding ``fields`` (each framed: type, length, bytes).
 
         Raises:
@@ -109,7 +109,7 @@ class Sealer:
         """
         run_id, node, record = where
         try:
-            found = self.seal(kind, *fields)  # type: ignore[arg-type]  # checked below
+            found = self.seal(kind, *fields)
         except UnicodeEncodeError:
             reason = "a text field is not valid UTF-8"
             raise CorruptRecordError(run_id, node, reason, record=record) from None

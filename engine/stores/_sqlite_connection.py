@@ -11,8 +11,8 @@ import anyio
 import anyio.to_thread
 
 from plait.engine.stores import _sqlite_schema as schema
-from plait.engine.stores._seal import Sealer, text_of
 from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._seal import Sealer, text_of
 
 __all__ = ["SYNCHRONOUS_MODES", "SQLiteConnection"]
 

@@ -16,18 +16,24 @@ __all__ = ["create_or_check", "migrate", "stored_version", "transaction"]
 
 _V5_STEPS: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
     {
-        1: ("""CREATE TABLE plait_journal (run_id TEXT NOT NULL, node TEXT NOT NULL,
+        1: (
+            """CREATE TABLE plait_journal (run_id TEXT NOT NULL, node TEXT NOT NULL,
             call_index INTEGER NOT NULL, kind TEXT NOT NULL, request_hash TEXT NOT NULL,
             request BLOB NOT NULL, response BLOB NOT NULL, checksum TEXT NOT NULL,
-            created_at REAL NOT NULL, PRIMARY KEY (run_id, node, call_index))""",),
-        2: ("""CREATE TABLE plait_threads (seq INTEGER PRIMARY KEY, thread_id TEXT NOT NULL,
+            created_at REAL NOT NULL, PRIMARY KEY (run_id, node, call_index))""",
+        ),
+        2: (
+            """CREATE TABLE plait_threads (seq INTEGER PRIMARY KEY, thread_id TEXT NOT NULL,
             run_id TEXT NOT NULL, node TEXT NOT NULL, messages_after INTEGER NOT NULL,
             messages BLOB NOT NULL, checksum TEXT NOT NULL, created_at REAL NOT NULL,
-            UNIQUE (thread_id, run_id, node))""",),
-        3: ("""CREATE TABLE plait_shared (version INTEGER PRIMARY KEY AUTOINCREMENT,
+            UNIQUE (thread_id, run_id, node))""",
+        ),
+        3: (
+            """CREATE TABLE plait_shared (version INTEGER PRIMARY KEY AUTOINCREMENT,
             scope TEXT NOT NULL, owner TEXT NOT NULL, key TEXT NOT NULL, run_id TEXT NOT NULL,
             node TEXT NOT NULL, data BLOB NOT NULL, checksum TEXT NOT NULL,
-            created_at REAL NOT NULL, UNIQUE (scope, owner, key, run_id, node))""",),
+            created_at REAL NOT NULL, UNIQUE (scope, owner, key, run_id, node))""",
+        ),
         4: ("ALTER TABLE plait_leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0",),
         5: (),  # 5 -> 6 re-lays out and seals every row: ``_reseal``
     }

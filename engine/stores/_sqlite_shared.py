@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
 from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
@@ -73,4 +72,3 @@ def load_shared(
 def load_by_run(connection: sqlite3.Connection, run_id: str, sealer: Sealer) -> list[SharedRecord]:
     """A run's writes, by version, each checked against its seal."""
     return [shared_record(row, sealer) for row in connection.execute(_BY_RUN, (run_id,))]
-

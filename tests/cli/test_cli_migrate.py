@@ -26,9 +26,7 @@ def test_a_version_3_store_with_a_held_lease_migrates_to_fenced_leases(
 
     old_store(path, 3)
     with sqlite3.connect(path) as connection:
-        connection.execute(
-            "INSERT INTO plait_leases VALUES ('r1', 'an-older-plait', 2e9 + 3600)"
-        )
+        connection.execute("INSERT INTO plait_leases VALUES ('r1', 'an-older-plait', 2e9 + 3600)")
     connection.close()
     url = f"sqlite:///{path}"
     assert plait.cli.main(["runs", "--store", url]) == 1

@@ -39,7 +39,8 @@ async def test_the_golden_failed_map_resumes_only_its_failed_item(
     runs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(graphs, "broken", set())
-    monkeypatch.setattr(graphs, "measured", measured := [])
+    measured: list[str] = []
+    monkeypatch.setattr(graphs, "measured", measured)
     async with SQLiteStore(runs) as store:
         result = await resume(graphs.links(), "golden-links", store=store)
     assert result.status == "succeeded"

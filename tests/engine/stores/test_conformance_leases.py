@@ -22,7 +22,7 @@ from plait.engine.stores._protocol import (
 )
 from plait.nodes import JournalEntry
 
-from .harness import AnyStore, Harness, PostgresHarness, SQLiteHarness
+from .harness import AnyStore, Harness, SQLiteHarness
 from .test_conformance import loaded, output, run
 
 pytestmark = pytest.mark.anyio

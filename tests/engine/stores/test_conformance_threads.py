@@ -115,11 +115,10 @@ async def test_a_corrupted_turn_is_an_error_naming_run_node_and_thread(
 
 @pytest.mark.stores("sqlite")
 async def test_a_version_2_file_migrates_to_hold_threads(store: AnyStore, harness: Harness) -> None:
-    import sqlite3
-
-    from .harness import SQLiteHarness
 
     from tests.fixtures.golden.old import old_store
+
+    from .harness import SQLiteHarness
 
     assert isinstance(harness, SQLiteHarness)
     await store.close()
