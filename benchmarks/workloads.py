@@ -117,12 +117,14 @@ def loop(n: int, langgraph: bool) -> Workload:
 
 
 def durable_chain(n: int, langgraph: bool) -> Workload:
-    """W4: the chain, each output committed to SQLite (sync, and async) vs raw commits."""
+    """W4: the chain, each output committed to SQLite (sync, and async) vs raw commits
+    made on the event loop (the floor) and through a worker thread (``floor_thread``)."""
     import workloads_durable
 
     x = 7
     trials = {
-        "floor": workloads_durable.floor_chain(n, x),
+        "floor": workloads_durable.floor_loop_chain(n, x),
+        "floor_thread": workloads_durable.floor_chain(n, x),
         "plait": workloads_durable.plait_chain(n, x, "sync"),
         "plait_async": workloads_durable.plait_chain(n, x, "async"),
     }

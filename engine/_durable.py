@@ -17,6 +17,7 @@ from plait.engine._group_commit import GroupCommit
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
+from plait.engine._stored_records import decoded_inputs, stored_description
 from plait.engine._takeover import take_lease
 from plait.engine.stores._codec import DecodeError, decode, encode
 from plait.engine.stores._lease import new_owner
@@ -202,7 +203,7 @@ class Checkpointer:
             raise RunError(f"run {self.run_id} is not in the store", run_id=self.run_id)
         record = stored.run
         if record.content_hash != self.graph.content_hash and not force:
-            change = describe_change(json.loads(record.canonical), self.graph.canonical())
+            change = describe_change(stored_description(record), self.graph.canonical())
             raise GraphChangedError(
                 f"run {self.run_id} started under another version of graph "
                 f"`{record.graph}`: {change}. Resume with the original graph, or force it "
@@ -238,12 +239,8 @@ class Checkpointer:
         return self.secrets.mask_json(data)
 
     def decode_inputs(self, data: bytes) -> dict[str, object]:
-        raw = json.loads(data)
-        return {
-            name: decode(json.dumps(raw[name]).encode(), kind)
-            for name, kind in self.graph.inputs.items()
-            if name in raw
-        }
+        """The run's stored inputs (see ``decoded_inputs``)."""
+        return decoded_inputs(self.run_id, self.graph.inputs, data)
 
     def decode_outputs(self, outputs: Mapping[str, OutputRecord]) -> dict[str, object]:
         """The committed outputs, by node path, decoded against their nodes' types.

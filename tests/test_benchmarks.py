@@ -41,7 +41,7 @@ def test_quick_run_writes_one_record_per_workload_and_engine(tmp_path: Path) -> 
     records = json.loads(out.read_text(encoding="utf-8"))
     pairs = sorted((record["workload"], record["engine"]) for record in records)
     expected = [(workload, engine) for workload in WORKLOADS for engine in _engines()]
-    expected += [("W4", "floor"), ("W4", "plait"), ("W4", "plait_async")]
+    expected += [("W4", "floor"), ("W4", "floor_thread"), ("W4", "plait"), ("W4", "plait_async")]
     if importlib.util.find_spec("pydantic_graph") is not None:
         expected.append(("W1", "pydantic_graph"))
     assert pairs == sorted(expected)

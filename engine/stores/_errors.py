@@ -13,12 +13,16 @@ class StoreError(PlaitError):
 
 
 class CorruptRecordError(StoreError):
-    """A stored record fails its checksum or cannot be decoded; names the run and node."""
+    """A stored record fails its seal or cannot be decoded; names the run and the record
+    (``record``: the run row, its graph description, ``output of node `x```, ...)."""
 
-    def __init__(self, run_id: str, node: str, reason: str) -> None:
+    def __init__(self, run_id: str, node: str, reason: str, *, record: str | None = None) -> None:
         self.run_id = run_id
         self.node = node
-        super().__init__(f"run {run_id}: the stored output of node `{node}` is corrupt: {reason}")
+        self.record = record or f"output of node `{node}`"
+        message = f"run {run_id}: the stored {self.record} is corrupt: {reason}"
+        # a name read back from corrupt bytes may hold lone surrogates: shown escaped
+        super().__init__(message.encode("utf-8", "backslashreplace").decode())
 
 
 class RunLockedError(StoreError):

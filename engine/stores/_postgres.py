@@ -20,6 +20,7 @@ from plait.engine.stores._protocol import (
     StoredRun,
     ThreadRecord,
 )
+from plait.engine.stores._seal import Sealer
 
 __all__ = ["PostgresStore"]
 
@@ -30,18 +31,27 @@ class PostgresStore:
     ``conninfo`` is a libpq URL or key/value string. Tables (``plait_*``) are created in
     the connection's current schema on first open. Connections come from a pool of
     ``min_size`` to ``max_size``; ``timeout`` bounds connecting and waiting for a free
-    connection. Needs asyncio (psycopg's async driver does not run on trio).
+    connection. ``key`` seals every record with a keyed BLAKE2b (default:
+    ``PLAIT_STORE_KEY``; docs/adr-024-record-format.md). Needs asyncio (psycopg's async
+    driver does not run on trio).
     """
 
     def __init__(
-        self, conninfo: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 10.0
+        self,
+        conninfo: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 4,
+        timeout: float = 10.0,
+        key: bytes | str | None = None,
     ) -> None:
+        self._sealer = Sealer(key)
         self.conninfo = conninfo
         self.min_size = min_size
         self.max_size = max_size
         self.timeout = timeout
         self._connection = PostgresConnection(
-            conninfo, min_size=min_size, max_size=max_size, timeout=timeout
+            conninfo, min_size=min_size, max_size=max_size, timeout=timeout, sealer=self._sealer
         )
 
     def __repr__(self) -> str:
@@ -83,7 +93,10 @@ class PostgresStore:
             StoreError: when the schema is newer than this plait's, or no migration leads
                 from the stored version to the current one.
         """
-        return await self._connection.call_unpooled(schema.migrate, "migrate the schema")
+        return await self._connection.call_unpooled(
+            lambda connection, where: schema.migrate(connection, where, self._sealer),
+            "migrate the schema",
+        )
 
     async def put_run(self, record: RunRecord, *, lease: Lease | None = None) -> None:
         """Record a new run, or a new status, error and ``updated_at`` of a stored one.
@@ -92,7 +105,7 @@ class PostgresStore:
             StoreError: when the id is taken by a run with other fixed fields.
         """
         await self._connection.call(
-            lambda connection: queries.put_run(connection, record, lease),
+            lambda connection: queries.put_run(connection, record, lease, self._sealer),
             f"store run {record.run_id}",
         )
 
@@ -113,13 +126,13 @@ class PostgresStore:
         if shared:
             await self._connection.call(
                 lambda connection: shared_queries.put_outputs_and_shared(
-                    connection, records, shared, lease
+                    connection, records, shared, lease, self._sealer
                 ),
                 f"store {len(records)} outputs and {len(shared)} shared memory writes",
             )
         elif records:
             await self._connection.call(
-                lambda connection: queries.put_outputs(connection, records, lease),
+                lambda connection: queries.put_outputs(connection, records, lease, self._sealer),
                 f"store {len(records)} outputs",
             )
 
@@ -130,7 +143,7 @@ class PostgresStore:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_failure(connection, record, lease),
+            lambda connection: queries.put_failure(connection, record, lease, self._sealer),
             f"record a failure of node `{record.node}`",
         )
 
@@ -143,7 +156,7 @@ class PostgresStore:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_interrupt(connection, record, lease),
+            lambda connection: queries.put_interrupt(connection, record, lease, self._sealer),
             f"record an interrupt of node `{record.node}`",
         )
 
@@ -164,7 +177,9 @@ class PostgresStore:
         """
         if records or discard:
             await self._connection.call(
-                lambda connection: queries.put_journal(connection, run_id, records, discard, lease),
+                lambda connection: queries.put_journal(
+                    connection, run_id, records, discard, lease, self._sealer
+                ),
                 f"journal {len(records)} agent call(s) of run {run_id}",
             )
 
@@ -177,7 +192,7 @@ class PostgresStore:
             StoreError: when the run does not exist.
         """
         await self._connection.call(
-            lambda connection: queries.put_thread(connection, record, lease),
+            lambda connection: queries.put_thread(connection, record, lease, self._sealer),
             f"append to thread `{record.thread_id}` for node `{record.node}`",
         )
 
@@ -188,7 +203,7 @@ class PostgresStore:
             CorruptRecordError: when a turn's bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: queries.load_thread(connection, thread_id),
+            lambda connection: queries.load_thread(connection, thread_id, self._sealer),
             f"read thread `{thread_id}`",
         )
 
@@ -199,7 +214,9 @@ class PostgresStore:
             CorruptRecordError: when its bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: shared_queries.load_shared(connection, scope, owner, key),
+            lambda connection: shared_queries.load_shared(
+                connection, scope, owner, key, self._sealer
+            ),
             f"read shared key `{key}` (per {scope} {owner})",
         )
 
@@ -210,13 +227,14 @@ class PostgresStore:
             CorruptRecordError: when an output's bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: queries.load(connection, run_id), f"read run {run_id}"
+            lambda connection: queries.load(connection, run_id, self._sealer),
+            f"read run {run_id}",
         )
 
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
         """The most recent runs (by ``created_at``, then creation order), newest first."""
         return await self._connection.call(
-            lambda connection: queries.list_runs(connection, limit), "list runs"
+            lambda connection: queries.list_runs(connection, limit, self._sealer), "list runs"
         )
 
     async def acquire(

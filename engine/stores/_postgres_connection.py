@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from plait.engine.stores import _postgres_schema as schema
 from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -43,16 +44,21 @@ class PostgresConnection:
         min_size: int,
         max_size: int,
         timeout: float,
+        sealer: Sealer | None = None,
         prepare: Callable[[Connection, str], Awaitable[None]] | None = None,
     ) -> None:
+        self.sealer = Sealer() if sealer is None else sealer
         self.conninfo = conninfo
-        self.prepare = schema.create_or_check if prepare is None else prepare
+        self.prepare = self._store_schema if prepare is None else prepare
         """Run once on open (default: the store's schema; the result cache has its own)."""
         self.min_size = min_size
         self.max_size = max_size
         self.timeout = timeout
         self.where = f"PostgreSQL store {describe(conninfo)}"
         self._pool: AsyncConnectionPool[Connection] | None = None
+
+    async def _store_schema(self, connection: Connection, where: str) -> None:
+        await schema.create_or_check(connection, where, self.sealer)
 
     async def open(self) -> None:
         """Create or check the schema, then fill the pool.

@@ -10,13 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from plait.engine.stores._checks import (
     RELEASED,
-    RUN_FIXED_FIELDS,
     journal_batch,
     last_per_node,
     no_such_run,
     run_exists,
-    verified,
-    verified_call,
     verified_turn,
 )
 from plait.engine.stores._postgres_connection import is_foreign_key_violation
@@ -39,19 +36,23 @@ from plait.engine.stores._rows import (
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
+    RUN_SELECT,
     THREAD_COLUMNS,
     failure_record,
     failure_row,
+    graph_row,
     interrupt_record,
     interrupt_row,
     journal_record,
     journal_row,
+    output_record,
     output_row,
     run_record,
     run_row,
     thread_record,
     thread_row,
 )
+from plait.engine.stores._seal import Sealer, deflate
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -74,29 +75,30 @@ __all__ = [
     "renew",
 ]
 
-_SAME_RUN = " AND ".join(
-    f"plait_runs.{name} IS NOT DISTINCT FROM EXCLUDED.{name}" for name in RUN_FIXED_FIELDS
-)
 _PUT_RUN = f"""
-    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES ({", ".join(["%s"] * 11)})
     ON CONFLICT (run_id) DO UPDATE SET
-        status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, error = EXCLUDED.error
-    WHERE {_SAME_RUN}
+        status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, error = EXCLUDED.error,
+        state_checksum = EXCLUDED.state_checksum
+    WHERE plait_runs.checksum = EXCLUDED.checksum
     RETURNING run_id
 """
+_PUT_GRAPH = """INSERT INTO plait_graphs (content_hash, canonical, checksum) VALUES (%s, %s, %s)
+    ON CONFLICT (content_hash) DO NOTHING"""
+_GRAPH_KNOWN = "SELECT 1 FROM plait_graphs WHERE content_hash = %s"
 _PUT_OUTPUTS = f"""
     INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) SELECT * FROM unnest(
-        %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::text[], %s::float8[])
+        %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::bytea[], %s::float8[])
     ON CONFLICT (run_id, node) DO UPDATE SET
         attempt = EXCLUDED.attempt, data = EXCLUDED.data,
         checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
 """
-_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)"
+_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 _PUT_INTERRUPT = f"""
-    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)
+    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (run_id, node, key) DO UPDATE SET
         question = EXCLUDED.question, answer_schema = EXCLUDED.answer_schema,
-        answer = EXCLUDED.answer
+        answer = EXCLUDED.answer, checksum = EXCLUDED.checksum
 """
 _PUT_CALL = f"""
     INSERT INTO plait_journal ({JOURNAL_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -134,8 +136,8 @@ _LEASES = """
     SELECT run_id, owner, token, expires_at FROM plait_leases
     WHERE owner <> %s AND run_id = ANY(%s)
 """
-_GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = %s"
-_RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT %s"
+_GET_RUN = f"{RUN_SELECT} WHERE r.run_id = %s"
+_RECENT_RUNS = f"{RUN_SELECT} ORDER BY r.created_at DESC, r.seq DESC LIMIT %s"
 _OUTPUTS = f"SELECT {OUTPUT_COLUMNS} FROM plait_outputs WHERE run_id = %s ORDER BY created_at, node"
 _FAILURES = (
     f"SELECT {FAILURE_COLUMNS} FROM plait_failures WHERE run_id = %s ORDER BY created_at, seq"
@@ -145,7 +147,9 @@ _INTERRUPTS = (
 )
 
 
-async def put_run(connection: Connection, record: RunRecord, lease: Lease | None) -> None:
+async def put_run(
+    connection: Connection, record: RunRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Insert the run, or update its state when the stored one has the same fixed fields.
 
     Raises:
@@ -154,13 +158,17 @@ async def put_run(connection: Connection, record: RunRecord, lease: Lease | None
     """
     async with connection.transaction():
         await fence(connection, lease, [record.run_id])
-        cursor = await connection.execute(_PUT_RUN, run_row(record))
+        known = await connection.execute(_GRAPH_KNOWN, (record.content_hash,))
+        if await known.fetchone() is None:
+            packed = deflate(record.canonical)
+            await connection.execute(_PUT_GRAPH, graph_row(record.content_hash, packed, sealer))
+        cursor = await connection.execute(_PUT_RUN, run_row(record, sealer))
         if await cursor.fetchone() is None:
             raise run_exists(record.run_id)
 
 
 async def put_outputs(
-    connection: Connection, records: Sequence[OutputRecord], lease: Lease | None
+    connection: Connection, records: Sequence[OutputRecord], lease: Lease | None, sealer: Sealer
 ) -> None:
     """Write the outputs (the last one of each node) in one statement.
 
@@ -170,23 +178,29 @@ async def put_outputs(
     """
     # One lock order for every batch, so two concurrent batches cannot deadlock.
     kept = sorted(last_per_node(records), key=lambda record: (record.run_id, record.node))
-    columns = [list(column) for column in zip(*map(output_row, kept), strict=True)]
+    columns = [
+        list(column)
+        for column in zip(*(output_row(record, sealer) for record in kept), strict=True)
+    ]
     run_ids = {record.run_id for record in kept}
     await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
 
 
-async def put_failure(connection: Connection, record: FailureRecord, lease: Lease | None) -> None:
+async def put_failure(
+    connection: Connection, record: FailureRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Append a failed attempt."""
     doing = f"record a failure of node `{record.node}`"
-    await _insert(connection, _PUT_FAILURE, failure_row(record), [record.run_id], doing, lease)
+    row = failure_row(record, sealer)
+    await _insert(connection, _PUT_FAILURE, row, [record.run_id], doing, lease)
 
 
 async def put_interrupt(
-    connection: Connection, record: InterruptRecord, lease: Lease | None
+    connection: Connection, record: InterruptRecord, lease: Lease | None, sealer: Sealer
 ) -> None:
     """Record a question, or its answer in place (keeping its place and ``created_at``)."""
     doing = f"record an interrupt of node `{record.node}`"
-    row = interrupt_row(record)
+    row = interrupt_row(record, sealer)
     await _insert(connection, _PUT_INTERRUPT, row, [record.run_id], doing, lease)
 
 
@@ -196,6 +210,7 @@ async def put_journal(
     records: Sequence[JournalRecord],
     discard: Sequence[str],
     lease: Lease | None,
+    sealer: Sealer,
 ) -> None:
     """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
 
@@ -212,32 +227,36 @@ async def put_journal(
             await connection.execute(_DISCARD, (run_id, list(discard)))
         if kept:
             async with connection.cursor() as cursor:
-                await cursor.executemany(_PUT_CALL, [journal_row(record) for record in kept])
+                await cursor.executemany(
+                    _PUT_CALL, [journal_row(record, sealer) for record in kept]
+                )
 
 
-async def put_thread(connection: Connection, record: ThreadRecord, lease: Lease | None) -> None:
+async def put_thread(
+    connection: Connection, record: ThreadRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Append a turn, or replace the same thread, run and node's turn in place.
 
     Raises:
         CorruptRecordError: when the record's checksum does not match its bytes.
         StoreError: when the run does not exist.
     """
-    row = thread_row(verified_turn(record))
+    row = thread_row(verified_turn(record), sealer)
     doing = f"append to thread `{record.thread_id}`"
     await _insert(connection, _PUT_TURN, row, [record.run_id], doing, lease)
 
 
-async def load_thread(connection: Connection, thread_id: str) -> list[ThreadRecord]:
+async def load_thread(connection: Connection, thread_id: str, sealer: Sealer) -> list[ThreadRecord]:
     """The thread's turns in append order, each checked against its checksum.
 
     Raises:
         CorruptRecordError: when a turn's bytes do not match its checksum.
     """
     rows = await (await connection.execute(_THREAD, (thread_id,))).fetchall()
-    return [verified_turn(thread_record(row)) for row in rows]
+    return [thread_record(row, sealer) for row in rows]
 
 
-async def load(connection: Connection, run_id: str) -> StoredRun | None:
+async def load(connection: Connection, run_id: str, sealer: Sealer) -> StoredRun | None:
     """The run and its records, or None when there is no such run.
 
     Raises:
@@ -250,21 +269,21 @@ async def load(connection: Connection, run_id: str) -> StoredRun | None:
     failures = await (await connection.execute(_FAILURES, (run_id,))).fetchall()
     interrupts = await (await connection.execute(_INTERRUPTS, (run_id,))).fetchall()
     journal = await (await connection.execute(_JOURNAL, (run_id,))).fetchall()
-    records = [OutputRecord(*output) for output in outputs]
+    records = [output_record(output, sealer) for output in outputs]
     return StoredRun(
-        run_record(row),
-        {record.node: verified(record) for record in records},
-        [failure_record(failure) for failure in failures],
-        [interrupt_record(interrupt) for interrupt in interrupts],
-        [verified_call(journal_record(call)) for call in journal],
-        await load_by_run(connection, run_id),
+        run_record(row, sealer),
+        {record.node: record for record in records},
+        [failure_record(failure, sealer) for failure in failures],
+        [interrupt_record(interrupt, sealer) for interrupt in interrupts],
+        [journal_record(call, sealer) for call in journal],
+        await load_by_run(connection, run_id, sealer),
     )
 
 
-async def list_runs(connection: Connection, limit: int) -> list[RunRecord]:
+async def list_runs(connection: Connection, limit: int, sealer: Sealer) -> list[RunRecord]:
     """The most recent runs (by ``created_at``, then creation order), newest first."""
     cursor = await connection.execute(_RECENT_RUNS, (max(limit, 0),))
-    return [run_record(row) for row in await cursor.fetchall()]
+    return [run_record(row, sealer) for row in await cursor.fetchall()]
 
 
 async def acquire(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
 from plait.engine.stores._postgres_fence import fence
 from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
-from plait.engine.stores._rows import output_row
+from plait.engine.stores._rows import SHARED_COLUMNS, output_row, shared_record, shared_row
+from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -26,21 +27,19 @@ SHARED_TABLE = (
         run_id TEXT NOT NULL REFERENCES plait_runs (run_id),
         node TEXT NOT NULL,
         data BYTEA NOT NULL,
-        checksum TEXT NOT NULL,
+        checksum BYTEA NOT NULL,
         created_at DOUBLE PRECISION NOT NULL,
         UNIQUE (scope, owner, key, run_id, node)
     )""",
     "CREATE INDEX plait_shared_latest ON plait_shared (scope, owner, key, version)",
     "CREATE INDEX plait_shared_run ON plait_shared (run_id, version)",
 )
-"""Version 4: shared run memory, one row per node's write of a key."""
+"""Shared run memory, one row per node's write of a key (version 4; sealed since 6)."""
 
-_COLUMNS = "scope, owner, key, run_id, node, data, checksum, created_at, version"
+_COLUMNS = f"{SHARED_COLUMNS}, version"
 _DELETE = """DELETE FROM plait_shared
     WHERE scope = %s AND owner = %s AND key = %s AND run_id = %s AND node = %s"""
-_INSERT = """INSERT INTO plait_shared
-    (scope, owner, key, run_id, node, data, checksum, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+_INSERT = f"INSERT INTO plait_shared ({SHARED_COLUMNS}) VALUES ({', '.join(['%s'] * 8)})"
 _LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
     WHERE scope = %s AND owner = %s AND key = %s ORDER BY version DESC LIMIT 1"""
 _BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = %s ORDER BY version"
@@ -59,6 +58,7 @@ async def put_outputs_and_shared(
     records: Sequence[OutputRecord],
     shared: Sequence[SharedRecord],
     lease: Lease | None,
+    sealer: Sealer,
 ) -> None:
     """Write outputs and shared memory writes in one transaction (each write replaces the
     same node's write of the key and takes a new version).
@@ -78,32 +78,24 @@ async def put_outputs_and_shared(
         await fence(connection, lease, runs)
         async with connection.cursor() as cursor:
             if kept:
-                await cursor.executemany(_PUT_OUTPUT, [output_row(record) for record in kept])
+                await cursor.executemany(
+                    _PUT_OUTPUT, [output_row(record, sealer) for record in kept]
+                )
             for write in writes:
                 place = (write.scope, write.owner, write.key, write.run_id, write.node)
                 await cursor.execute(_DELETE, place)
-                await cursor.execute(
-                    _INSERT, (*place, write.data, write.checksum, write.created_at)
-                )
+                await cursor.execute(_INSERT, shared_row(write, sealer))
 
 
 async def load_shared(
-    connection: Connection, scope: str, owner: str, key: str
+    connection: Connection, scope: str, owner: str, key: str, sealer: Sealer
 ) -> SharedRecord | None:
-    """The key's last committed write, checked against its checksum, or None."""
+    """The key's last committed write, checked against its seal, or None."""
     row = await (await connection.execute(_LATEST, (scope, owner, key))).fetchone()
-    return None if row is None else verified_shared(_record(row))
+    return None if row is None else shared_record(row, sealer)
 
 
-async def load_by_run(connection: Connection, run_id: str) -> list[SharedRecord]:
-    """A run's writes, by version."""
+async def load_by_run(connection: Connection, run_id: str, sealer: Sealer) -> list[SharedRecord]:
+    """A run's writes, by version, each checked against its seal."""
     rows = await (await connection.execute(_BY_RUN, (run_id,))).fetchall()
-    return [verified_shared(_record(row)) for row in rows]
-
-
-def _record(row: Sequence[Any]) -> SharedRecord:
-    scope, owner, key, run_id, node, data, digest, created, version = row
-    return SharedRecord(
-        str(scope), str(owner), str(key), str(run_id), str(node), bytes(data), str(digest),
-        float(created), int(version),
-    )  # fmt: skip
+    return [shared_record(row, sealer) for row in rows]

@@ -44,7 +44,7 @@ __all__ = [
     "checksum",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The layout every store writes; a store refuses to open a newer one and migrates older
 ones only by an explicit ``migrate()``."""
 

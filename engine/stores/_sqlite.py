@@ -22,6 +22,7 @@ from plait.engine.stores._protocol import (
     StoredRun,
     ThreadRecord,
 )
+from plait.engine.stores._seal import Sealer
 from plait.engine.stores._sqlite_connection import SYNCHRONOUS_MODES, SQLiteConnection
 
 __all__ = ["SYNCHRONOUS_MODES", "SQLiteStore"]
@@ -35,7 +36,9 @@ class SQLiteStore:
     default) makes each commit survive a power cut; ``NORMAL`` survives a crash of the
     process but may lose the last commits on a power cut, and commits faster.
     ``busy_timeout`` is how long a write waits for another process's write to finish.
-    The file's directory is created when missing.
+    The file's directory is created when missing. ``key`` seals every record with a keyed
+    BLAKE2b (default: ``PLAIT_STORE_KEY``, none when unset), so a record edited without
+    the key fails its check (docs/adr-024-record-format.md).
     """
 
     def __init__(
@@ -44,9 +47,11 @@ class SQLiteStore:
         *,
         synchronous: str = "FULL",
         busy_timeout: float = 5.0,
+        key: bytes | str | None = None,
     ) -> None:
+        self._sealer = Sealer(key)
         self._connection = SQLiteConnection(
-            Path(path), synchronous=synchronous, busy_timeout=busy_timeout
+            Path(path), synchronous=synchronous, busy_timeout=busy_timeout, sealer=self._sealer
         )
         self.path = self._connection.path
         self.synchronous = self._connection.synchronous
@@ -94,7 +99,7 @@ class SQLiteStore:
         where = self._connection.where
 
         def run(connection: sqlite3.Connection) -> int:
-            return schema.migrate(connection, where)
+            return schema.migrate(connection, where, self._sealer)
 
         return await self._connection.call_unchecked(run, "migrate the schema")
 
@@ -105,7 +110,7 @@ class SQLiteStore:
             StoreError: when the id is taken by a run with other fixed fields.
         """
         await self._connection.call(
-            lambda connection: queries.put_run(connection, record, lease),
+            lambda connection: queries.put_run(connection, record, lease, self._sealer),
             f"store run {record.run_id}",
         )
 
@@ -126,13 +131,13 @@ class SQLiteStore:
         if shared:
             await self._connection.call(
                 lambda connection: shared_queries.put_outputs_and_shared(
-                    connection, records, shared, lease
+                    connection, records, shared, lease, self._sealer
                 ),
                 f"store {len(records)} outputs and {len(shared)} shared memory writes",
             )
         elif records:
             await self._connection.call(
-                lambda connection: queries.put_outputs(connection, records, lease),
+                lambda connection: queries.put_outputs(connection, records, lease, self._sealer),
                 f"store {len(records)} outputs",
             )
 
@@ -143,7 +148,7 @@ class SQLiteStore:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_failure(connection, record, lease),
+            lambda connection: queries.put_failure(connection, record, lease, self._sealer),
             f"record a failure of node `{record.node}`",
         )
 
@@ -156,7 +161,7 @@ class SQLiteStore:
             StoreError: when there is no such run.
         """
         await self._connection.call(
-            lambda connection: queries.put_interrupt(connection, record, lease),
+            lambda connection: queries.put_interrupt(connection, record, lease, self._sealer),
             f"record an interrupt of node `{record.node}`",
         )
 
@@ -177,7 +182,9 @@ class SQLiteStore:
         """
         if records or discard:
             await self._connection.call(
-                lambda connection: queries.put_journal(connection, run_id, records, discard, lease),
+                lambda connection: queries.put_journal(
+                    connection, run_id, records, discard, lease, self._sealer
+                ),
                 f"journal {len(records)} agent call(s) of run {run_id}",
             )
 
@@ -190,7 +197,7 @@ class SQLiteStore:
             StoreError: when the run does not exist.
         """
         await self._connection.call(
-            lambda connection: queries.put_thread(connection, record, lease),
+            lambda connection: queries.put_thread(connection, record, lease, self._sealer),
             f"append to thread `{record.thread_id}` for node `{record.node}`",
         )
 
@@ -201,7 +208,7 @@ class SQLiteStore:
             CorruptRecordError: when a turn's bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: queries.load_thread(connection, thread_id),
+            lambda connection: queries.load_thread(connection, thread_id, self._sealer),
             f"read thread `{thread_id}`",
         )
 
@@ -212,7 +219,9 @@ class SQLiteStore:
             CorruptRecordError: when its bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: shared_queries.load_shared(connection, scope, owner, key),
+            lambda connection: shared_queries.load_shared(
+                connection, scope, owner, key, self._sealer
+            ),
             f"read shared key `{key}` (per {scope} {owner})",
         )
 
@@ -223,13 +232,14 @@ class SQLiteStore:
             CorruptRecordError: when an output's bytes do not match its checksum.
         """
         return await self._connection.call(
-            lambda connection: queries.load(connection, run_id), f"read run {run_id}"
+            lambda connection: queries.load(connection, run_id, self._sealer),
+            f"read run {run_id}",
         )
 
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
         """The most recent runs (by ``created_at``, then creation order), newest first."""
         return await self._connection.call(
-            lambda connection: queries.list_runs(connection, limit), "list runs"
+            lambda connection: queries.list_runs(connection, limit, self._sealer), "list runs"
         )
 
     async def acquire(

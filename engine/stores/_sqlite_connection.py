@@ -12,6 +12,7 @@ import anyio.to_thread
 
 from plait.engine.stores import _sqlite_schema as schema
 from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._seal import Sealer, text_of
 
 __all__ = ["SYNCHRONOUS_MODES", "SQLiteConnection"]
 
@@ -28,13 +29,16 @@ class SQLiteConnection:
     done. The file's directory is created when missing.
     """
 
-    def __init__(self, path: Path, *, synchronous: str, busy_timeout: float) -> None:
+    def __init__(
+        self, path: Path, *, synchronous: str, busy_timeout: float, sealer: Sealer
+    ) -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             expected = ", ".join(SYNCHRONOUS_MODES)
             raise StoreError(f"SQLite synchronous={synchronous!r}: expected one of {expected}")
         self.path = path
         self.synchronous = synchronous.upper()
         self.busy_timeout = busy_timeout
+        self.sealer = sealer
         self.where = f"SQLite store {path}"
         self._connection: sqlite3.Connection | None = None
         self._lock: anyio.Lock | None = None
@@ -105,12 +109,13 @@ class SQLiteConnection:
             )
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"{self.where}: cannot open the file: {error}") from error
+        connection.text_factory = text_of
         try:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             if check:
-                schema.create_or_check(connection, self.where)
+                schema.create_or_check(connection, self.where, self.sealer)
         except sqlite3.Error as error:
             connection.close()
             raise StoreError(f"{self.where}: cannot open the database: {error}") from error

@@ -10,13 +10,10 @@ from collections.abc import Sequence
 
 from plait.engine.stores._checks import (
     RELEASED,
-    RUN_FIXED_FIELDS,
     journal_batch,
     last_per_node,
     no_such_run,
     run_exists,
-    verified,
-    verified_call,
     verified_turn,
 )
 from plait.engine.stores._protocol import (
@@ -36,20 +33,24 @@ from plait.engine.stores._rows import (
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
     RUN_COLUMNS,
+    RUN_SELECT,
     THREAD_COLUMNS,
     Row,
     failure_record,
     failure_row,
+    graph_row,
     interrupt_record,
     interrupt_row,
     journal_record,
     journal_row,
+    output_record,
     output_row,
     run_record,
     run_row,
     thread_record,
     thread_row,
 )
+from plait.engine.stores._seal import Sealer, deflate
 from plait.engine.stores._sqlite_fence import fence
 from plait.engine.stores._sqlite_schema import transaction
 from plait.engine.stores._sqlite_shared import load_by_run
@@ -71,23 +72,26 @@ __all__ = [
 ]
 
 _PUT_RUN = f"""
-    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO plait_runs ({RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id) DO UPDATE SET
-        status = excluded.status, updated_at = excluded.updated_at, error = excluded.error
-    WHERE {" AND ".join(f"plait_runs.{name} IS excluded.{name}" for name in RUN_FIXED_FIELDS)}
+        status = excluded.status, updated_at = excluded.updated_at, error = excluded.error,
+        state_checksum = excluded.state_checksum
+    WHERE plait_runs.checksum = excluded.checksum
 """
+_GRAPH_KNOWN = "SELECT 1 FROM plait_graphs WHERE content_hash = ?"
+_PUT_GRAPH = "INSERT INTO plait_graphs (content_hash, canonical, checksum) VALUES (?, ?, ?)"
 _PUT_OUTPUT = f"""
     INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id, node) DO UPDATE SET
         attempt = excluded.attempt, data = excluded.data,
         checksum = excluded.checksum, created_at = excluded.created_at
 """
-_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+_PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _PUT_INTERRUPT = f"""
-    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id, node, key) DO UPDATE SET
         question = excluded.question, answer_schema = excluded.answer_schema,
-        answer = excluded.answer
+        answer = excluded.answer, checksum = excluded.checksum
 """
 _PUT_CALL = f"""
     INSERT INTO plait_journal ({JOURNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -116,8 +120,8 @@ _ACQUIRE = """
     RETURNING token
 """
 _RENEW = "UPDATE plait_leases SET expires_at = ? WHERE run_id = ? AND owner = ? AND token = ?"
-_GET_RUN = f"SELECT {RUN_COLUMNS} FROM plait_runs WHERE run_id = ?"
-_RECENT_RUNS = f"SELECT {RUN_COLUMNS} FROM plait_runs ORDER BY created_at DESC, seq DESC LIMIT ?"
+_GET_RUN = f"{RUN_SELECT} WHERE r.run_id = ?"
+_RECENT_RUNS = f"{RUN_SELECT} ORDER BY r.created_at DESC, r.seq DESC LIMIT ?"
 _OUTPUTS = f"SELECT {OUTPUT_COLUMNS} FROM plait_outputs WHERE run_id = ? ORDER BY created_at, node"
 _FAILURES = (
     f"SELECT {FAILURE_COLUMNS} FROM plait_failures WHERE run_id = ? ORDER BY created_at, seq"
@@ -127,7 +131,9 @@ _INTERRUPTS = (
 )
 
 
-def put_run(connection: sqlite3.Connection, record: RunRecord, lease: Lease | None) -> None:
+def put_run(
+    connection: sqlite3.Connection, record: RunRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Insert the run, or update its state when the stored one has the same fixed fields.
 
     Raises:
@@ -136,12 +142,18 @@ def put_run(connection: sqlite3.Connection, record: RunRecord, lease: Lease | No
     """
     with transaction(connection):
         fence(connection, lease, [record.run_id])
-        if connection.execute(_PUT_RUN, run_row(record)).rowcount == 0:
+        if connection.execute(_GRAPH_KNOWN, (record.content_hash,)).fetchone() is None:
+            packed = deflate(record.canonical)
+            connection.execute(_PUT_GRAPH, graph_row(record.content_hash, packed, sealer))
+        if connection.execute(_PUT_RUN, run_row(record, sealer)).rowcount == 0:
             raise run_exists(record.run_id)
 
 
 def put_outputs(
-    connection: sqlite3.Connection, records: Sequence[OutputRecord], lease: Lease | None
+    connection: sqlite3.Connection,
+    records: Sequence[OutputRecord],
+    lease: Lease | None,
+    sealer: Sealer,
 ) -> None:
     """Write the outputs (the last one of each node) in one transaction.
 
@@ -149,22 +161,24 @@ def put_outputs(
         CorruptRecordError: when a record's checksum does not match its bytes.
         StoreError: when a record's run does not exist.
     """
-    rows = [output_row(record) for record in last_per_node(records)]
+    rows = [output_row(record, sealer) for record in last_per_node(records)]
     _insert(connection, _PUT_OUTPUT, rows, "store outputs", lease)
 
 
-def put_failure(connection: sqlite3.Connection, record: FailureRecord, lease: Lease | None) -> None:
+def put_failure(
+    connection: sqlite3.Connection, record: FailureRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Append a failed attempt."""
     doing = f"record a failure of node `{record.node}`"
-    _insert(connection, _PUT_FAILURE, [failure_row(record)], doing, lease)
+    _insert(connection, _PUT_FAILURE, [failure_row(record, sealer)], doing, lease)
 
 
 def put_interrupt(
-    connection: sqlite3.Connection, record: InterruptRecord, lease: Lease | None
+    connection: sqlite3.Connection, record: InterruptRecord, lease: Lease | None, sealer: Sealer
 ) -> None:
     """Record a question, or its answer in place (keeping its place and ``created_at``)."""
     doing = f"record an interrupt of node `{record.node}`"
-    _insert(connection, _PUT_INTERRUPT, [interrupt_row(record)], doing, lease)
+    _insert(connection, _PUT_INTERRUPT, [interrupt_row(record, sealer)], doing, lease)
 
 
 def put_journal(
@@ -173,6 +187,7 @@ def put_journal(
     records: Sequence[JournalRecord],
     discard: Sequence[str],
     lease: Lease | None,
+    sealer: Sealer,
 ) -> None:
     """Delete the journal of the ``discard`` nodes, then write ``records``: one transaction.
 
@@ -180,7 +195,7 @@ def put_journal(
         CorruptRecordError: when a record's checksum does not match its bytes.
         StoreError: when a record is of another run, or the run does not exist.
     """
-    rows = [journal_row(record) for record in journal_batch(run_id, records)]
+    rows = [journal_row(record, sealer) for record in journal_batch(run_id, records)]
     with transaction(connection):
         fence(connection, lease, [run_id])
         if connection.execute(_RUN_EXISTS, (run_id,)).fetchone() is None:
@@ -189,14 +204,16 @@ def put_journal(
         connection.executemany(_PUT_CALL, rows)
 
 
-def put_thread(connection: sqlite3.Connection, record: ThreadRecord, lease: Lease | None) -> None:
+def put_thread(
+    connection: sqlite3.Connection, record: ThreadRecord, lease: Lease | None, sealer: Sealer
+) -> None:
     """Append a turn, or replace the same thread, run and node's turn in place.
 
     Raises:
         CorruptRecordError: when the record's checksum does not match its bytes.
         StoreError: when the run does not exist.
     """
-    row = thread_row(verified_turn(record))
+    row = thread_row(verified_turn(record), sealer)
     with transaction(connection):
         fence(connection, lease, [record.run_id])
         if connection.execute(_RUN_EXISTS, (record.run_id,)).fetchone() is None:
@@ -204,17 +221,19 @@ def put_thread(connection: sqlite3.Connection, record: ThreadRecord, lease: Leas
         connection.execute(_PUT_TURN, row)
 
 
-def load_thread(connection: sqlite3.Connection, thread_id: str) -> list[ThreadRecord]:
+def load_thread(
+    connection: sqlite3.Connection, thread_id: str, sealer: Sealer
+) -> list[ThreadRecord]:
     """The thread's turns in append order, each checked against its checksum.
 
     Raises:
         CorruptRecordError: when a turn's bytes do not match its checksum.
     """
     rows = connection.execute(_THREAD, (thread_id,)).fetchall()
-    return [verified_turn(thread_record(row)) for row in rows]
+    return [thread_record(row, sealer) for row in rows]
 
 
-def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
+def load(connection: sqlite3.Connection, run_id: str, sealer: Sealer) -> StoredRun | None:
     """The run and its records, read in one transaction, or None when there is no run.
 
     Raises:
@@ -225,22 +244,23 @@ def load(connection: sqlite3.Connection, run_id: str) -> StoredRun | None:
         row = connection.execute(_GET_RUN, (run_id,)).fetchone()
         if row is None:
             return None
-        outputs = (OutputRecord(*row) for row in connection.execute(_OUTPUTS, (run_id,)))
+        outputs = (output_record(row, sealer) for row in connection.execute(_OUTPUTS, (run_id,)))
         return StoredRun(
-            run_record(row),
-            {record.node: verified(record) for record in outputs},
-            [failure_record(row) for row in connection.execute(_FAILURES, (run_id,))],
-            [interrupt_record(row) for row in connection.execute(_INTERRUPTS, (run_id,))],
-            [verified_call(journal_record(row)) for row in connection.execute(_JOURNAL, (run_id,))],
-            load_by_run(connection, run_id),
+            run_record(row, sealer),
+            {record.node: record for record in outputs},
+            [failure_record(row, sealer) for row in connection.execute(_FAILURES, (run_id,))],
+            [interrupt_record(row, sealer) for row in connection.execute(_INTERRUPTS, (run_id,))],
+            [journal_record(row, sealer) for row in connection.execute(_JOURNAL, (run_id,))],
+            load_by_run(connection, run_id, sealer),
         )
     finally:
         connection.execute("COMMIT")
 
 
-def list_runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
+def list_runs(connection: sqlite3.Connection, limit: int, sealer: Sealer) -> list[RunRecord]:
     """The most recent runs (by ``created_at``, then creation order), newest first."""
-    return [run_record(row) for row in connection.execute(_RECENT_RUNS, (max(limit, 0),))]
+    rows = connection.execute(_RECENT_RUNS, (max(limit, 0),))
+    return [run_record(row, sealer) for row in rows]
 
 
 def acquire(

@@ -10,24 +10,13 @@ import pytest
 
 import plait.cli
 from plait.engine import SCHEMA_VERSION, SQLiteStore
+from tests.fixtures.golden.old import old_store
 
 
 def _version_1_store(path: Path) -> None:
     """A SQLite store as the first release wrote it: no journal, threads, shared memory
     or lease tokens."""
-
-    async def create() -> None:
-        async with SQLiteStore(path):
-            pass
-
-    anyio.run(create)
-    with sqlite3.connect(path) as connection:
-        connection.execute("DROP TABLE plait_journal")
-        connection.execute("DROP TABLE plait_threads")
-        connection.execute("DROP TABLE plait_shared")
-        connection.execute("ALTER TABLE plait_leases DROP COLUMN token")
-        connection.execute("UPDATE plait_schema SET version = 1")
-    connection.close()
+    old_store(path, 1)
 
 
 def test_a_version_3_store_with_a_held_lease_migrates_to_fenced_leases(
@@ -35,26 +24,31 @@ def test_a_version_3_store_with_a_held_lease_migrates_to_fenced_leases(
 ) -> None:
     path = tmp_path / "runs.db"
 
-    async def create() -> None:
-        async with SQLiteStore(path) as store:
-            await store.acquire("r1", "an-older-plait", ttl=3600.0, now=2e9)
-
-    anyio.run(create)
+    old_store(path, 3)
     with sqlite3.connect(path) as connection:
-        connection.execute("ALTER TABLE plait_leases DROP COLUMN token")
-        connection.execute("DROP TABLE plait_shared")
-        connection.execute("UPDATE plait_schema SET version = 3")
+        connection.execute("INSERT INTO plait_leases VALUES ('r1', 'an-older-plait', 2e9 + 3600)")
     connection.close()
     url = f"sqlite:///{path}"
     assert plait.cli.main(["runs", "--store", url]) == 1
     assert "schema version 3, older" in capsys.readouterr().err
 
     assert plait.cli.main(["migrate", "--store", url]) == 0
-    assert "schema version 5" in capsys.readouterr().out
+    assert f"schema version {SCHEMA_VERSION}" in capsys.readouterr().out
     with sqlite3.connect(path) as connection:
-        held = connection.execute("SELECT owner, token FROM plait_leases").fetchall()
+        held = connection.execute(
+            "SELECT owner, token FROM plait_leases WHERE run_id = 'r1'"
+        ).fetchall()
     connection.close()
     assert held == [("an-older-plait", 0)]  # kept; the next owner takes token 1
+
+    async def check() -> None:
+        async with SQLiteStore(path) as store:
+            stored = await store.load("golden-links")
+            assert stored is not None
+            assert sorted(stored.outputs) == ["each[0]/measure", "each[1]/measure"]
+            assert stored.failures[0].message == "c.example timed out"
+
+    anyio.run(check)  # every record of the version 3 file carried over, sealed
 
 
 def test_an_old_store_is_refused_in_one_line_then_migrated(

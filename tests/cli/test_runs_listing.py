@@ -138,22 +138,28 @@ def test_graph_order_follows_edges_and_routes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("corrupt", "problem"),
+    ("corrupt", "problem", "listed"),
     [
         pytest.param(
             "UPDATE plait_outputs SET data = X'00' WHERE run_id = ?",
             "the stored output of node `draft` is corrupt",
+            True,
             id="output-checksum",
         ),
-        pytest.param(
-            "UPDATE plait_runs SET canonical = '[1' WHERE run_id = ?",
-            "its stored graph description is unreadable",
-            id="graph-description",
+        pytest.param(  # the listing itself reads run rows: nothing partial is shown
+            "UPDATE plait_runs SET inputs = X'7b7d' WHERE run_id = ?",
+            "the stored run row is corrupt",
+            False,
+            id="run-row",
         ),
     ],
 )
 def test_a_corrupt_record_is_one_line_naming_the_run(
-    capsys: pytest.CaptureFixture[str], two_runs: tuple[str, str], corrupt: str, problem: str
+    capsys: pytest.CaptureFixture[str],
+    two_runs: tuple[str, str],
+    corrupt: str,
+    problem: str,
+    listed: bool,
 ) -> None:
     broken, fine = two_runs
     with sqlite3.connect(".plait/runs.db") as connection:
@@ -165,5 +171,6 @@ def test_a_corrupt_record_is_one_line_naming_the_run(
 
     lines = captured.err.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"plait: error: run {broken}: {problem}")
-    assert [row.split()[0] for row in captured.out.splitlines()[1:]] == [fine]
+    assert lines[0].startswith("plait: error: ")
+    assert f"run {broken}: {problem}" in lines[0]
+    assert [row.split()[0] for row in captured.out.splitlines()[1:]] == ([fine] if listed else [])

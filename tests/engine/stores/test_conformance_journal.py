@@ -96,4 +96,4 @@ async def test_a_corrupted_call_is_an_error_naming_run_node_and_call(
         await store.load("run-7")
     assert raised.value.run_id == "run-7"
     assert "`outer/agent` call `3`" in str(raised.value)
-    assert "sha256" in str(raised.value)
+    assert "is corrupt" in str(raised.value)

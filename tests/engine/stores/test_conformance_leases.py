@@ -22,7 +22,7 @@ from plait.engine.stores._protocol import (
 )
 from plait.nodes import JournalEntry
 
-from .harness import AnyStore, Harness, PostgresHarness, SQLiteHarness
+from .harness import AnyStore, Harness, SQLiteHarness
 from .test_conformance import loaded, output, run
 
 pytestmark = pytest.mark.anyio
@@ -211,32 +211,31 @@ async def test_a_stale_writer_racing_a_takeover_commits_before_it_or_not_at_all(
     assert set(landed) <= set(seen)
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite")
 async def test_a_version_4_database_migrates_to_fenced_leases(
     store: AnyStore, harness: Harness
 ) -> None:
-    await store.put_run(run())
-    await store.acquire("r1", "alice", ttl=30.0, now=1000.0)
-    await store.close()
-    statement = "ALTER TABLE plait_leases DROP COLUMN token"
-    if isinstance(harness, SQLiteHarness):
-        import sqlite3
+    import sqlite3
 
-        with sqlite3.connect(harness.path) as connection:
-            connection.execute(statement)
-        connection.close()
-    else:
-        assert isinstance(harness, PostgresHarness)
-        harness._execute(statement)
-    harness.set_schema_version(4)
+    from tests.fixtures.golden.old import old_store
+
+    assert isinstance(harness, SQLiteHarness)
+    await store.close()
+    old_store(harness.path, 4)
+    with sqlite3.connect(harness.path) as connection:
+        connection.execute(
+            "UPDATE plait_leases SET owner = 'alice', expires_at = 1030.0 "
+            "WHERE run_id = 'golden-links'"
+        )
+    connection.close()
     with pytest.raises(StoreError, match="schema version 4, older"):
         await harness.make().open()
 
-    assert await harness.make().migrate() == SCHEMA_VERSION == 5
+    assert await harness.make().migrate() == SCHEMA_VERSION == 6
     await store.open()
-    held = await store.leases(["r1"])
-    assert held["r1"].owner == "alice"  # the lease kept, with the first token
-    taken = await store.acquire("r1", "bob", ttl=30.0, now=1031.0)
-    assert taken.token == held["r1"].token + 1
+    held = await store.leases(["golden-links"])
+    assert held["golden-links"].owner == "alice"  # the lease kept, with the first token
+    taken = await store.acquire("golden-links", "bob", ttl=30.0, now=1031.0)
+    assert taken.token == held["golden-links"].token + 1
     with pytest.raises(LeaseLostError):
-        await store.put_outputs([output("r1", "a", b"1")], lease=held["r1"])
+        await store.put_outputs([output("golden-links", "a", b"1")], lease=held["golden-links"])

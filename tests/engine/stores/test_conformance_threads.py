@@ -110,28 +110,24 @@ async def test_a_corrupted_turn_is_an_error_naming_run_node_and_thread(
         await store.load_thread("t1")
     assert raised.value.run_id == "run-7"
     assert "`outer/chat` turn in thread `t1`" in str(raised.value)
-    assert "sha256" in str(raised.value)
+    assert "is corrupt" in str(raised.value)
 
 
 @pytest.mark.stores("sqlite")
 async def test_a_version_2_file_migrates_to_hold_threads(store: AnyStore, harness: Harness) -> None:
-    import sqlite3
+
+    from tests.fixtures.golden.old import old_store
 
     from .harness import SQLiteHarness
 
     assert isinstance(harness, SQLiteHarness)
-    await store.put_run(run())
     await store.close()
-    with sqlite3.connect(harness.path) as connection:
-        connection.execute("DROP TABLE plait_threads")
-        connection.execute("DROP TABLE plait_shared")
-        connection.execute("ALTER TABLE plait_leases DROP COLUMN token")  # version 5's
-        connection.execute("UPDATE plait_schema SET version = 2")
-    connection.close()
+    old_store(harness.path, 2)
     with pytest.raises(StoreError, match="schema version 2, older"):
         await harness.make().open()
 
-    assert await harness.make().migrate() == 5
+    assert await harness.make().migrate() == 6
     await store.open()
+    await store.put_run(run())
     await store.put_thread(turn("chat", "after the migration"))
     assert [item.node for item in await store.load_thread("t1")] == ["chat"]

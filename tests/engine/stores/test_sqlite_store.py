@@ -94,7 +94,7 @@ async def test_output_bytes_turned_into_text_are_detected(tmp_path: Path) -> Non
         await store.put_outputs([OutputRecord.of("r1", "a", 1, b"value", 1.0)])
     _write(path, "UPDATE plait_outputs SET data = 'value'")
     async with SQLiteStore(path) as store:
-        with pytest.raises(CorruptRecordError, match="stored as str, not bytes"):
+        with pytest.raises(CorruptRecordError, match="output of node `a` is corrupt: its seal"):
             await store.load("r1")
 
 
@@ -104,7 +104,7 @@ async def test_an_unknown_stored_status_is_an_error(tmp_path: Path) -> None:
         await store.put_run(run())
     _write(path, "UPDATE plait_runs SET status = 'sleeping'")
     async with SQLiteStore(path) as store:
-        with pytest.raises(StoreError, match="run r1: the stored status 'sleeping' is not one"):
+        with pytest.raises(CorruptRecordError, match="run r1: the stored run state is corrupt"):
             await store.load("r1")
 
 

@@ -1,0 +1,53 @@
+"""Decoding what a run row holds (its inputs, its graph description), failing typed.
+
+A record that passed its store's seal can still hold bytes this plait cannot read (a
+record re-sealed by hand, a bug in an older release): that is a ``CorruptRecordError``
+naming the run and the record, never a ``JSONDecodeError`` or ``UnicodeDecodeError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from plait.engine.stores._codec import DecodeError, decode
+from plait.engine.stores._protocol import CorruptRecordError, RunRecord
+
+__all__ = ["decoded_inputs", "stored_description"]
+
+
+def decoded_inputs(run_id: str, kinds: Mapping[str, object], data: bytes) -> dict[str, object]:
+    """A run's stored inputs, decoded against the graph's input types (``kinds``).
+
+    Raises:
+        CorruptRecordError: when they are not a JSON object, or an input does not decode.
+    """
+    try:
+        raw = json.loads(data)
+        if not isinstance(raw, dict):
+            raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+        return {
+            name: decode(json.dumps(raw[name]).encode(), kind)
+            for name, kind in kinds.items()
+            if name in raw
+        }
+    except (ValueError, DecodeError) as error:  # JSONDecodeError, UnicodeDecodeError
+        reason = f"they do not decode: {error}"
+        raise CorruptRecordError(run_id, "", reason, record="run inputs") from None
+
+
+def stored_description(record: RunRecord) -> dict[str, object]:
+    """The run's stored graph description.
+
+    Raises:
+        CorruptRecordError: when it is not a JSON object.
+    """
+    try:
+        described = json.loads(record.canonical)
+    except ValueError as error:
+        reason = f"it is not JSON: {error}"
+        raise CorruptRecordError(record.run_id, "", reason, record="graph description") from None
+    if not isinstance(described, dict):
+        reason = f"it is a JSON {type(described).__name__}, not an object"
+        raise CorruptRecordError(record.run_id, "", reason, record="graph description")
+    return described
