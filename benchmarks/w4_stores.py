@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import anyio
@@ -130,7 +131,18 @@ async def _redis(url: str) -> AsyncIterator[tuple[Step, Store, str]]:
         await raw.aclose()
 
 
-async def measure(n: int, repetitions: int, postgres: str | None, redis: str | None) -> dict:
+@dataclass(frozen=True)
+class Figure:
+    """One store's medians: its raw driver's run and plait's, in seconds."""
+
+    setting: str
+    floor_s: float
+    plait_s: float
+
+
+async def measure(
+    n: int, repetitions: int, postgres: str | None, redis: str | None
+) -> dict[str, Figure]:
     """Median seconds of each store's floor and plait run, by store."""
     times: dict[str, dict[str, list[float]]] = {}
     settings: dict[str, str] = {}
@@ -150,11 +162,9 @@ async def measure(n: int, repetitions: int, postgres: str | None, redis: str | N
                     times[name]["floor"].append(await _floor(n, commit))
                     times[name]["plait"].append(await _plait(n, store))
     return {
-        name: {
-            "setting": settings[name],
-            "floor_s": statistics.median(runs["floor"]),
-            "plait_s": statistics.median(runs["plait"]),
-        }
+        name: Figure(
+            settings[name], statistics.median(runs["floor"]), statistics.median(runs["plait"])
+        )
         for name, runs in times.items()
     }
 
@@ -173,16 +183,17 @@ def main() -> int:
           f"{options.repetitions} interleaved runs")  # fmt: skip
     print(f"{'store':<12}{'floor':>10}{'plait':>10}{'µs/node':>10}{'x floor':>9}  setting")
     for name, figure in figures.items():
-        floor, mine = figure["floor_s"], figure["plait_s"]
+        floor, mine = figure.floor_s, figure.plait_s
         print(
             f"{name:<12}{floor * 1e3:>8.0f}ms{mine * 1e3:>8.0f}ms{mine / n * 1e6:>10.0f}"
-            f"{mine / floor:>8.2f}x  {figure['setting']}"
+            f"{mine / floor:>8.2f}x  {figure.setting}"
         )
-    sqlite = figures["sqlite"]["plait_s"]
+    sqlite = figures["sqlite"].plait_s
     for name, figure in figures.items():
-        print(f"{name}: {figure['plait_s'] / sqlite:.2f}x plait on SQLite")
+        print(f"{name}: {figure.plait_s / sqlite:.2f}x plait on SQLite")
     if options.json is not None:
-        options.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        found = {name: asdict(figure) for name, figure in figures.items()}
+        options.json.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
