@@ -36,8 +36,7 @@ from bodies import noop
 from workloads_plait import define_chain
 
 import plait
-from plait.engine import PostgresStore, SQLiteStore, Store
-from plait.engine.stores._redis import RedisStore
+from plait.engine import PostgresStore, RedisStore, SQLiteStore, Store
 
 Step = Callable[[int, int, int], Awaitable[None]]
 """One raw commit: run number, step, value."""

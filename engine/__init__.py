@@ -48,6 +48,7 @@ if _typing.TYPE_CHECKING:
         StoreError,
         ThreadRecord,
     )
+    from plait.engine.stores._redis import RedisStore
     from plait.engine.stores._sqlite import SQLiteStore
     from plait.engine.stores._url import STORE_URL_FORMS, open_store
     from plait.engine.traces._diff import TraceChange, TraceDiff, diff
@@ -99,6 +100,7 @@ _PUBLIC: dict[str, str] = {
     "PostgresStore": "plait.engine.stores._postgres",
     "Question": "plait.engine._durable",
     "Redaction": "plait.engine.traces._values",
+    "RedisStore": "plait.engine.stores._redis",
     "RouteDecision": "plait.engine.traces._trace",
     "RunFinished": "plait.engine._events",
     "RunHandle": "plait.engine._api",
