@@ -28,6 +28,12 @@ if _typing.TYPE_CHECKING:
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
     from plait.engine._takeover import live_holder
+    from plait.engine.cache._keys import uses_cache
+    from plait.engine.cache._memory import MemoryCache
+    from plait.engine.cache._postgres import PostgresCache
+    from plait.engine.cache._protocol import CacheEntry, ResultCache
+    from plait.engine.cache._sqlite import SQLiteCache
+    from plait.engine.cache._url import open_cache
     from plait.engine.stores._memory import MemoryStore
     from plait.engine.stores._postgres import PostgresStore
     from plait.engine.stores._protocol import (
@@ -70,6 +76,7 @@ _PUBLIC: dict[str, str] = {
     "SCHEMA_VERSION": "plait.engine.stores._protocol",
     "STORE_URL_FORMS": "plait.engine.stores._url",
     "TRACE_VERSION": "plait.engine.traces._trace",
+    "CacheEntry": "plait.engine.cache._protocol",
     "Clock": "plait.engine._clock",
     "CorruptRecordError": "plait.engine.stores._protocol",
     "Durability": "plait.engine._durable",
@@ -83,6 +90,7 @@ _PUBLIC: dict[str, str] = {
     "Lease": "plait.engine.stores._protocol",
     "LeaseLostError": "plait.engine.stores._protocol",
     "ManualClock": "plait.engine._clock",
+    "MemoryCache": "plait.engine.cache._memory",
     "MemoryStore": "plait.engine.stores._memory",
     "NodeCancelled": "plait.engine._events",
     "NodeFailed": "plait.engine._events",
@@ -97,10 +105,12 @@ _PUBLIC: dict[str, str] = {
     "NodeTrace": "plait.engine.traces._trace",
     "NodeWaiting": "plait.engine._events",
     "OutputRecord": "plait.engine.stores._protocol",
+    "PostgresCache": "plait.engine.cache._postgres",
     "PostgresStore": "plait.engine.stores._postgres",
     "Question": "plait.engine._durable",
     "Redaction": "plait.engine.traces._values",
     "RedisStore": "plait.engine.stores._redis",
+    "ResultCache": "plait.engine.cache._protocol",
     "RouteDecision": "plait.engine.traces._trace",
     "RunFinished": "plait.engine._events",
     "RunHandle": "plait.engine._api",
@@ -111,6 +121,7 @@ _PUBLIC: dict[str, str] = {
     "RunStarted": "plait.engine._events",
     "RunStatus": "plait.engine._events",
     "RunWaitingError": "plait.engine._durable",
+    "SQLiteCache": "plait.engine.cache._sqlite",
     "SQLiteStore": "plait.engine.stores._sqlite",
     "SharedRecord": "plait.engine.stores._protocol",
     "Store": "plait.engine.stores._protocol",
@@ -129,6 +140,7 @@ _PUBLIC: dict[str, str] = {
     "fork": "plait.engine._resume",
     "live_holder": "plait.engine._takeover",
     "new_run_id": "plait.engine._options",
+    "open_cache": "plait.engine.cache._url",
     "open_store": "plait.engine.stores._url",
     "resume": "plait.engine._resume",
     "run": "plait.engine._api",
@@ -141,6 +153,7 @@ _PUBLIC: dict[str, str] = {
 
 _INTERNAL: dict[str, str] = {
     "Canonicaliser": "plait.engine.traces._values",
+    "uses_cache": "plait.engine.cache._keys",
     "stored_trace": "plait.engine.traces._stored",
 }
 """What the front's CLI and cassettes need: importable from here, not part of `__all__`."""

@@ -26,6 +26,13 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
     """Try a step until it succeeds or its retry policy gives up."""
     index = step.index
     name = scheduler.names[index]
+    cached = None
+    if step.node.cache is not None and scheduler.options.cache is not None:
+        from plait.engine.cache._lookup import Lookup
+
+        cached = await Lookup.of(scheduler, step)
+        if cached is not None and cached.hit:
+            return cached.value
     policy = step.retry
     attempt = 0
     while True:
@@ -70,6 +77,8 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
                 duration=scheduler.clock.now() - began,
                 output=value,
             )
+        if cached is not None and value is not WAITING:
+            await cached.keep(value)
         return value
 
 

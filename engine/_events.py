@@ -68,12 +68,14 @@ class NodeStarted(_Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeFinished(_Event):
-    """A node succeeded; ``output`` is its value."""
+    """A node succeeded; ``output`` is its value. ``cached``: the value came from the
+    result cache and the node did not run (``attempt`` is then 0)."""
 
     node: str
     attempt: int
     duration: float
     output: object
+    cached: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

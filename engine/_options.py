@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from plait.engine._clock import Clock, SystemClock
+from plait.engine.cache._protocol import ResultCache
 from plait.engine.executors._protocol import Executor
 from plait.engine.stores._protocol import Store
 from plait.nodes import Secrets
@@ -66,6 +67,9 @@ class RunOptions:
     executors: Mapping[str, Executor] = field(default_factory=dict)
     """Executors by name, for nodes marked ``executor="NAME"`` and pools called NAME.
     Opened (``async with``) by the caller; checked before the run starts."""
+    cache: ResultCache | None = None
+    """Where nodes with a ``CachePolicy`` find and keep their outputs across runs (an
+    opened cache); ``None``: every node runs."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency is not None and self.max_concurrency < 1:

@@ -90,4 +90,5 @@ def finish(
         node_ids=[step.node.id for step in plan.steps],
         per_node=(scheduler.statuses, scheduler.attempts, scheduler.values, scheduler.errors),
         calls=tuple(calls.values()),
+        cached=frozenset(scheduler.cached),
     )

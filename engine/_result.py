@@ -40,6 +40,8 @@ class NodeOutcome:
     however many attempts or resumed runs replayed it."""
     cost: float | None = 0.0
     """What those calls cost in US dollars; ``None`` when a model has no price."""
+    cached: bool = False
+    """The output came from the result cache: the node did not run."""
 
 
 PerNode = tuple[
@@ -52,6 +54,7 @@ class RunResult(Generic[OutputT_co]):
     """The end of a run. ``output`` is there only when ``status`` is ``succeeded``."""
 
     __slots__ = (
+        "_cached",
         "_calls",
         "_node_ids",
         "_nodes",
@@ -77,6 +80,7 @@ class RunResult(Generic[OutputT_co]):
             Sequence[NodeStatus], Sequence[int], Sequence[object], Mapping[int, BaseException]
         ],
         calls: Sequence[JournalEntry] = (),
+        cached: frozenset[int] = frozenset(),
     ) -> None:
         self.run_id = run_id
         self.graph = graph
@@ -87,6 +91,7 @@ class RunResult(Generic[OutputT_co]):
         self._per_node = per_node
         self._nodes: Mapping[str, NodeOutcome] | None = None
         self._calls = calls
+        self._cached = cached
         self._spent: dict[str, UsageTotal] | None = None
 
     @property
@@ -119,6 +124,7 @@ class RunResult(Generic[OutputT_co]):
                     errors.get(index),
                     spent.get(node_id, UsageTotal()).usage,
                     spent.get(node_id, UsageTotal()).cost,
+                    index in self._cached,
                 )
                 for index, node_id in enumerate(self._node_ids)
             }

@@ -132,8 +132,13 @@ class Scheduler:
             self.restored = parent.restored
         self.questions: list[Question] = []
         self.placed = placed_steps(graph, options, check=parent is None)  # None: all here
-        # direct steps skip the retry loop (watched or not) unless limits or executors apply
+        self.cached: set[int] = set()
+        """Steps whose output came from the result cache (``engine.cache``)."""
+        # direct steps skip the retry loop (watched or not) unless limits, executors or a
+        # result cache apply (a cached step needs the full path)
         self.quick = self.limiter is None and self.checkpoint is None and self.placed is None
+        if options.cache is not None:
+            self.quick = self.quick and all(step.node.cache is None for step in steps)
 
     @property
     def secrets(self) -> Secrets:

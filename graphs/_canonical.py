@@ -102,6 +102,8 @@ class _Describer:
                 self._shapes[key] = shape
             else:
                 shape.update(_kind_facts(node))
+        if node.cache is not None:  # only then: hashes of graphs without caching stay put
+            return {"id": node_id, **shape, "cache": node.cache.describe()}
         return {"id": node_id, **shape}
 
 

@@ -14,6 +14,7 @@ if _typing.TYPE_CHECKING:
         NodeProcessError,
         NodeStillRunningError,
     )
+    from plait.nodes._cache import CacheKey, CachePolicy
     from plait.nodes._cancel import CancelToken
     from plait.nodes._context import NodeId, RunContext, RunId
     from plait.nodes._errors import (
@@ -165,6 +166,8 @@ _PUBLIC: dict[str, str] = {
     "AttemptCancelledError": "plait.nodes._attempt_errors",
     "AuthenticationError": "plait.nodes._errors",
     "BadRequestError": "plait.nodes._errors",
+    "CacheKey": "plait.nodes._cache",
+    "CachePolicy": "plait.nodes._cache",
     "CancelToken": "plait.nodes._cancel",
     "ConfigError": "plait.nodes._errors",
     "ContextTooLongError": "plait.nodes._errors",

@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
+from plait.nodes._cache import CachePolicy
 from plait.nodes._cancel import CancelToken
 from plait.nodes._context import RunContext
 from plait.nodes._errors import DefinitionError, Problem
-from plait.nodes._importable import NotImportableError, reference_of
+from plait.nodes._importable import process_problems
 from plait.nodes._policy import RetryPolicy
 
 __all__ = ["FunctionNode", "Input", "Isolation", "Node", "node", "to_node"]
@@ -52,6 +53,8 @@ class Node(Generic[OutputT_co]):
     executor: str | None = None
     """The run's executor its attempts run on (``"dask"``); ``None``: the run's default.
     Where a node runs does not change what it computes: it is not in the content hash."""
+    cache: CachePolicy | None = None
+    """Reuse the output across runs (``CachePolicy``); ``None``: always run."""
     description: str = ""
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     """Definition problems found while building the node, reported at compile time."""
@@ -114,6 +117,7 @@ class FunctionNode(Node[OutputT_co]):
         retry: RetryPolicy | None = None,
         timeout: float | None = None,
         pool: str | None = None,
+        cache: CachePolicy | None = None,
     ) -> FunctionNode[OutputT_co]:
         """A copy with the given options replaced (``None`` keeps the current value)."""
         return replace(
@@ -122,6 +126,7 @@ class FunctionNode(Node[OutputT_co]):
             retry=self.retry if retry is None else retry,
             timeout=self.timeout if timeout is None else timeout,
             pool=self.pool if pool is None else pool,
+            cache=self.cache if cache is None else cache,
         )
 
 
@@ -158,6 +163,7 @@ def to_node(
     executor: str | None = None,
     isolation: Isolation = "thread",
     grace: float = 2.0,
+    cache: CachePolicy | None = None,
 ) -> FunctionNode[object]:
     """Build a function node from ``fn``'s signature; problems are kept, not raised."""
     node_id = id if id is not None else _default_id(fn)
@@ -177,7 +183,7 @@ def to_node(
         description = description.split("\n\n", 1)[0].strip()
     is_async = _is_async_callable(fn)
     if isolation == "process":
-        problems.extend(_process_problems(fn, where, is_async, blocking, context_parameter))
+        problems.extend(process_problems(fn, where, is_async, blocking, context_parameter))
     return FunctionNode(
         id=node_id,
         inputs=tuple(inputs),
@@ -186,6 +192,7 @@ def to_node(
         timeout=timeout,
         pool=pool,
         executor=executor,
+        cache=cache,
         description=description,
         problems=tuple(problems),
         fn=fn,
@@ -196,25 +203,6 @@ def to_node(
         isolation=isolation,
         grace=grace,
     )
-
-
-def _process_problems(
-    fn: Callable[..., object], where: str, is_async: bool, blocking: bool, context: str | None
-) -> list[Problem]:
-    """Why ``fn`` cannot run in a subprocess (``isolation="process"``)."""
-    problems = []
-    try:
-        reference_of(fn)
-    except NotImportableError as error:
-        for found in error.problems:
-            message = f'isolation="process": {found.message}'
-            problems.append(Problem("not-importable", where, message, found.hint))
-    if is_async or not blocking or context is not None:
-        why = "an async function" if is_async else "blocking=False"
-        why = f"its `RunContext` parameter `{context}`" if context is not None else why
-        hint = 'use a sync function without a RunContext, or isolation="thread"'
-        problems.append(Problem("bad-isolation", where, f"{why} cannot run in a subprocess", hint))
-    return problems
 
 
 def _read_signature(
@@ -347,6 +335,7 @@ def node(
     executor: str | None = None,
     isolation: Isolation = "thread",
     grace: float = 2.0,
+    cache: CachePolicy | None = None,
 ) -> _NodeDecorator: ...
 def node(
     fn: Callable[..., object] | None = None,
@@ -361,6 +350,7 @@ def node(
     executor: str | None = None,
     isolation: Isolation = "thread",
     grace: float = 2.0,
+    cache: CachePolicy | None = None,
 ) -> FunctionNode[Any] | _NodeDecorator:
     """Turn a typed function into a node; usable bare (``@node``) or with options.
 
@@ -388,6 +378,7 @@ def node(
             executor=executor,
             isolation=isolation,
             grace=grace,
+            cache=cache,
         )
         if built.problems:
             raise DefinitionError(built.problems, subject=f"node `{built.id}`")

@@ -18,7 +18,7 @@ from plait.nodes._errors import DefinitionError, Problem
 if TYPE_CHECKING:
     from plait.nodes._function import FunctionNode
 
-__all__ = ["NotImportableError", "reference_of", "resolve_reference"]
+__all__ = ["NotImportableError", "process_problems", "reference_of", "resolve_reference"]
 
 
 class NotImportableError(DefinitionError):
@@ -85,3 +85,22 @@ def resolve_reference(ref: str) -> FunctionNode[object]:
         f"`{ref}` is not a plait node function (only functions decorated with @node run"
         " by reference)"
     )
+
+
+def process_problems(
+    fn: Callable[..., object], where: str, is_async: bool, blocking: bool, context: str | None
+) -> list[Problem]:
+    """Why ``fn`` cannot run in a subprocess (``isolation="process"``)."""
+    problems = []
+    try:
+        reference_of(fn)
+    except NotImportableError as error:
+        for found in error.problems:
+            message = f'isolation="process": {found.message}'
+            problems.append(Problem("not-importable", where, message, found.hint))
+    if is_async or not blocking or context is not None:
+        why = "an async function" if is_async else "blocking=False"
+        why = f"its `RunContext` parameter `{context}`" if context is not None else why
+        hint = 'use a sync function without a RunContext, or isolation="thread"'
+        problems.append(Problem("bad-isolation", where, f"{why} cannot run in a subprocess", hint))
+    return problems

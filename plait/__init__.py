@@ -41,6 +41,7 @@ if _typing.TYPE_CHECKING:
         load,
     )
     from plait.nodes import (
+        CachePolicy,
         CancelToken,
         DefinitionError,
         FunctionNode,
@@ -64,6 +65,7 @@ if _typing.TYPE_CHECKING:
     from plait.testing._cassette import Cassette, CassetteMismatchError, with_cassette
 
 _PUBLIC: dict[str, str] = {
+    "CachePolicy": "plait.nodes",
     "Cassette": "plait.testing._cassette",
     "CassetteMismatchError": "plait.testing._cassette",
     "CancelToken": "plait.nodes",

@@ -18,7 +18,10 @@ class NodeOutcomeView(Protocol):
 
     @property
     def status(self) -> str:
-        """``pending``, ``running``, ``succeeded``, ``failed``, ``cancelled``, ``skipped``."""
+        """``pending``, ``running``, ``succeeded``, ``failed``, ``cancelled``, ``skipped``.
+
+        An outcome whose ``cached`` attribute is true (``plait.engine.NodeOutcome``) is
+        drawn as ``cached``: its output came from the result cache."""
         ...
 
     @property
@@ -77,6 +80,8 @@ class Overlay:
         for node_id, outcome in run.nodes.items():
             # A str enum's str() is its value on 3.11+; str() also accepts a plain str.
             statuses[node_id] = str(outcome.status)
+            if getattr(outcome, "cached", False) is True:
+                statuses[node_id] = "cached"
             attempts[node_id] = outcome.attempts
             # Outcomes may carry these once the engine records them.
             duration = getattr(outcome, "duration", None)
@@ -107,7 +112,7 @@ class Overlay:
 
     def produced(self, path: str) -> bool:
         """Whether the node's output existed for its dependents (unknown counts as yes)."""
-        return self.nearest_status(path) in (None, "succeeded")
+        return self.nearest_status(path) in (None, "succeeded", "cached")
 
     def nearest_status(self, path: str) -> str | None:
         """The status of ``path``, or else of the nearest node it is nested in (``a/b``)."""

@@ -103,6 +103,7 @@ KIND_ORDER: tuple[str, ...] = (
 
 _STATUSES: dict[str, StatusStyle] = {
     "succeeded": StatusStyle("#dcfce7", "#15803d"),
+    "cached": StatusStyle("#ccfbf1", "#0f766e"),
     "failed": StatusStyle("#fee2e2", "#b91c1c"),
     "running": StatusStyle("#dbeafe", "#1d4ed8"),
     "waiting": StatusStyle("#fef9c3", "#a16207"),

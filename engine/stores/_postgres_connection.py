@@ -36,8 +36,18 @@ class PostgresConnection:
     being done.
     """
 
-    def __init__(self, conninfo: str, *, min_size: int, max_size: int, timeout: float) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        min_size: int,
+        max_size: int,
+        timeout: float,
+        prepare: Callable[[Connection, str], Awaitable[None]] | None = None,
+    ) -> None:
         self.conninfo = conninfo
+        self.prepare = schema.create_or_check if prepare is None else prepare
+        """Run once on open (default: the store's schema; the result cache has its own)."""
         self.min_size = min_size
         self.max_size = max_size
         self.timeout = timeout
@@ -53,7 +63,7 @@ class PostgresConnection:
         """
         if self._pool is not None:
             return
-        await self.call_unpooled(schema.create_or_check, "open the database")
+        await self.call_unpooled(self.prepare, "open the database")
         from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
         pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(

@@ -63,6 +63,7 @@ class _Execution:
     output: object = _MISSING
     route: NodeRouted | None = None
     reason: str | None = None
+    cached: bool = False
 
 
 class TraceRecorder:
@@ -102,6 +103,7 @@ class TraceRecorder:
         elif isinstance(event, NodeFinished):
             execution.status = NodeStatus.SUCCEEDED
             execution.output = event.output
+            execution.cached = event.cached
         elif isinstance(event, NodeWaiting):
             execution.status = NodeStatus.WAITING
         elif isinstance(event, NodeReported):
@@ -177,7 +179,7 @@ class TraceRecorder:
             waiting = run_status is RunStatus.WAITING
             status = NodeStatus.WAITING if waiting else NodeStatus.CANCELLED
         inputs = None
-        if execution.attempts:
+        if execution.attempts or execution.cached:
             found = self._index.inputs(path, outputs, started.inputs)
             inputs = None if found is None else _as_mapping(canon.value(found))
         route = execution.route
@@ -204,6 +206,7 @@ class TraceRecorder:
                 taken=route.taken,
                 skipped=route.skipped,
             ),
+            cached=execution.cached,
         )
 
     def _output(self, outputs: Mapping[str, object]) -> object:

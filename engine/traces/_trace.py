@@ -89,6 +89,8 @@ class NodeTrace:
     calls: tuple[TracedCall, ...] = ()
     output: object = None
     route: RouteDecision | None = None
+    cached: bool = False
+    """The output came from the result cache: the node did not run (``attempts`` is 0)."""
 
     def to_dict(self) -> dict[str, object]:
         """The node as JSON-ready data; empty fields are left out."""
@@ -117,6 +119,8 @@ class NodeTrace:
                 "taken": list(self.route.taken),
                 "skipped": list(self.route.skipped),
             }
+        if self.cached:  # only then: traces of runs without the cache stay as they were
+            data["cached"] = True
         return data
 
 
@@ -289,6 +293,7 @@ def _read_node(reader: Reader, data: object, where: str) -> NodeTrace | None:
         calls=tuple(calls),
         output=item.get("output"),
         route=route,
+        cached=reader.optional(item, where, "cached", bool) or False,
     )
 
 
@@ -302,6 +307,7 @@ _NODE_FIELDS = (
     "calls",
     "output",
     "route",
+    "cached",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, TypeVar, overload
 
+from plait.nodes._cache import CachePolicy
 from plait.nodes._errors import ConfigError, DefinitionError, Problem
 from plait.nodes._function import Input
 from plait.nodes._policy import RetryPolicy
@@ -43,6 +44,7 @@ def agent(
     retry: RetryPolicy | None = AGENT_RETRY,
     timeout: float | None = None,
     pool: str | None = None,
+    cache: CachePolicy | None = None,
     max_tokens: int | None = None,
     reasoning: str | None = None,
     description: str = "",
@@ -68,6 +70,7 @@ def agent(
     retry: RetryPolicy | None = AGENT_RETRY,
     timeout: float | None = None,
     pool: str | None = None,
+    cache: CachePolicy | None = None,
     max_tokens: int | None = None,
     reasoning: str | None = None,
     description: str = "",
@@ -93,6 +96,7 @@ def agent(
     retry: RetryPolicy | None = AGENT_RETRY,
     timeout: float | None = None,
     pool: str | None = None,
+    cache: CachePolicy | None = None,
     max_tokens: int | None = None,
     reasoning: str | None = None,
     description: str = "",
@@ -117,6 +121,7 @@ def agent(
     retry: RetryPolicy | None = AGENT_RETRY,
     timeout: float | None = None,
     pool: str | None = None,
+    cache: CachePolicy | None = None,
     max_tokens: int | None = None,
     reasoning: str | None = None,
     description: str = "",
@@ -128,7 +133,8 @@ def agent(
     a pydantic model or any other type (asked for as structured output), or a
     ``Literal``/``Enum`` of labels, which makes the agent a router. Each call of a tool
     named in ``approve`` (of every tool, with ``"all"``), or made with
-    ``@tool(approval=True)``, waits for a person's decision before it runs.
+    ``@tool(approval=True)``, waits for a person's decision before it runs. An agent's
+    output is reused across runs only when asked: ``cache=CachePolicy(...)``.
 
     Raises:
         DefinitionError: listing every problem: a template naming an unknown input, a
@@ -149,6 +155,7 @@ def agent(
         retry=retry,
         timeout=timeout,
         pool=pool,
+        cache=cache,
         description=description,
         model=model,
         instructions=instructions,

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from plait.cli._cache import add_cache_options, opened_cache
 from plait.cli._executor import add_executor_option, placed_options
 from plait.cli._graph_name import add_graph_option, named_graph
 from plait.cli._hints import ResumeHint
@@ -62,6 +63,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
     resume.add_argument("--json", action="store_true", help="print one JSON document")
     add_executor_option(resume)
     add_watching_options(resume)
+    add_cache_options(resume)
     add_runs_parser(commands)
     fork = commands.add_parser(
         "fork",
@@ -174,7 +176,10 @@ async def _continue(
                 answers = _json_object(args.input, "--input") if args.input else None
                 if args.force:
                     await _say_who_holds(store, args.run_id)
-                async with placed_options(RunOptions(), args.executor) as options:
+                async with (
+                    opened_cache(args, config, graph) as cache,
+                    placed_options(RunOptions(cache=cache), args.executor) as options,
+                ):
                     result = await resume(
                         graph,
                         args.run_id,

@@ -33,12 +33,14 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from plait.engine import EventListener, RunOptions, RunResult, RunWaitingError
+    from plait.engine import EventListener, ResultCache, RunOptions, RunResult, RunWaitingError
     from plait.graphs import Graph
 
+from plait.cli._cache import add_cache_options, add_cache_parser, cache_command, opened_cache
 from plait.cli._config import add_config_parser, config_command
 from plait.cli._durable import add_durable_parsers, durable_command
 from plait.cli._executor import add_executor_option, placed_options
@@ -157,13 +159,15 @@ def _parser() -> _Parser:
     )
     add_observability_options(run)
     add_executor_option(run)
+    add_cache_options(run)
     add_render_parser(commands)
     add_spec_parsers(commands)
     add_durable_parsers(commands)
     add_trace_parsers(commands)
     add_config_parser(commands)
-    for add in (add_init_parser, add_migrate_parser, add_mcp_parser, _add_ui_parser):
+    for add in (add_init_parser, add_migrate_parser, add_mcp_parser, add_cache_parser):
         add(commands)
+    _add_ui_parser(commands)
     return parser
 
 
@@ -234,6 +238,8 @@ def _command(argv: Sequence[str] | None) -> int:
             return ui_command(args)
         if args.command == "mcp":
             return mcp_command(args)
+        if args.command == "cache":
+            return cache_command(args)
         return _run_command(args)
     except CliError as error:
         _error(error.message)
@@ -267,6 +273,7 @@ def _run_command(args: argparse.Namespace) -> int:
     hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
     try:
         with observed(graph, args, config.config, options.run_id) as listeners:
+            caching = opened_cache(args, config, graph)
             result = _execute(
                 graph,
                 inputs,
@@ -274,6 +281,7 @@ def _run_command(args: argparse.Namespace) -> int:
                 listeners,
                 store=store,
                 trace=args.trace,
+                caching=caching,
                 executor=args.executor,
             )
     except InputError as error:  # the engine's one input check, before the run is recorded
@@ -301,6 +309,7 @@ def _execute(
     *,
     store: str | None,
     trace: str | None,
+    caching: AbstractAsyncContextManager[ResultCache | None],
     executor: str | None = None,
 ) -> RunResult[object]:
     import anyio
@@ -312,6 +321,10 @@ def _execute(
     recorder = TraceRecorder(graph, redaction=redaction) if trace is not None else None
 
     async def go() -> RunResult[object]:
+        async with caching as cache:
+            return await go_cached(dataclasses.replace(options, cache=cache))
+
+    async def go_cached(options: RunOptions) -> RunResult[object]:
         listeners: tuple[EventListener, ...] = watchers
         if recorder is not None:
             listeners = (*watchers, recorder)

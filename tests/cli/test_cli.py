@@ -478,20 +478,19 @@ def failing_graph() -> Graph[int]:
 
 
 def fan_events() -> list[Event]:
-    common = {"run_id": "r1"}
     return [
-        RunStarted(seq=0, time=10.0, graph="fan", content_hash="h", inputs={"x": 1}, **common),
-        NodeStarted(seq=1, time=10.0, node="a", attempt=1, **common),
-        NodeFinished(seq=2, time=10.5, node="a", attempt=1, duration=0.5, output=1, **common),
-        NodeStarted(seq=3, time=10.0, node="b", attempt=1, **common),
-        NodeStarted(seq=4, time=10.0, node="c", attempt=1, **common),
+        RunStarted(seq=0, time=10.0, graph="fan", content_hash="h", inputs={"x": 1}, run_id="r1"),
+        NodeStarted(seq=1, time=10.0, node="a", attempt=1, run_id="r1"),
+        NodeFinished(seq=2, time=10.5, node="a", attempt=1, duration=0.5, output=1, run_id="r1"),
+        NodeStarted(seq=3, time=10.0, node="b", attempt=1, run_id="r1"),
+        NodeStarted(seq=4, time=10.0, node="c", attempt=1, run_id="r1"),
         NodeRetrying(
             seq=5, time=10.2, node="c", attempt=1, delay=0.5, error=ValueError("x"), run_id="r1"
         ),
-        NodeStarted(seq=6, time=10.0, node="d", attempt=1, **common),
+        NodeStarted(seq=6, time=10.0, node="d", attempt=1, run_id="r1"),
         NodeFailed(seq=7, time=11.0, node="d", attempt=1, error=KeyError("k"), run_id="r1"),
-        NodeStarted(seq=8, time=10.0, node="e", attempt=1, **common),
-        NodeCancelled(seq=9, time=11.0, node="e", attempt=1, **common),
+        NodeStarted(seq=8, time=10.0, node="e", attempt=1, run_id="r1"),
+        NodeCancelled(seq=9, time=11.0, node="e", attempt=1, run_id="r1"),
     ]
 
 
