@@ -34,9 +34,13 @@ class RedisConnection:
 
     ``timeout`` bounds connecting and each command. Every redis error becomes a
     ``StoreError`` naming the server (without its password) and what was being done.
+    ``schema_key`` holds the schema version a store checks on open (None: no schema, as
+    for the result cache).
     """
 
-    def __init__(self, url: str, *, schema_key: str, max_connections: int, timeout: float):
+    def __init__(
+        self, url: str, *, schema_key: str | None, max_connections: int, timeout: float
+    ) -> None:
         self.url = url
         self.schema_key = schema_key
         self.max_connections = max_connections
@@ -55,9 +59,13 @@ class RedisConnection:
         if self._client is not None:
             return
         client = self._connect()
+        key = self.schema_key
         try:
-            found = await self._guarded(lambda: _create_or_read(client, self.schema_key), "open")
-            check_schema(found, self.where)
+            if key is None:
+                await self._guarded(client.ping, "open")
+            else:
+                found = await self._guarded(lambda: _create_or_read(client, key), "open")
+                check_schema(found, self.where)
         except BaseException:
             await client.aclose()
             raise
@@ -77,12 +85,15 @@ class RedisConnection:
             StoreError: when the stored version is newer, or no migration leads from it.
         """
         client = self._client or self._connect()
+        key = self.schema_key
         try:
 
             async def run() -> int:
-                found = await _create_or_read(client, self.schema_key)
+                if key is None:
+                    return SCHEMA_VERSION
+                found = await _create_or_read(client, key)
                 migration_steps({}, found, self.where)  # none yet: Redis began at version 5
-                await client.set(self.schema_key, str(SCHEMA_VERSION))
+                await client.set(key, str(SCHEMA_VERSION))
                 return SCHEMA_VERSION
 
             return await self._guarded(run, "migrate the schema")

@@ -172,6 +172,9 @@ class Reader:
     def maybe_data(self) -> bytes | None:
         return None if self._none() else self.data()
 
+    def maybe_number(self) -> float | None:
+        return None if self._none() else self.number()
+
     def end(self) -> None:
         """Check that nothing follows the fields read."""
         if self._at != len(self._value):
