@@ -32,6 +32,7 @@ if _typing.TYPE_CHECKING:
     from plait.engine.cache._memory import MemoryCache
     from plait.engine.cache._postgres import PostgresCache
     from plait.engine.cache._protocol import CacheEntry, ResultCache
+    from plait.engine.cache._redis import RedisCache
     from plait.engine.cache._sqlite import SQLiteCache
     from plait.engine.cache._url import open_cache
     from plait.engine.stores._memory import MemoryStore
@@ -54,6 +55,7 @@ if _typing.TYPE_CHECKING:
         StoreError,
         ThreadRecord,
     )
+    from plait.engine.stores._redis import RedisStore
     from plait.engine.stores._sqlite import SQLiteStore
     from plait.engine.stores._url import STORE_URL_FORMS, open_store
     from plait.engine.traces._diff import TraceChange, TraceDiff, diff
@@ -108,6 +110,8 @@ _PUBLIC: dict[str, str] = {
     "PostgresStore": "plait.engine.stores._postgres",
     "Question": "plait.engine._durable",
     "Redaction": "plait.engine.traces._values",
+    "RedisCache": "plait.engine.cache._redis",
+    "RedisStore": "plait.engine.stores._redis",
     "ResultCache": "plait.engine.cache._protocol",
     "RouteDecision": "plait.engine.traces._trace",
     "RunFinished": "plait.engine._events",

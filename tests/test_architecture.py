@@ -194,7 +194,7 @@ def test_import_plait_leaves_heavy_dependencies_unloaded() -> None:
         "import sys, plait\n"
         "heavy = ['networkx', 'pydantic', 'rich', 'trio', 'anthropic', 'openai', 'yaml',"
         " 'httpx', 'httpx2', 'psycopg', 'psycopg_pool', 'opentelemetry',"
-        " 'dask', 'distributed']\n"
+        " 'dask', 'distributed', 'redis']\n"
         "print(','.join(name for name in heavy if name in sys.modules))"
     )
     completed = subprocess.run(

@@ -49,7 +49,7 @@ class CacheEntry:
 @runtime_checkable
 class ResultCache(Protocol):
     """Where node outputs are kept across runs. Backends: ``MemoryCache``, ``SQLiteCache``,
-    ``PostgresCache``; ``open_cache(url)`` picks one by URL.
+    ``PostgresCache``, ``RedisCache``; ``open_cache(url)`` picks one by URL.
 
     Methods raise ``StoreError`` when the backend fails; a run treats that as a miss (on
     ``get``) or a skipped write (on ``put``) and logs a warning, never failing for it.

@@ -1,7 +1,7 @@
 """Naming a result cache by URL: the store URL forms, for the backends plait has.
 
-A new backend (Redis, once ``engine.stores`` has a Redis store) is one more entry in
-``_BACKENDS``: a scheme and a function from the URL to a ``ResultCache``.
+A new backend is one more entry in ``_BACKENDS``: a scheme and a function from the URL
+to a ``ResultCache``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from collections.abc import Callable
 from plait.engine.cache._memory import MemoryCache
 from plait.engine.cache._postgres import PostgresCache
 from plait.engine.cache._protocol import ResultCache
+from plait.engine.cache._redis import RedisCache
 from plait.engine.cache._sqlite import SQLiteCache
 from plait.engine.stores._protocol import StoreError
+from plait.engine.stores._redis import RedisStore
 from plait.engine.stores._url import STORE_URL_FORMS, open_store
 
 __all__ = ["open_cache"]
@@ -35,11 +37,19 @@ def _postgres(url: str) -> ResultCache:
     return PostgresCache(url)
 
 
+def _redis(url: str) -> ResultCache:
+    store = open_store(url)  # the same URL checks, and the same `prefix` option
+    assert isinstance(store, RedisStore)
+    return RedisCache(store.url, prefix=store.prefix)
+
+
 _BACKENDS: dict[str, Callable[[str], ResultCache]] = {
     "memory": _memory,
     "sqlite": _sqlite,
     "postgresql": _postgres,
     "postgres": _postgres,
+    "redis": _redis,
+    "rediss": _redis,
 }
 
 
@@ -47,8 +57,9 @@ def open_cache(url: str) -> ResultCache:
     """The result cache ``url`` names, not yet opened (``await cache.open()``).
 
     The forms are the store's (``memory://``, ``sqlite:///runs.db``,
-    ``postgresql://...``): the cache keeps its own table (``plait_cache``), so it can share
-    a file or database with the run store. An SQLite cache commits with
+    ``postgresql://...``, ``redis://...``): the cache keeps its own table (``plait_cache``;
+    on Redis, keys under ``<prefix>:cache:``), so it can share a file or database with the
+    run store. An SQLite cache commits with
     ``synchronous=normal`` unless the URL says otherwise: a lost entry is only a miss.
 
     Raises:

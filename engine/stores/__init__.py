@@ -1,2 +1,2 @@
-"""Checkpoint stores: the protocol, memory, SQLite and PostgreSQL, their schemas, rows,
+"""Checkpoint stores: the protocol, memory, SQLite, PostgreSQL and Redis, their schemas, rows,
 checks, the value codec and store URLs."""

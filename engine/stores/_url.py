@@ -1,4 +1,5 @@
-"""Naming a store by URL: ``memory://``, ``sqlite:///path.db``, ``postgresql://...``."""
+"""Naming a store by URL: ``memory://``, ``sqlite:///path.db``, ``postgresql://...``,
+``redis://...``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import urllib.parse
 from plait.engine.stores._memory import MemoryStore
 from plait.engine.stores._postgres import PostgresStore
 from plait.engine.stores._protocol import Store, StoreError
+from plait.engine.stores._redis import RedisStore
 from plait.engine.stores._sqlite import SQLiteStore
 
 __all__ = ["STORE_URL_FORMS", "open_store"]
@@ -16,6 +18,7 @@ STORE_URL_FORMS = (
     "sqlite:///relative/path.db",
     "sqlite:////absolute/path.db",
     "postgresql://user:password@host:port/database",
+    "redis://:password@host:port/db?prefix=plait",
 )
 """The URL forms ``open_store`` accepts, for help texts and error messages."""
 
@@ -31,6 +34,9 @@ def open_store(url: str) -> Store:
       trades durability on power loss for faster commits (default ``full``).
     - ``postgresql://user:password@host:port/database`` (or ``postgres://``), with any
       libpq parameters in the query string.
+    - ``redis://[[user]:password@]host[:port][/db]`` (``rediss://`` for TLS):
+      ``?prefix=name`` starts every key with ``name:`` (default ``plait``); other query
+      parameters go to redis-py.
 
     Raises:
         StoreError: when the URL has another scheme or lacks a path.
@@ -47,6 +53,8 @@ def open_store(url: str) -> Store:
         return _sqlite(url, rest)
     if scheme in ("postgresql", "postgres"):
         return PostgresStore(url)
+    if scheme in ("redis", "rediss"):
+        return _redis(url)
     raise _unsupported(url, f"the scheme `{scheme}` is not one plait knows")
 
 
@@ -66,6 +74,17 @@ def _sqlite(url: str, rest: str) -> SQLiteStore:
         raise _unsupported(url, f"unknown option {', '.join(unknown)} (expected: {expected})")
     synchronous = options.get("synchronous", ["FULL"])[-1]
     return SQLiteStore(path, synchronous=synchronous)
+
+
+def _redis(url: str) -> RedisStore:
+    parts = urllib.parse.urlsplit(url)
+    options = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    prefixes = [value for name, value in options if name == "prefix"]
+    if prefixes and not prefixes[-1]:
+        raise _unsupported(url, "`prefix=` needs a name (the start of every key)")
+    rest = urllib.parse.urlencode([(name, value) for name, value in options if name != "prefix"])
+    prefix = prefixes[-1] if prefixes else "plait"
+    return RedisStore(parts._replace(query=rest).geturl(), prefix=prefix)
 
 
 def _unsupported(url: str, reason: str) -> StoreError:

@@ -80,7 +80,7 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
         "--store",
         metavar="URL",
         default=None,
-        help=f"the checkpoint store: sqlite:///file.db, postgresql://..., memory:// "
+        help=f"the checkpoint store: sqlite:///file.db, postgresql://..., redis://..., memory:// "
         f"(default: plait.yaml's store, else {DEFAULT_STORE})",
     )
 

@@ -68,10 +68,10 @@ def test_a_cache_of_its_own_url(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 
 def test_a_cache_url_without_a_backend_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", TARGET, "--input", '{"x": 7}', "--cache", "redis://localhost:6379/0"])
+    code = main(["run", TARGET, "--input", '{"x": 7}', "--cache", "mongodb://localhost:27017/runs"])
     assert code == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("plait: error: --cache: cache URL `redis://localhost:6379/0`")
+    assert err.startswith("plait: error: --cache: cache URL `mongodb://localhost:27017/runs`")
     assert len(err.splitlines()) == 1
     assert "sqlite:///" in err
     assert _executions() == 0

@@ -1,6 +1,6 @@
 """Every cache test runs against each backend: memory and SQLite on asyncio and trio,
-PostgreSQL on asyncio (``PLAIT_TEST_POSTGRES_URL``; skipped locally without it, failing
-in CI), each on a fresh database."""
+PostgreSQL and Redis on asyncio (``PLAIT_TEST_POSTGRES_URL``, ``PLAIT_TEST_REDIS_URL``;
+skipped locally without them, failing in CI), each on a fresh database or key prefix."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from plait.engine import MemoryCache, PostgresCache, ResultCache, SQLiteCache
-from tests.engine.stores.harness import PostgresHarness
+from plait.engine import MemoryCache, PostgresCache, RedisCache, ResultCache, SQLiteCache
+from tests.engine.stores.harness import PostgresHarness, RedisHarness
 
 PAIRS = [
     ("memory", "asyncio"),
@@ -20,6 +20,7 @@ PAIRS = [
     ("sqlite", "asyncio"),
     ("sqlite", "trio"),
     ("postgres", "asyncio"),  # psycopg's async driver runs on asyncio only
+    ("redis", "asyncio"),  # so does redis-py's
 ]
 
 
@@ -46,6 +47,17 @@ def cache_url(cache_kind: str, tmp_path: Path) -> Iterator[str]:
         yield "memory://"
     elif cache_kind == "sqlite":
         yield f"sqlite:///{tmp_path}/runs.db"
+    elif cache_kind == "redis":
+        server = os.environ.get("PLAIT_TEST_REDIS_URL")
+        if not server:
+            if os.environ.get("CI"):
+                pytest.fail("CI is set but PLAIT_TEST_REDIS_URL is not")
+            pytest.skip("no Redis: set PLAIT_TEST_REDIS_URL (see scripts/ci/redis.sh)")
+        keys = RedisHarness(server, f"plait_cache_{uuid.uuid4().hex[:12]}")
+        try:
+            yield f"{server}?prefix={keys.prefix}"
+        finally:
+            keys.drop()
     else:
         url = os.environ.get("PLAIT_TEST_POSTGRES_URL")
         if not url:
@@ -65,6 +77,9 @@ def make_cache(kind: str, url: str) -> ResultCache:
         return MemoryCache()
     if kind == "sqlite":
         return SQLiteCache(url.removeprefix("sqlite:///"))
+    if kind == "redis":
+        server, _, prefix = url.partition("?prefix=")
+        return RedisCache(server, prefix=prefix)
     return PostgresCache(url)
 
 

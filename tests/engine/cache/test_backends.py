@@ -73,8 +73,8 @@ async def test_open_cache_opens_each_url_form(
 
 def test_a_url_without_a_cache_backend_is_one_clear_error() -> None:
     with pytest.raises(StoreError) as caught:
-        open_cache("redis://:hunter2@localhost:6379/0")
+        open_cache("mongodb://:hunter2@localhost:27017/runs")
     message = str(caught.value)
-    assert "`redis`" in message
+    assert "`mongodb`" in message
     assert "sqlite:///" in message
     assert "hunter2" not in message

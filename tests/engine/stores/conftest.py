@@ -1,8 +1,9 @@
 """Every store test runs against each store kind, on asyncio and trio.
 
 PostgreSQL runs against the server named by ``PLAIT_TEST_POSTGRES_URL`` (``.ci/run`` starts
-one with ``scripts/ci/postgres.sh``). Without that variable its tests are skipped locally
-and fail in CI (``CI`` set), so CI can never pass without running them.
+one with ``scripts/ci/postgres.sh``), Redis against ``PLAIT_TEST_REDIS_URL``
+(``scripts/ci/redis.sh``). Without the variable a kind's tests are skipped locally and
+fail in CI (``CI`` set), so CI can never pass without running them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from .harness import AnyStore, Harness, MemoryHarness, PostgresHarness, SQLiteHarness
+from .harness import (
+    AnyStore,
+    Harness,
+    MemoryHarness,
+    PostgresHarness,
+    RedisHarness,
+    SQLiteHarness,
+)
 
-KINDS = ("memory", "sqlite", "postgres")
+KINDS = ("memory", "sqlite", "postgres", "redis")
 BACKENDS = {
     "memory": ("asyncio", "trio"),
     "sqlite": ("asyncio", "trio"),
     "postgres": ("asyncio",),  # psycopg's async driver runs on asyncio only
+    "redis": ("asyncio",),  # so does redis-py's
 }
 
 
@@ -68,12 +77,33 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
+def redis_url() -> str:
+    """The test Redis server's URL; skips locally without one, fails in CI."""
+    url = os.environ.get("PLAIT_TEST_REDIS_URL")
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(
+            "CI is set but PLAIT_TEST_REDIS_URL is not: .ci/run must start Redis "
+            "(scripts/ci/redis.sh) and export it"
+        )
+    pytest.skip("no Redis: set PLAIT_TEST_REDIS_URL (see scripts/ci/redis.sh)")
+
+
+@pytest.fixture
 def harness(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Harness]:
     """A fresh, empty database of ``store_kind``."""
     if store_kind == "memory":
         yield MemoryHarness()
     elif store_kind == "sqlite":
         yield SQLiteHarness(tmp_path / "runs.db")
+    elif store_kind == "redis":
+        redis_url = request.getfixturevalue("redis_url")
+        redis = RedisHarness(redis_url, f"plait_test_{uuid.uuid4().hex[:12]}")
+        try:
+            yield redis
+        finally:
+            redis.drop()
     else:
         url: str = request.getfixturevalue("postgres_url")
         postgres = PostgresHarness(url, f"plait_test_{uuid.uuid4().hex[:12]}")

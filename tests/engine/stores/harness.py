@@ -7,15 +7,27 @@ import dataclasses
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from plait.engine.stores._memory import MemoryStore
 from plait.engine.stores._postgres import PostgresStore
+from plait.engine.stores._redis import RedisStore
+from plait.engine.stores._redis_records import Keys, joined
 from plait.engine.stores._sqlite import SQLiteStore
 
-__all__ = ["AnyStore", "Harness", "MemoryHarness", "PostgresHarness", "SQLiteHarness"]
+if TYPE_CHECKING:
+    import redis
 
-AnyStore = MemoryStore | SQLiteStore | PostgresStore
+__all__ = [
+    "AnyStore",
+    "Harness",
+    "MemoryHarness",
+    "PostgresHarness",
+    "RedisHarness",
+    "SQLiteHarness",
+]
+
+AnyStore = MemoryStore | SQLiteStore | PostgresStore | RedisStore
 
 
 class Harness(ABC):
@@ -186,3 +198,57 @@ class PostgresHarness(Harness):
 
         with psycopg.connect(self.url, autocommit=True) as connection:
             connection.execute(statement, values)
+
+
+class RedisHarness(Harness):
+    """A key prefix of its own in the test database, its keys deleted afterwards;
+    corruption flips a bit of a stored value, as a bad disk under the AOF would."""
+
+    kind = "redis"
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.keys = Keys(prefix)
+
+    def make(self) -> AnyStore:
+        return RedisStore(self.url, prefix=self.prefix)
+
+    def drop(self) -> None:
+        with self._client() as client:
+            found = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+            if found:
+                client.delete(*found)
+
+    async def corrupt(self, store: AnyStore, run_id: str, node: str, data: bytes) -> None:
+        self._flip_bit(self.keys.outputs(run_id), node, data)
+
+    async def corrupt_call(
+        self, store: AnyStore, run_id: str, node: str, index: int, response: bytes
+    ) -> None:
+        self._flip_bit(self.keys.journal(run_id), joined(node, str(index)), response)
+
+    async def corrupt_turn(
+        self, store: AnyStore, thread_id: str, run_id: str, node: str, messages: bytes
+    ) -> None:
+        self._flip_bit(self.keys.thread(thread_id), joined(run_id, node), messages)
+
+    def set_schema_version(self, version: int) -> None:
+        with self._client() as client:
+            client.set(self.keys.schema, str(version))
+
+    def _flip_bit(self, key: str, field: str, data: bytes) -> None:
+        with self._client() as client:
+            value = client.hget(key, field)
+            assert isinstance(value, bytes), f"nothing stored at {key} {field}"
+            where = value.find(data)
+            assert where >= 0, "the bytes are not in the stored value"
+            assert value.find(data, where + 1) < 0, "the bytes are in the stored value twice"
+            flipped = bytearray(value)
+            flipped[where] ^= 1
+            client.hset(key, field, bytes(flipped))
+
+    def _client(self) -> redis.Redis:
+        import redis
+
+        return redis.Redis.from_url(self.url)

@@ -1,4 +1,4 @@
-"""The store protocol, held to one behaviour by every store: memory, SQLite, PostgreSQL."""
+"""The store protocol, held to one behaviour by every store: memory, SQLite, PostgreSQL, Redis."""
 
 from __future__ import annotations
 

@@ -176,7 +176,7 @@ async def test_leases_lists_held_leases_expired_or_not(store: AnyStore) -> None:
     assert held["r1"].expires_at == 1030.0
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_a_stale_writer_racing_a_takeover_commits_before_it_or_not_at_all(
     store: AnyStore, harness: Harness
 ) -> None:

@@ -83,7 +83,7 @@ async def test_close_and_open_again(store: AnyStore) -> None:
     assert ((await loaded(store, "r1")).outputs)["a"].data == b"kept"
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_everything_survives_a_new_store_on_the_same_database(
     store: AnyStore, harness: Harness
 ) -> None:
@@ -110,7 +110,7 @@ async def test_everything_survives_a_new_store_on_the_same_database(
             await again.acquire("r1", "bob", ttl=30.0, now=1001.0)
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_two_stores_on_one_database_share_runs_and_leases(
     store: AnyStore, harness: Harness
 ) -> None:
@@ -137,7 +137,7 @@ async def test_two_stores_on_one_database_share_runs_and_leases(
         await other.close()
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_a_newer_schema_is_refused(store: AnyStore, harness: Harness) -> None:
     await store.close()
     harness.set_schema_version(SCHEMA_VERSION + 1)
@@ -148,7 +148,7 @@ async def test_a_newer_schema_is_refused(store: AnyStore, harness: Harness) -> N
         await harness.make().migrate()
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_an_older_schema_needs_an_explicit_migration(
     store: AnyStore, harness: Harness
 ) -> None:
@@ -164,7 +164,7 @@ async def test_an_older_schema_needs_an_explicit_migration(
     assert await harness.make().migrate() == SCHEMA_VERSION
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_migrate_creates_the_schema_of_a_new_database(harness: Harness) -> None:
     fresh = harness.make()
     assert await fresh.migrate() == SCHEMA_VERSION
@@ -173,7 +173,7 @@ async def test_migrate_creates_the_schema_of_a_new_database(harness: Harness) ->
         assert await fresh.migrate() == SCHEMA_VERSION
 
 
-@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.stores("sqlite", "postgres", "redis")
 async def test_an_unopened_store_says_so(harness: Harness) -> None:
     with pytest.raises(StoreError, match="not open"):
         await harness.make().load("r1")

@@ -29,7 +29,7 @@ from plait.nodes import (
 
 from .harness import AnyStore
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stores("sqlite", "postgres")]
+pytestmark = [pytest.mark.anyio, pytest.mark.stores("sqlite", "postgres", "redis")]
 
 
 def _map_graph(calls: Counter[str], broken: set[str]) -> Graph[int]:

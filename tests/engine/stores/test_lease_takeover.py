@@ -1,8 +1,10 @@
-"""Real processes holding, losing and abandoning a run's lease, on SQLite and PostgreSQL.
+"""Real processes holding, losing and abandoning a run's lease, on SQLite, PostgreSQL and
+Redis.
 
 - fencing: an owner whose event loop blocks past its lease is taken over by another
   process, which finishes the run; when the first wakes, not one of its writes lands
-  (a trigger on the outputs table counts every commit);
+  (a trigger on the outputs table counts every commit; on Redis, `MONITOR` lists every
+  `HSET` of an output the store's scripts run);
 - kill -9: a run whose process was killed is taken over at once on the same host, and
   ``plait runs`` lists it ``interrupted`` meanwhile;
 - ``--force``: ``plait resume`` takes a run from a live owner only when asked, after
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,7 +32,7 @@ from plait.cli import main
 from plait.engine import RunOptions, StoredStatus, open_store, resume
 from tests.engine import lease_graph
 
-from .harness import PostgresHarness
+from .harness import PostgresHarness, RedisHarness
 
 MODULE = lease_graph.__name__
 """Run with ``-m``, so its nodes have the names they have here (the same graph hash)."""
@@ -52,9 +55,16 @@ _POSTGRES_LOG = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+_MONITORS: dict[str, tuple[Path, str]] = {}
+"""Each Redis store URL's ``MONITOR`` log and key prefix, which ``_commits`` reads."""
+
+
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh store's URL, its schema created, with a ``commit_log`` of every output write."""
+    if request.param == "redis":
+        yield from _redis_url(request.getfixturevalue("redis_url"), tmp_path)
+        return
     if request.param == "sqlite":
         found = f"sqlite:///{tmp_path / 'runs.db'}"
         anyio.run(_create, found)
@@ -77,6 +87,26 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         harness.drop()
 
 
+def _redis_url(server: str, tmp_path: Path) -> Iterator[str]:
+    harness = RedisHarness(server, _schema())
+    found = f"{server}?prefix={harness.prefix}"
+    log = tmp_path / "monitor.log"
+    with log.open("wb") as sink:
+        monitor = subprocess.Popen(["redis-cli", "-u", server, "monitor"], stdout=sink)
+    _MONITORS[found] = (log, harness.prefix)
+    try:
+        while b"OK" not in log.read_bytes():  # MONITOR answers OK once it listens
+            assert monitor.poll() is None, "redis-cli monitor stopped"
+            time.sleep(0.01)
+        anyio.run(_create, found)
+        yield found
+    finally:
+        monitor.terminate()
+        monitor.wait()
+        del _MONITORS[found]
+        harness.drop()
+
+
 def _schema() -> str:
     return f"plait_test_{uuid.uuid4().hex[:12]}"
 
@@ -89,6 +119,10 @@ async def _create(url: str) -> None:
 
 def _commits(url: str) -> Counter[str]:
     """How many times each node's output was written (inserted or replaced)."""
+    if url in _MONITORS:
+        log, prefix = _MONITORS[url]
+        hset = re.compile(rf'\[\d+ lua\] "HSET" "{re.escape(prefix)}:outputs:[^"]*" "([^"]*)"')
+        return Counter(match.group(1) for match in hset.finditer(log.read_text(errors="replace")))
     if url.startswith("sqlite"):
         import sqlite3
 

@@ -9,6 +9,7 @@ import pytest
 from plait.engine.stores._memory import MemoryStore
 from plait.engine.stores._postgres import PostgresStore
 from plait.engine.stores._protocol import Store, StoreError
+from plait.engine.stores._redis import RedisStore
 from plait.engine.stores._sqlite import SQLiteStore
 from plait.engine.stores._url import open_store
 
@@ -46,9 +47,30 @@ def test_postgresql(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "kept", "prefix"),
+    [
+        ("redis://localhost:6379/0", "redis://localhost:6379/0", "plait"),
+        ("redis://:pw@localhost/2?prefix=team-a", "redis://:pw@localhost/2", "team-a"),
+        (
+            "rediss://me:pw@cache:6380/0?prefix=ci&health_check_interval=5",
+            "rediss://me:pw@cache:6380/0?health_check_interval=5",
+            "ci",
+        ),
+    ],
+)
+def test_redis(url: str, kept: str, prefix: str) -> None:
+    store = open_store(url)
+    assert isinstance(store, RedisStore)
+    assert isinstance(store, Store)
+    assert (store.url, store.prefix) == (kept, prefix)
+    assert "pw" not in repr(store)
+
+
+@pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("redis://localhost:6379", "the scheme `redis` is not one plait knows"),
+        ("mongodb://localhost:27017", "the scheme `mongodb` is not one plait knows"),
+        ("redis://localhost:6379/0?prefix=", "`prefix=` needs a name"),
         ("runs.db", "it has no scheme"),
         ("memory://extra", "`memory://` takes nothing after the scheme"),
         ("sqlite://runs.db", "use three slashes before a relative path"),
@@ -65,6 +87,7 @@ def test_anything_else_is_explained_with_the_accepted_forms(url: str, reason: st
     for form in ("memory://", "sqlite:///relative/path.db", "sqlite:////absolute/path.db"):
         assert f"`{form}`" in message
     assert "`postgresql://user:password@host:port/database`" in message
+    assert "`redis://:password@host:port/db?prefix=plait`" in message
 
 
 def test_a_bad_synchronous_value_is_explained() -> None:

@@ -1,0 +1,200 @@
+"""The Redis store's writes: one function per store operation, each one script.
+
+A script's answer (see ``_redis_scripts``) becomes the same error the other stores raise,
+through the same checks (``_checks``), so one conformance suite holds them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plait.engine.stores import _redis_records as records
+from plait.engine.stores._checks import (
+    check_fence,
+    journal_batch,
+    last_per_node,
+    no_such_run,
+    run_exists,
+    verified_shared,
+    verified_turn,
+)
+from plait.engine.stores._protocol import (
+    FailureRecord,
+    InterruptRecord,
+    JournalRecord,
+    Lease,
+    OutputRecord,
+    RunRecord,
+    SharedRecord,
+    StoreError,
+    ThreadRecord,
+)
+from plait.engine.stores._redis_connection import RedisConnection
+from plait.engine.stores._redis_records import Keys, joined
+
+__all__ = [
+    "put_failure",
+    "put_interrupt",
+    "put_journal",
+    "put_outputs",
+    "put_run",
+    "put_thread",
+    "text",
+    "write",
+]
+
+
+Answer = list[object]
+
+
+async def put_run(
+    connection: RedisConnection, keys: Keys, record: RunRecord, lease: Lease | None
+) -> None:
+    """Record the run, or its new state when the stored one has the same fixed fields.
+
+    Raises:
+        StoreError: when the id is taken by a run with other fixed fields.
+        LeaseLostError: when ``lease`` is no longer the run's.
+    """
+    run_id = record.run_id
+    await write(
+        connection, keys, "PUT_RUN", lease, [run_id], f"store run {run_id}",
+        [keys.run(run_id), keys.runs, keys.sequence],
+        [records.run_fixed(record), records.run_state(record), float(record.created_at), run_id],
+    )  # fmt: skip
+
+
+async def put_outputs(
+    connection: RedisConnection,
+    keys: Keys,
+    outputs: Sequence[OutputRecord],
+    shared: Sequence[SharedRecord],
+    lease: Lease | None,
+) -> None:
+    """Write outputs (the last of each node) and shared memory writes in one script.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record's run does not exist.
+    """
+    kept = last_per_node(outputs)
+    writes = [verified_shared(item) for item in shared]
+    if not kept and not writes:
+        return
+    runs = sorted({record.run_id for record in kept} | {item.run_id for item in writes})
+    script_keys = [keys.version, keys.shared, *map(keys.run, runs)]
+    script_keys += [keys.outputs(record.run_id) for record in kept]
+    args: list[object] = [len(runs), len(kept), len(writes), *runs]
+    for record in kept:
+        args += [record.node, records.output_value(record)]
+    for item in writes:
+        script_keys += [keys.shared_key(item.scope, item.owner, item.key)]
+        script_keys += [keys.shared_run(item.run_id)]
+        args += [records.shared_field(item), records.shared_value(item)]
+    doing = "store outputs"
+    await write(connection, keys, "PUT_OUTPUTS", lease, runs, doing, script_keys, args)
+
+
+async def put_failure(
+    connection: RedisConnection, keys: Keys, record: FailureRecord, lease: Lease | None
+) -> None:
+    """Append a failed attempt."""
+    run_id = record.run_id
+    await write(
+        connection, keys, "APPEND", lease, [run_id], f"record a failure of node `{record.node}`",
+        [keys.run(run_id), keys.failures(run_id)], [run_id, records.failure_value(record)],
+    )  # fmt: skip
+
+
+async def put_interrupt(
+    connection: RedisConnection, keys: Keys, record: InterruptRecord, lease: Lease | None
+) -> None:
+    """Record a question, or its answer in place (keeping its place and ``created_at``)."""
+    run_id = record.run_id
+    field = joined(record.node, record.key)
+    value, head = records.interrupt_value(record), records.interrupt_head(record)
+    await write(
+        connection, keys, "PUT_IN_PLACE", lease, [run_id],
+        f"record an interrupt of node `{record.node}`",
+        [keys.run(run_id), keys.interrupts(run_id), keys.interrupt_order(run_id)],
+        [run_id, field, value, head],
+    )  # fmt: skip
+
+
+async def put_thread(
+    connection: RedisConnection, keys: Keys, record: ThreadRecord, lease: Lease | None
+) -> None:
+    """Append a turn, or replace the same thread, run and node's turn in place.
+
+    Raises:
+        CorruptRecordError: when the record's checksum does not match its bytes.
+        StoreError: when the run does not exist.
+    """
+    verified_turn(record)
+    run_id, thread_id = record.run_id, record.thread_id
+    field = joined(run_id, record.node)
+    value, head = records.thread_value(record), records.thread_head(record)
+    await write(
+        connection, keys, "PUT_IN_PLACE", lease, [run_id], f"append to thread `{thread_id}`",
+        [keys.run(run_id), keys.thread(thread_id), keys.thread_order(thread_id)],
+        [run_id, field, value, head],
+    )  # fmt: skip
+
+
+async def put_journal(
+    connection: RedisConnection,
+    keys: Keys,
+    run_id: str,
+    calls: Sequence[JournalRecord],
+    discard: Sequence[str],
+    lease: Lease | None,
+) -> None:
+    """Forget the ``discard`` nodes' calls, then write ``calls``: one script.
+
+    Raises:
+        CorruptRecordError: when a record's checksum does not match its bytes.
+        StoreError: when a record is of another run, or the run does not exist.
+    """
+    kept = journal_batch(run_id, calls)
+    args: list[object] = [run_id, len(discard), *(joined(node, "") for node in discard)]
+    for call in kept:
+        args += [joined(call.node, str(call.index)), records.journal_value(call)]
+    await write(
+        connection, keys, "PUT_JOURNAL", lease, [run_id], "journal agent calls",
+        [keys.run(run_id), keys.journal(run_id)], args,
+    )  # fmt: skip
+
+
+async def write(
+    connection: RedisConnection,
+    keys: Keys,
+    script: str,
+    lease: Lease | None,
+    run_ids: Sequence[str],
+    doing: str,
+    script_keys: Sequence[str],
+    args: Sequence[object],
+) -> Answer:
+    """Run a write script, fenced by ``lease``, and raise what its answer reports."""
+    if lease is None:
+        fence_key, fence_args = keys.lease(run_ids[0] if run_ids else ""), ["", ""]
+    else:
+        check_fence(lease, (lease.owner, lease.token), run_ids)  # only: no other run
+        fence_key, fence_args = keys.lease(lease.run_id), [lease.owner, str(lease.token)]
+    answer = await connection.script(script, [fence_key, *script_keys], [*fence_args, *args], doing)
+    status = text(answer[0]) if answer else ""
+    if status == "lost" and lease is not None:
+        held = (text(answer[1]), int(text(answer[2]))) if len(answer) >= 3 else None
+        check_fence(lease, held, run_ids)
+    elif status == "missing":
+        raise no_such_run([text(item) for item in answer[1:]], doing)
+    elif status == "exists":
+        raise run_exists(run_ids[0])
+    if status != "ok":
+        raise StoreError(f"{connection.where}: cannot {doing}: the store answered {answer!r}")
+    return answer
+
+
+def text(value: object) -> str:
+    """A value Redis answered, as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
