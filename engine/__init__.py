@@ -24,9 +24,11 @@ if _typing.TYPE_CHECKING:
         RunStatus,
     )
     from plait.engine._graph_change import GraphChangedError
+    from plait.engine._mcp import graph_mcp
     from plait.engine._options import RunOptions, new_run_id
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
+    from plait.engine._secrets import run_secrets
     from plait.engine._takeover import live_holder
     from plait.engine.cache._keys import uses_cache
     from plait.engine.cache._memory import MemoryCache
@@ -155,6 +157,8 @@ _PUBLIC: dict[str, str] = {
 
 _INTERNAL: dict[str, str] = {
     "Canonicaliser": "plait.engine.traces._values",
+    "graph_mcp": "plait.engine._mcp",
+    "run_secrets": "plait.engine._secrets",
     "uses_cache": "plait.engine.cache._keys",
     "stored_trace": "plait.engine.traces._stored",
 }

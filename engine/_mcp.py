@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from plait.graphs import Graph
     from plait.nodes import AgentNode, MCPHub, MCPServer
 
-__all__ = ["mcp_agents", "run_mcp", "server_declarations"]
+__all__ = ["graph_mcp", "mcp_agents", "run_mcp", "server_declarations"]
 
 
 def mcp_agents(graph: Graph[object]) -> Iterator[AgentNode[object]]:
@@ -56,6 +56,28 @@ def server_declarations(agents: list[AgentNode[object]]) -> dict[str, MCPServer]
 
 
 @asynccontextmanager
+async def graph_mcp(graph: Graph[object]) -> AsyncIterator[MCPHub | None]:
+    """Open the servers ``graph``'s agents use, to share across its runs (``RunOptions(
+    mcp=hub)``, as ``plait mcp serve`` does): started and checked now, stopped after.
+    Yields None when no agent uses one.
+
+    Raises:
+        ConfigError: an unknown server or tool, a tool-name collision, or one name
+            declared two different ways.
+        MCPServerError: a server could not be started or initialised.
+    """
+    agents = list(mcp_agents(graph))
+    if not agents:
+        yield None
+        return
+    from plait.nodes import MCPHub
+
+    async with MCPHub(server_declarations(agents)) as hub:
+        await _check(hub, agents)
+        yield hub
+
+
+@asynccontextmanager
 async def run_mcp(
     graph: Graph[object], shared: MCPHub | None = None
 ) -> AsyncIterator[MCPHub | None]:
@@ -74,7 +96,11 @@ async def run_mcp(
     from plait.nodes import MCPHub
 
     async with MCPHub(server_declarations(agents), shared=shared) as hub:
-        await hub.check(
-            (node.id, node.mcp_servers, [item.name for item in node.tools]) for node in agents
-        )
+        await _check(hub, agents)
         yield hub
+
+
+async def _check(hub: MCPHub, agents: list[AgentNode[object]]) -> None:
+    await hub.check(
+        (node.id, node.mcp_servers, [item.name for item in node.tools]) for node in agents
+    )

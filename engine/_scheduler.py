@@ -144,7 +144,7 @@ class Scheduler:
     def secrets(self) -> Secrets:
         """The run's secrets, masked in events and the journal (found on first use)."""
         if self.found_secrets is None:
-            self.found_secrets = run_secrets(self.graph, self.given_secrets)
+            self.found_secrets = run_secrets(self.graph, self.given_secrets, self.options.mcp)
         return self.found_secrets
 
     def emit(self, make: Callable[..., Event], **fields: object) -> None:

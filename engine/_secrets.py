@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from plait.graphs import Graph, LoopNode, MapNode, SubgraphNode
 from plait.nodes import Secrets
+
+if TYPE_CHECKING:
+    from plait.nodes import MCPHub
 
 __all__ = ["CarriesSecrets", "run_secrets"]
 
@@ -20,9 +23,14 @@ class CarriesSecrets(Protocol):
         ...
 
 
-def run_secrets(graph: Graph[object], given: Secrets | None = None) -> Secrets:
-    """``given`` and the secrets of every node of ``graph`` that carries some, at any depth."""
+def run_secrets(
+    graph: Graph[object], given: Secrets | None = None, mcp: MCPHub | None = None
+) -> Secrets:
+    """``given``, the secrets of every node of ``graph`` that carries some, at any depth,
+    and those of the servers of ``mcp`` (a hub shared across runs: ``RunOptions.mcp``)."""
     found = given or Secrets()
+    if mcp is not None:
+        found = found | mcp.secrets()
     for node in _carriers(graph):
         found = found | node.secrets()
     return found

@@ -134,8 +134,9 @@ class TraceRecorder:
                 f"no finished run of graph `{self.graph.name}` to trace: pass the recorder "
                 "in listeners=(recorder,) and call trace() after the run returns"
             )
-        # The keys the graph's agents call with are scrubbed too, wherever they were echoed.
-        known = run_secrets(self.graph).reveal()
+        # The keys the graph's agents call with are scrubbed too, wherever they were echoed,
+        # and all the run knew (its finish carries them: a shared MCP hub's, for one).
+        known = (run_secrets(self.graph) | finished.secrets).reveal()
         canon = Canonicaliser(self.redaction.extended(values=known), started.run_id)
         outputs = {
             path: execution.output

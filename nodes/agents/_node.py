@@ -161,9 +161,11 @@ class AgentNode(Node[OutputT_co]):
         )
 
     def secrets(self) -> Secrets:
-        """The secrets its model calls use, for the engine to mask in what it records: its
-        catalog's (the default catalog's without one), and a given client's own."""
-        found = (self.models or ModelCatalog()).secrets()
+        """The secrets its calls use, for the engine to mask in what it records: its
+        catalog's (the default catalog's without one), a given client's own, and those of
+        MCP servers declared with its references (header and secret ``env`` values)."""
+        declared = (ref.declared.secrets() for ref in self.mcp if ref.declared is not None)
+        found = (self.models or ModelCatalog()).secrets() | Secrets(sum(declared, ()))
         own = getattr(self.model, "secrets", None)
         return found | own() if callable(own) else found
 

@@ -18,10 +18,11 @@ import anyio.abc
 from plait.nodes._errors import ConfigError
 from plait.nodes._type_names import close_matches
 from plait.nodes.agents._tools import Tool
+from plait.nodes.llm._secret import Secrets
 from plait.nodes.mcp._client import Connection
 from plait.nodes.mcp._errors import MCPServerError
 from plait.nodes.mcp._refs import MCPPrompt, MCPReference, MCPResource, MCPTools
-from plait.nodes.mcp._server import MCPServer
+from plait.nodes.mcp._server import MCPServer, server_secrets
 from plait.nodes.mcp._tools import mcp_tool
 
 __all__ = ["AgentParts", "MCPHub"]
@@ -58,6 +59,12 @@ class MCPHub:
         """A hub (a process's, opened by the user) whose servers come before these."""
         self._connections: dict[str, Connection] = {}
         self._group: anyio.abc.TaskGroup | None = None
+
+    def secrets(self) -> Secrets:
+        """The secrets of its servers and its shared hub's (headers, secret ``env`` values):
+        a run given the hub masks them in everything it records."""
+        shared = self.shared.secrets() if self.shared is not None else Secrets()
+        return shared | Secrets(server_secrets(self.servers))
 
     @property
     def is_open(self) -> bool:

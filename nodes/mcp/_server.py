@@ -33,7 +33,9 @@ class MCPServer:
     """One MCP server: a ``command`` run over stdio, or a streamable HTTP ``url``.
 
     ``startup_timeout`` bounds starting and initialising it; ``call_timeout`` one call
-    (seconds). Its tools reach a model as ``NAME__tool``.
+    (seconds). Its tools reach a model as ``NAME__tool``. Header values, and ``env``
+    values whose names say they are secret (``*_TOKEN``, ``*_API_KEY``...), are kept as
+    ``Secret``s: a run that uses the server masks them in everything it records.
 
     Raises:
         ConfigError: for a name tools cannot be namespaced with, or neither or both of
@@ -63,7 +65,8 @@ class MCPServer:
                 "(streamable HTTP), not both or neither"
             )
         object.__setattr__(self, "args", tuple(self.args))
-        object.__setattr__(self, "env", MappingProxyType(dict(self.env)))
+        env = {k: _secret(v) if is_secret_name(k) else v for k, v in self.env.items()}
+        object.__setattr__(self, "env", MappingProxyType(env))
         headers = {key: _secret(value) for key, value in self.headers.items()}
         object.__setattr__(self, "headers", MappingProxyType(headers))
 
@@ -78,6 +81,11 @@ class MCPServer:
             return f"{self.url}"
         return " ".join((self.command, *self.args))
 
+    def secrets(self) -> tuple[Secret, ...]:
+        """Its secrets: header values and secret ``env`` values."""
+        env = (value for value in self.env.values() if isinstance(value, Secret))
+        return (*self.headers.values(), *env)
+
     def environment(self) -> dict[str, str]:
         """``env`` with its secrets revealed, for starting the process."""
         return {k: v.reveal() if isinstance(v, Secret) else v for k, v in self.env.items()}
@@ -90,8 +98,7 @@ def _secret(value: object) -> Secret:
 def server_secrets(servers: Mapping[str, MCPServer]) -> Iterator[Secret]:
     """Every secret the declarations hold: header values and secret ``env`` values."""
     for server in servers.values():
-        yield from server.headers.values()
-        yield from (value for value in server.env.values() if isinstance(value, Secret))
+        yield from server.secrets()
 
 
 def servers_from_data(data: object, problems: list[str]) -> dict[str, MCPServer]:

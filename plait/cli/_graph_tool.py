@@ -20,7 +20,7 @@ from plait.cli._usage import CliError
 if TYPE_CHECKING:
     from plait.engine import RunResult, Store
     from plait.graphs import Graph
-    from plait.nodes import Arguments, Secrets
+    from plait.nodes import Arguments, MCPHub, Secrets
 
 __all__ = [
     "ANSWER_FIELD",
@@ -116,6 +116,9 @@ class GraphTool:
     """The JSON Schema of the structured result, None when the output type has none."""
     wrap_output: bool
     """The output is not an object: the structured result is ``{"result": output}``."""
+    mcp: MCPHub | None = None
+    """The MCP servers of the graph's agents, open for the whole serving process and shared
+    by every call (started once), or None when no agent uses one."""
 
     @property
     def name(self) -> str:
@@ -146,7 +149,9 @@ class GraphTool:
                 f"the arguments do not fit graph `{self.graph.name}` (it takes "
                 f"{takes or 'no inputs'}): {error}"
             )
-        options = RunOptions(run_id=new_run_id(), store=self.store, secrets=self.secrets)
+        options = RunOptions(
+            run_id=new_run_id(), store=self.store, secrets=self.secrets, mcp=self.mcp
+        )
         try:
             result = await run(self.graph, inputs, options=options)
         except InputError as error:
@@ -164,11 +169,14 @@ class GraphTool:
                 run_id,
                 store=self.store,
                 answers=answers,
-                options=RunOptions(secrets=self.secrets),
+                options=RunOptions(secrets=self.secrets, mcp=self.mcp),
             )
         except (GraphChangedError, RunLockedError, StoreError, RunError, ValueError) as error:
-            return Refused(f"run {run_id} was not resumed: {error}", run_id)
+            return Refused(self._masked(f"run {run_id} was not resumed: {error}"), run_id)
         return self._outcome(result)
+
+    def _masked(self, text: str) -> str:
+        return text if self.secrets is None else self.secrets.mask(text)
 
     def _outcome(self, result: RunResult[object]) -> Outcome:
         from plait.engine import RunWaitingError
@@ -181,10 +189,11 @@ class GraphTool:
             shapes = {item.node: answer_shape(item.schema) for item in questions}
             _log(f"run {result.run_id} waits for input")
             return Waiting(result.run_id, questions, self.hint.command(result.run_id, shapes))
-        if error is not None:
-            _log(f"run {result.run_id} failed: {error}")
-            return Refused(f"run {result.run_id} failed: {error}", result.run_id)
-        output = to_jsonable(result.output)
+        if error is not None:  # the run's secrets (a served graph's MCP headers...) masked
+            message = self._masked(f"run {result.run_id} failed: {error}")
+            _log(message)
+            return Refused(message, result.run_id)
+        output = json.loads(self._masked(json.dumps(to_jsonable(result.output))))
         text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
         structured: dict[str, object] = {"result": output}
         if isinstance(output, dict) and not self.wrap_output:
@@ -194,7 +203,11 @@ class GraphTool:
 
 
 def tool_of(
-    graph: Graph[object], store: Store, hint: ResumeHint, secrets: Secrets | None
+    graph: Graph[object],
+    store: Store,
+    hint: ResumeHint,
+    secrets: Secrets | None,
+    mcp: MCPHub | None = None,
 ) -> GraphTool:
     """``graph`` as a tool.
 
@@ -212,7 +225,7 @@ def tool_of(
             "give each input a JSON type (str, int, a pydantic model, ...)"
         ) from None
     output_schema, wrap = _output_schema(graph.output_type)
-    return GraphTool(graph, store, hint, secrets, arguments, output_schema, wrap)
+    return GraphTool(graph, store, hint, secrets, arguments, output_schema, wrap, mcp)
 
 
 def _output_schema(annotation: object) -> tuple[dict[str, object] | None, bool]:

@@ -251,7 +251,7 @@ def _error(message: str) -> None:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from plait.engine import RunOptions, new_run_id
+    from plait.engine import RunOptions, new_run_id, run_secrets
     from plait.nodes import ConfigError, InputError
     from plait.nodes.mcp import MCPServerError
 
@@ -262,12 +262,13 @@ def _run_command(args: argparse.Namespace) -> int:
     graph = named_graph(args.target, args.imports, config)
     graph = config.configure_agents(graph, args.model)
     inputs = parse_inputs(args.input, graph)
+    secrets = run_secrets(graph, config.config.secrets)  # MCP servers declared in Python too
     options = RunOptions(
         max_concurrency=args.max_concurrency,
         timeout=args.timeout,
         run_id=new_run_id(),
         durability=args.durability,
-        secrets=config.config.secrets,
+        secrets=secrets,
     )
     store = None if args.no_store else config.store_url(args.store)
     hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
@@ -288,7 +289,7 @@ def _run_command(args: argparse.Namespace) -> int:
         raise CliError(inputs_problem(args.input, graph, error)) from None
     except (ConfigError, MCPServerError) as error:  # MCP servers, checked before any model call
         problems = error.problems if isinstance(error, ConfigError) else (str(error),)
-        raise CliError("; ".join(problems)) from None
+        raise CliError(secrets.mask("; ".join(problems))) from None
     except KeyboardInterrupt:
         run_id = options.run_id or ""
         if as_json:
@@ -298,7 +299,8 @@ def _run_command(args: argparse.Namespace) -> int:
         else:
             _error(f"run {run_id} was interrupted; resume with: {hint.command(run_id)}")
         return INTERRUPTED
-    return _report(result, as_json=as_json, hint=hint)
+    with masked_output(secrets):  # the run's secrets: beyond the configuration's
+        return _report(result, as_json=as_json, hint=hint)
 
 
 def _execute(

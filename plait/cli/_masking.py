@@ -53,9 +53,11 @@ def known_secrets() -> Secrets:
 
 
 @contextmanager
-def masked_output() -> Iterator[None]:
-    """Mask the known secrets in everything written to stdout and stderr meanwhile."""
-    secrets = known_secrets()
+def masked_output(secrets: Secrets | None = None) -> Iterator[None]:
+    """Mask ``secrets`` (default: the known secrets) in everything written to stdout and
+    stderr meanwhile."""
+    if secrets is None:
+        secrets = known_secrets()
     if not secrets:
         yield
         return

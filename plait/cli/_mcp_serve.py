@@ -8,7 +8,9 @@ content and text). Every call is a run checkpointed to the store (``--store``, e
 ``plait.yaml``'s, else the SQLite default). A run that waits for a person is answered
 through an MCP elicitation when the client supports one (a request on the call's channel
 in the handshake protocol, an ``input_required`` result since 2026-07-28); otherwise the
-result says which ``plait resume`` line answers it. The only module importing the ``mcp``
+result says which ``plait resume`` line answers it. The MCP servers the graph's agents use
+are started (and checked) once, when serving starts, shared by every call, and stopped when
+it ends. The only module importing the ``mcp``
 SDK (extra ``mcp``), on first use.
 """
 
@@ -96,6 +98,9 @@ def mcp_serve_command(args: argparse.Namespace) -> int:
     """
     import anyio
 
+    from plait.nodes import ConfigError
+    from plait.nodes.mcp import MCPServerError
+
     if getattr(args, "mcp_command", None) != "serve":
         raise CliError("missing MCP command: use `plait mcp serve TARGET` (see `plait mcp --help`)")
     _require_sdk()
@@ -105,13 +110,17 @@ def mcp_serve_command(args: argparse.Namespace) -> int:
     url = config.store_url(args.store)
 
     async def serve() -> None:
+        from plait.engine import graph_mcp, run_secrets
+
         store = await open_store(url)
         try:
-            tool = tool_of(graph, store, hint, config.config.secrets)
-            if args.http:
-                await _serve_http(tool, args.port)
-            else:
-                await _serve_stdio(tool)
+            async with graph_mcp(graph) as hub:  # started once, shared by every call
+                secrets = run_secrets(graph, config.config.secrets, hub)
+                tool = tool_of(graph, store, hint, secrets, hub)
+                if args.http:
+                    await _serve_http(tool, args.port)
+                else:
+                    await _serve_stdio(tool)
         finally:
             await store.close()
 
@@ -121,6 +130,9 @@ def mcp_serve_command(args: argparse.Namespace) -> int:
         if not args.http:
             raise
         print("plait: stopped serving", file=sys.stderr, flush=True)
+    except (ConfigError, MCPServerError) as error:  # the graph's MCP servers, checked at start
+        problems = error.problems if isinstance(error, ConfigError) else (str(error),)
+        raise CliError("; ".join(problems)) from None
     return 0
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from pydantic import BaseModel
 
 from plait import Graph, GraphBuilder, node
+from plait.nodes import PassthroughModel, agent
+from plait.nodes.mcp import MCPServer, mcp
 
 
 class Order(BaseModel):
@@ -60,3 +66,39 @@ def _confirmed_shop() -> Graph[str]:
 
 shop = _shop()
 confirmed_shop = _confirmed_shop()
+
+
+STARTS = os.environ.get("PLAIT_TEST_MCP_STARTS", os.devnull)
+"""Where the fault server of ``counted`` logs its starts (a line each)."""
+TOKEN = "faults-serve-token-3f9e8d7c"
+"""The credential ``counted``'s server is started with; its ``token`` tool answers with it."""
+
+
+def _counted() -> Graph[str]:
+    server = MCPServer(
+        "faults",
+        command=sys.executable,
+        args=("-m", "tests.fakes.mcp_faults", "--starts", STARTS),
+        cwd=str(Path(__file__).resolve().parents[2]),
+        env={"FAULTS_TOKEN": TOKEN},
+    )
+    caller = agent("caller", model=PassthroughModel(), tools=[mcp(server)])
+    builder = GraphBuilder("counted", inputs={"message": str})
+    return builder.build(builder.add(caller, inputs={"message": "inputs.message"}))
+
+
+counted = _counted()
+"""An agent calling the fault server declared here (pass ``***CALL_TOOL faults__pid {}``)."""
+
+_x = GraphBuilder("broken", inputs={"message": str})
+broken = _x.build(
+    _x.add(
+        agent(
+            "caller",
+            model=PassthroughModel(),
+            tools=[mcp(MCPServer("faults", command="no-such-mcp-server-command"))],
+        ),
+        inputs={"message": "inputs.message"},
+    )
+)
+"""Its MCP server's command does not exist: `plait mcp serve` refuses to start."""

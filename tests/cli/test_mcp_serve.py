@@ -25,11 +25,13 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 import plait.cli
+from tests.cli import cli_mcp_graphs
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.anyio
 ORDER = {"item": "tea", "quantity": 2}
 SHOP = "tests.cli.cli_mcp_graphs:shop"
+COUNTED = "tests.cli.cli_mcp_graphs:counted"
 
 
 @pytest.fixture
@@ -44,11 +46,15 @@ def _serve(target: str, store: str) -> list[str]:
 
 @asynccontextmanager
 async def _stdio(
-    target: str, store: str, log: Path, elicit: ElicitationFnT | None = None
+    target: str,
+    store: str,
+    log: Path,
+    elicit: ElicitationFnT | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[ClientSession]:
     """A handshake-era session with a ``plait mcp serve`` process over stdio."""
     argv = _serve(target, store)
-    server = StdioServerParameters(command=argv[0], args=argv[1:], cwd=ROOT)
+    server = StdioServerParameters(command=argv[0], args=argv[1:], cwd=ROOT, env=env)
     with log.open("w") as errlog:
         async with (
             stdio_client(server, errlog=errlog) as (read, write),
@@ -115,6 +121,47 @@ async def test_the_tool_takes_the_graph_inputs_and_returns_its_output(
     runs = json.loads(listing.stdout)  # only the good call ran; the bad ones were refused
     assert [(run["graph"], run["status"]) for run in runs] == [("shop", "succeeded")]
     assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+async def test_every_call_shares_the_graph_s_mcp_server_started_once(
+    store: str, tmp_path: Path
+) -> None:
+    starts = tmp_path / "starts.log"  # the fault server's command line names it, so `ps` finds it
+    pid = {"message": "***CALL_TOOL faults__pid {}"}
+    with anyio.fail_after(60):
+        env = {"PLAIT_TEST_MCP_STARTS": str(starts)}
+        async with _stdio(COUNTED, store, tmp_path / "server.log", env=env) as session:
+            started = starts.read_text()  # at start-up, before any call: checked then
+            first = await session.call_tool("counted", pid)
+            second = await session.call_tool("counted", pid)
+            token = await session.call_tool("counted", {"message": "***CALL_TOOL faults__token {}"})
+            running = await _left_behind(str(starts))
+        assert await _left_behind(str(tmp_path)) == []  # neither plait nor its MCP server
+        listing = await _plait("runs", "--store", store, "--json")
+
+    assert len(started.split()) == 1
+    assert starts.read_text() == started  # two runs, one start
+    assert not first.is_error
+    assert _text(first) == _text(second) == started.strip()
+    assert len(running) == 1
+    assert not token.is_error
+    assert _text(token) == "**********"  # the credential it was started with, masked
+    assert [run["status"] for run in json.loads(listing.stdout)] == ["succeeded"] * 3
+    assert cli_mcp_graphs.TOKEN.encode() not in (tmp_path / "runs.db").read_bytes()
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+async def test_a_served_graph_whose_mcp_server_will_not_start_is_one_line(
+    store: str, tmp_path: Path
+) -> None:
+    with anyio.fail_after(60):
+        served = await _plait("mcp", "serve", "tests.cli.cli_mcp_graphs:broken", "--store", store)
+    assert served.returncode == 2
+    assert served.stderr.decode() == (
+        "plait: error: MCP server `faults`: command `no-such-mcp-server-command` was not "
+        "found (install it, or fix `mcp.servers.faults.command`)\n"
+    )
+    assert served.stdout == b""
 
 
 async def _approve(

@@ -7,7 +7,11 @@ changed), ``picture`` (an image), ``fail`` (an ``isError`` result), ``pid``, ``t
 per-process counter) and ``die_once`` (exits mid-call the first time only). It also
 serves a resource ``faults://notes`` and a prompt ``reviewer``.
 
-``MODE`` ``silent`` never answers ``initialize``; ``crash`` exits at once.
+``MODE`` ``silent`` never answers ``initialize``; ``crash`` exits at once; ``http PORT``
+serves streamable HTTP at ``http://127.0.0.1:PORT/mcp`` (``authorization`` answers with
+the header the call came with). ``--starts
+FILE`` appends the process id to ``FILE`` at each start (to count starts). ``token``
+answers with the environment's ``FAULTS_TOKEN``: a server echoing its credential.
 """
 
 from __future__ import annotations
@@ -56,6 +60,18 @@ def die_once(marker: str) -> str:
             file.write("died")
         os._exit(3)
     return "survived"
+
+
+@server.tool()
+def token() -> str:
+    """The credential this server was started with (its ``FAULTS_TOKEN``)."""
+    return os.environ.get("FAULTS_TOKEN", "")
+
+
+@server.tool()
+def authorization(ctx: Context) -> str:
+    """The ``Authorization`` header the call came with (streamable HTTP only)."""
+    return (ctx.headers or {}).get("authorization", "")
 
 
 @server.tool()
@@ -114,12 +130,23 @@ def reviewer(topic: str) -> str:
     return f"You review writing about {topic}. Be brief."
 
 
-if __name__ == "__main__":
-    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+def _main(args: list[str]) -> None:
+    if "--starts" in args:
+        at = args.index("--starts")
+        with open(args[at + 1], "a") as log:
+            log.write(f"{os.getpid()}\n")
+        del args[at : at + 2]
+    mode = args[0] if args else ""
     if mode == "silent":
         time.sleep(3600)
+    elif mode == "http":  # streamable HTTP on 127.0.0.1:PORT/mcp
+        server.run("streamable-http", port=int(args[1]))
     elif mode == "crash":
         print("faults: configured to crash at start", file=sys.stderr)
         sys.exit(4)
     else:
         server.run()
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
