@@ -20,6 +20,7 @@ from plait.nodes import RetryPolicy
 __all__ = [
     "PATTERN_SPECS",
     "AgentSpec",
+    "CacheSpec",
     "ChainSpec",
     "DocumentSpec",
     "EvaluatorOptimizerSpec",
@@ -90,6 +91,17 @@ class RetrySpec(_Model):
     )
 
 
+class CacheSpec(_Model):
+    """A result cache policy (``CachePolicy``): reuse the node's output across runs."""
+
+    ttl: Positive | None = Field(None, description="seconds an entry stays usable (null: ever)")
+    key: Literal["graph", "node"] = Field(
+        "graph",
+        description="`graph`: any change to the graph is a miss; `node`: only this node's",
+    )
+    version: str = Field("", description="bump it when the function's body changes")
+
+
 Targets = list[NodeId] | NodeId
 
 
@@ -123,6 +135,16 @@ class FunctionSpec(_Attempted):
     pool: str | None = Field(None, description="the graph pool a slot is drawn from")
     blocking: bool | None = Field(None, description="false: a sync function runs on the loop")
     description: str | None = Field(None, description="shown in diagrams")
+    cache: CacheSpec | None = Field(None, description="reuse its output across runs")
+    executor: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = Field(
+        None, description="the run's executor its attempts run on, e.g. `dask`"
+    )
+    isolation: Literal["thread", "process"] | None = Field(
+        None, description="where a sync function runs: `process` can be killed on timeout"
+    )
+    grace: Annotated[Number, Field(ge=0)] | None = Field(
+        None, description="seconds a timed-out thread is awaited before the node fails"
+    )
 
 
 class SubgraphSpec(_Attempted):
@@ -187,6 +209,7 @@ class AgentSpec(_Attempted):
     stream: bool | None = None
     pool: str | None = Field(None, description="the graph pool a slot is drawn from")
     description: str | None = Field(None, description="shown in diagrams")
+    cache: CacheSpec | None = Field(None, description="reuse its answer across runs")
     mcp: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[^.\s]+)?$")]] | None = Field(
         None,
         description="more tools from MCP servers declared in configuration (plait.yaml's "
