@@ -25,6 +25,7 @@ __all__ = [
     "DocumentSpec",
     "EvaluatorOptimizerSpec",
     "FunctionSpec",
+    "GraphPart",
     "GraphSpec",
     "HumanSpec",
     "JoinSpec",
@@ -217,7 +218,13 @@ class AgentSpec(_Attempted):
     )
 
 
-Part = Annotated[str, Field(description="a registered agent's (or function's) name")]
+class GraphPart(_Model):
+    """A pattern's part that is a graph of the document (another pattern: they nest)."""
+
+    graph: str = Field(description="a key of the document's `graphs`")
+
+
+Part = Annotated[str, Field(description="a registered agent's (or function's) name")] | GraphPart
 Parts = Annotated[list[Part], Field(min_length=1, max_length=4_096)]
 Rounds = Annotated[int, Field(ge=1, le=10_000)]
 """Pattern bounds stay within the loader's default limits on fan-out and iterations."""
