@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from plait.nodes import RetryPolicy
 
 __all__ = [
+    "PATTERN_ROLES",
     "PATTERN_SPECS",
     "AgentSpec",
     "CacheSpec",
@@ -289,6 +290,14 @@ class EvaluatorOptimizerSpec(PatternSpec):
 
 
 PATTERN_SPECS = (ChainSpec, ParallelSpec, RouterSpec, OrchestratorSpec, EvaluatorOptimizerSpec)
+PATTERN_ROLES: dict[str, tuple[str, ...]] = {
+    "chain": ("sequence",),
+    "parallel": ("fan_out", "fan_in"),
+    "router": ("agents",),
+    "orchestrator": ("planner", "workers", "synthesiser"),
+    "evaluator_optimizer": ("generator", "evaluator"),
+}
+"""Each pattern kind's roles: the fields that name its parts, in the order they run."""
 
 NodeSpec = Annotated[
     FunctionSpec
