@@ -23,7 +23,10 @@ from plait.graphs.spec._registry import Registry
 if TYPE_CHECKING:
     from plait.graphs.spec._models import GraphSpec, NodeSpec
 
-__all__ = ["Fact", "Outline", "OutlineNode", "outline"]
+__all__ = ["PATTERN_KINDS", "Fact", "Outline", "OutlineNode", "outline"]
+
+PATTERN_KINDS = frozenset({"chain", "parallel", "router", "orchestrator", "evaluator_optimizer"})
+"""The node kinds of agent patterns, in specs and in stored graph descriptions."""
 
 Fact = str | int | float | bool | None
 """A node's own setting, as JSON data: a join's ``policy``, a map's ``over``, ..."""
@@ -47,6 +50,15 @@ class OutlineNode:
     body: Outline | None = None
     """The graph a map, loop or subgraph node runs, when it is known."""
     description: str = ""
+    parts: tuple[tuple[str, str | Outline], ...] = ()
+    """An agent pattern's parts in order, by role: a registered part's name, or the
+    outline of a graph of the document (a nested pattern)."""
+
+    @property
+    def pattern(self) -> bool:
+        """Whether the node is an agent pattern (``chain``, ``router``, ...), whose inner
+        graph an outline does not know."""
+        return self.kind in PATTERN_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +183,26 @@ def _spec_node(node: NodeSpec, built: Mapping[str, Outline]) -> OutlineNode:
     body = None if used is None else built.get(used[1])
     output = node.answer if isinstance(node, HumanSpec) else ""
     description = str(facts.pop("description", ""))
-    return OutlineNode(node_id, kind, output, inputs, facts, body, description)
+    parts = _spec_parts(node, built)
+    return OutlineNode(node_id, kind, output, inputs, facts, body, description, parts)
+
+
+def _spec_parts(
+    node: NodeSpec, built: Mapping[str, Outline]
+) -> tuple[tuple[str, str | Outline], ...]:
+    """A pattern node's parts by role: names, or the outlines of the graphs they name."""
+    from plait.graphs.spec._models import PATTERN_ROLES, GraphPart
+
+    found: list[tuple[str, str | Outline]] = []
+    for role in PATTERN_ROLES.get(node.kind, ()):
+        value = getattr(node, role)
+        for member in value if isinstance(value, list) else [value]:
+            if isinstance(member, str):
+                found.append((role, member))
+            elif isinstance(member, GraphPart):  # None (no fan_in) is no part
+                body = built.get(member.graph)
+                found.append((role, member.graph if body is None else body))
+    return tuple(found)
 
 
 def _described_node(item: object) -> OutlineNode:

@@ -122,6 +122,8 @@ class _OutlineDrawer(DrawerBase):
         return f"{text}: {carried}" if carried else text
 
     def node(self, node: OutlineNode, path: str, kind: str) -> Drawn:
+        if node.pattern:  # its graph is built by code the outline does not run
+            return self.pattern(node, path)
         self.kinds.add(kind)
         facts = node.facts
         if kind in ("map", "loop", "subgraph"):
@@ -164,6 +166,49 @@ class _OutlineDrawer(DrawerBase):
             back = drawn.entry_for(carry) if isinstance(carry, str) else drawn.entry
             self.arrows.append(Arrow(drawn.exit, back, label, "repeat"))
         return drawn
+
+    def pattern(self, node: OutlineNode, path: str) -> Drawn:
+        """A grey frame titled by the pattern's id and kind around its parts by name (a
+        graph part framed in turn), in role order: what a spec says, nothing resolved."""
+        subtitle = node.kind.replace("_", "-")
+        if not node.parts:  # a stored description: the parts are not recorded
+            self.kinds.add("part")
+            return self.node_box(node, path, "part", subtitle)
+        self.kinds.add("unresolved")
+        boxes: list[Box] = []
+        clusters: list[Cluster] = []
+        ends: list[tuple[str, str, Mapping[str, str]]] = []
+        for index, (role, member) in enumerate(node.parts):
+            member_path = f"{path}/{role}.{index}"
+            if isinstance(member, str):
+                boxes.append(self.box("part", member_path, member, role))
+                ends.append((member_path, member_path, {}))
+                continue
+            part = self.graph(member, f"{member_path}/")
+            inner = Cluster(
+                f"cluster_{member_path}",
+                "unresolved",
+                member.name,
+                role,
+                tuple(part.boxes),
+                tuple(part.clusters),
+            )
+            clusters.append(inner)
+            ends.append((min(part.entries.values(), default=part.exit), part.exit, part.entries))
+        status, detail = self.overlay_of(path)
+        title, tuple_boxes = node.id, tuple(boxes)
+        cluster = Cluster(
+            f"cluster_{path}",
+            "unresolved",
+            title,
+            subtitle,
+            tuple_boxes,
+            tuple(clusters),
+            status,
+            detail,
+        )
+        (entry, _, entries), (_, exit, _) = ends[0], ends[-1]
+        return Drawn(None, cluster, entry, exit, entries)
 
     def box(self, kind: str, box_id: str, title: str, subtitle: str) -> Box:
         self.kinds.add(kind)

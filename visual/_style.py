@@ -82,6 +82,10 @@ _KINDS: dict[str, KindStyle] = {
     "subgraph": KindStyle("subgraph", "box", "#f8fafc", "#475569", cluster=True, rounded=True),
     "pattern": KindStyle("agent pattern", "box", "#f5f3ff", "#7c3aed", cluster=True, rounded=True),
     "port": KindStyle("port", "ellipse", "#ffffff", "#94a3b8", mermaid=('(["', '"])')),
+    "unresolved": KindStyle(
+        "pattern (not imported)", "box", "#f3f4f6", "#6b7280", cluster=True, rounded=True
+    ),
+    "part": KindStyle("part by name", "box", "#f3f4f6", "#6b7280", rounded=True),
 }
 _UNKNOWN_KIND = KindStyle("node", "box", "#f3f4f6", "#6b7280")
 
@@ -97,6 +101,8 @@ KIND_ORDER: tuple[str, ...] = (
     "loop",
     "subgraph",
     "pattern",
+    "unresolved",
+    "part",
     "output",
 )
 """The legend's order; kinds not listed follow, sorted by name."""

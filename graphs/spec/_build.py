@@ -22,6 +22,7 @@ from plait.graphs.spec._locate import Locator, mentions
 from plait.graphs.spec._models import (
     PATTERN_SPECS,
     AgentSpec,
+    CacheSpec,
     DocumentSpec,
     FunctionSpec,
     GraphSpec,
@@ -37,15 +38,24 @@ from plait.graphs.spec._registry import Registry
 from plait.graphs.spec._text import TypeTextError, label_key, parse_type
 from plait.nodes import (
     NO_RETRY,
+    CachePolicy,
     GraphDefinitionError,
     Input,
     Node,
     RetryPolicy,
+    to_node,
 )
 
-__all__ = ["build_document"]
+__all__ = ["build_document", "cache_policy"]
 
 _BodySpec = SubgraphSpec | MapSpec | LoopSpec
+
+
+def cache_policy(spec: CacheSpec | None) -> CachePolicy | None:
+    """The ``CachePolicy`` a validated cache spec describes."""
+    if spec is None:
+        return None
+    return CachePolicy(ttl=spec.ttl, key=spec.key, version=spec.version)
 
 
 class _GraphBuild:
@@ -173,17 +183,25 @@ class _GraphBuild:
         retry = None
         if "retry" in given and node.retry is not None:
             retry = self.policy(node.retry, (*path, "retry"))
-        # An explicit null (drop the registered option), `blocking` or `description` needs
-        # a copy of its own; otherwise the builder's one copy applies id and options.
+        # An explicit null (drop the registered option), or an option the builder does not
+        # take, needs a copy of its own; otherwise the builder's one copy applies the rest.
         dropped = {"retry", "timeout", "pool"} & given
-        dropped = {name for name in dropped if getattr(node, name) is None}
-        if dropped or node.blocking is not None or node.description is not None:
-            changes: dict[str, object] = dict.fromkeys(dropped)
-            if node.blocking is not None:
-                changes["blocking"] = node.blocking
-            if node.description is not None:
-                changes["description"] = node.description
+        changes: dict[str, object] = {name: None for name in dropped if getattr(node, name) is None}
+        for name in ("blocking", "description", "isolation", "grace"):  # null: the registered
+            if getattr(node, name) is not None:
+                changes[name] = getattr(node, name)
+        if "executor" in given:
+            changes["executor"] = node.executor
+        if "cache" in given:
+            changes["cache"] = cache_policy(node.cache)
+        if changes:
             base = replace(base, **changes)  # type: ignore[arg-type]
+        if base.isolation == "process" and {"isolation", "blocking"} & changes.keys():
+            probe = to_node(base.fn, id=node.id, blocking=base.blocking, isolation="process")
+            for problem in probe.problems:
+                if problem.code in ("not-importable", "bad-isolation"):
+                    where = (*path, "isolation")
+                    self.document.add(problem.code, where, problem.message, problem.hint)
         self.outputs[node.id] = base.output
         builder.add(
             base, id=node.id, inputs=node.inputs, retry=retry, timeout=node.timeout, pool=node.pool
@@ -214,6 +232,8 @@ class _GraphBuild:
         if "retry" in given:
             retry = node.retry
             changes["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
+        if "cache" in given:
+            changes["cache"] = cache_policy(node.cache)
         if node.mcp:  # servers are looked up by name in the run's configuration
             from plait.nodes import MCPTools
 

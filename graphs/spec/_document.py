@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from plait.graphs._graph import INPUTS, Graph
 from plait.graphs.spec._errors import Path, json_path, shown
 from plait.graphs.spec._limits import SpecLimits
-from plait.graphs.spec._models import DocumentSpec, GraphSpec, LoopSpec, MapSpec, SubgraphSpec
+from plait.graphs.spec._models import (
+    PATTERN_SPECS,
+    DocumentSpec,
+    GraphPart,
+    GraphSpec,
+    LoopSpec,
+    MapSpec,
+    SubgraphSpec,
+)
 from plait.graphs.spec._registry import Registry
 from plait.nodes import Problem, close_matches
 
@@ -28,12 +36,23 @@ def reference(node: object) -> tuple[str, str] | None:
     return None
 
 
-def _references(spec: GraphSpec) -> list[tuple[int, str, str]]:
-    found = []
+def _references(spec: GraphSpec) -> list[tuple[int, Path, str]]:
+    """(node index, path of the field within the node, graph key) of each graph used."""
+    found: list[tuple[int, Path, str]] = []
     for index, node in enumerate(spec.nodes):
         used = reference(node)
         if used is not None:
-            found.append((index, *used))
+            found.append((index, (used[0],), used[1]))
+        elif isinstance(node, PATTERN_SPECS):
+            for field, value in node:
+                if isinstance(value, GraphPart):
+                    found.append((index, (field, "graph"), value.graph))
+                elif isinstance(value, list):
+                    found.extend(
+                        (index, (field, i, "graph"), part.graph)
+                        for i, part in enumerate(value)
+                        if isinstance(part, GraphPart)
+                    )
     return found
 
 
@@ -117,14 +136,14 @@ def graph_order(spec: DocumentSpec, document: Document) -> list[str]:
     """The keys of ``graphs`` the main graph uses, each after the graphs it uses."""
     specs = spec.graphs
     uses = {key: _references(graph) for key, graph in specs.items()}
-    listed: list[tuple[Path, list[tuple[int, str, str]]]] = [
+    listed: list[tuple[Path, list[tuple[int, Path, str]]]] = [
         ((), _references(spec)),
         *((("graphs", key), found) for key, found in uses.items()),
     ]
     for graph_path, references in listed:
         for index, field, name in references:
             if name not in specs:
-                where = (*graph_path, "nodes", index, field)
+                where = (*graph_path, "nodes", index, *field)
                 document.add(
                     "unknown-graph",
                     where,
@@ -139,14 +158,14 @@ def graph_order(spec: DocumentSpec, document: Document) -> list[str]:
         if root not in specs or root in height or root in visiting:
             continue
         visiting.add(root)
-        stack: list[tuple[str, Iterator[tuple[int, str, str]]]] = [(root, iter(uses[root]))]
+        stack: list[tuple[str, Iterator[tuple[int, Path, str]]]] = [(root, iter(uses[root]))]
         while stack:
             key, pending = stack[-1]
             for index, inner_field, name in pending:
                 if name in visiting:
                     document.add(
                         "recursive-graph",
-                        ("graphs", key, "nodes", index, inner_field),
+                        ("graphs", key, "nodes", index, *inner_field),
                         f"graph `{shown(name)}` uses itself (through `{shown(key)}`)",
                         "graphs nest as a tree; repeat work with a loop node",
                     )

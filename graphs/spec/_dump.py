@@ -13,13 +13,20 @@ from typing import Any
 
 from plait.graphs._control import route_labels
 from plait.graphs._graph import Graph
-from plait.graphs._kinds import HumanNode, JoinNode, LoopNode, MapNode, SubgraphNode
 from plait.graphs.spec._dump_agents import POLICY_NUMBERS, dump_agent, same
+from plait.graphs.spec._dump_nodes import (
+    write_function,
+    write_human,
+    write_join,
+    write_loop,
+    write_map,
+    write_subgraph,
+)
 from plait.graphs.spec._errors import Path, SpecError, json_path
 from plait.graphs.spec._patterns import PATTERN_WRITERS
 from plait.graphs.spec._registry import Registry
 from plait.graphs.spec._text import TypeTextError, label_key, write_type
-from plait.nodes import NO_RETRY, FunctionNode, Node, Problem, RetryPolicy, type_name
+from plait.nodes import NO_RETRY, Node, Problem, RetryPolicy, type_name
 
 __all__ = ["to_document"]
 
@@ -32,19 +39,13 @@ _KEY_ORDER = {
             *("model", "instructions", "prompt", "mcp", "inputs"),
             *("over", "carry", "max_iterations", "until", "policy", "k", "concurrency"),
             *("max_items", "collect_failures", "retry", "timeout", "pool", "blocking"),
-            *("description", "routes"),
+            *("description", "cache", "executor", "isolation", "grace", "routes"),
         ]
     )
 }
 """The order a node's keys are written in: what it is, what feeds it, then its options."""
 _MAX_NESTING = 100
 """How deep graphs may nest in a dump: deeper is a problem, not a RecursionError."""
-
-
-def _callable_name(fn: object) -> str:
-    module = getattr(fn, "__module__", None) or type(fn).__module__
-    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
-    return f"{module}.{qualname}"
 
 
 class _Dump:
@@ -178,7 +179,7 @@ class _Dump:
     def options(self, node: Node[object], written: dict[str, object], path: Path) -> None:
         """The retry, timeout and pool a kind's builder method takes, where set."""
         allowed = _OPTIONS.get(node.kind, _OPTIONS["subgraph"])  # patterns are subgraphs
-        for name in ("retry", "timeout", "pool"):
+        for name in ("retry", "timeout", "pool", "cache", "executor"):
             value = getattr(node, name)
             if name in written or value is None:
                 continue
@@ -211,101 +212,15 @@ class _Dump:
             keys.setdefault(key, label)
         return {label_key(label): list(targets) for label, targets in table.items()}
 
-    def function(self, node: FunctionNode[object], path: Path) -> dict[str, object]:
-        name = self.registry._functions.name_of(node.fn)
-        if name is None:
-            fn = node.fn
-            self.add(
-                "unregistered-function",
-                (*path, "function"),
-                f"function `{_callable_name(fn)}` (node `{node.id}`) is not registered",
-                f"register it: `registry.function({getattr(fn, '__name__', 'fn')})`",
-            )
-            base: FunctionNode[object] = node
-            written: dict[str, object] = {"function": _callable_name(fn)}
-        else:
-            base = self.registry.functions[name]
-            written = {"function": name}
-        if (node.inputs, node.output, node.is_async, node.context_parameter) != (
-            base.inputs,
-            base.output,
-            base.is_async,
-            base.context_parameter,
-        ):
-            self.add(
-                "unrepresentable",
-                path,
-                f"node `{node.id}` has inputs or an output that differ from its function's",
-                "build the node from the function itself (`builder.add(fn)` or `@node`)",
-            )
-        # Options in effect are written out (a reviewer sees them), and a null where the
-        # registered node has one that this node dropped; absent means "the registered one".
-        retry = node.retry
-        if retry is not None or base.retry is not None:
-            written["retry"] = None if retry is None else self.policy(retry, (*path, "retry"))
-        if node.timeout is not None or base.timeout is not None:
-            timeout = node.timeout
-            written["timeout"] = None if timeout is None else self.number(timeout, path)
-        if node.pool is not None or base.pool is not None:
-            written["pool"] = node.pool
-        if not node.blocking or not base.blocking:
-            written["blocking"] = node.blocking
-        if node.description != base.description:
-            written["description"] = node.description
-        return written
-
-    def subgraph(self, node: SubgraphNode, path: Path) -> dict[str, object]:
-        return {"graph": self.graph_key(node.graph, path)}
-
-    def map(self, node: MapNode, path: Path) -> dict[str, object]:
-        written: dict[str, object] = {"body": self.graph_key(node.body, path), "over": node.over}
-        if node.concurrency is not None:
-            written["concurrency"] = node.concurrency
-        if node.max_items is not None:
-            written["max_items"] = node.max_items
-        if node.collect_failures:
-            written["collect_failures"] = True
-        return written
-
-    def loop(self, node: LoopNode, path: Path) -> dict[str, object]:
-        written: dict[str, object] = {
-            "body": self.graph_key(node.body, path),
-            "carry": node.carry,
-            "max_iterations": node.max_iterations,
-        }
-        if node.until is not None:
-            name = self.registry._conditions.name_of(node.until)
-            if name is None:
-                shown = _callable_name(node.until)
-                self.add(
-                    "unregistered-condition",
-                    (*path, "until"),
-                    f"condition `{shown}` (loop `{node.id}`) is not registered",
-                    f"register it: `registry.condition({getattr(node.until, '__name__', 'fn')})`",
-                )
-            written["until"] = name or _callable_name(node.until)
-        return written
-
-    def join(self, node: JoinNode, path: Path) -> dict[str, object]:
-        written: dict[str, object] = {}
-        if node.policy != "all":
-            written["policy"] = node.policy
-        if node.k is not None:
-            written["k"] = node.k
-        return written
-
-    def human(self, node: HumanNode, path: Path) -> dict[str, object]:
-        return {"question": node.question, "answer": self.type_text(node.output, (*path, "answer"))}
-
 
 _WRITERS: dict[str, Callable[[_Dump, Any, Path], dict[str, object]]] = {
-    "function": _Dump.function,
+    "function": write_function,
     "agent": dump_agent,
-    "subgraph": _Dump.subgraph,
-    "map": _Dump.map,
-    "loop": _Dump.loop,
-    "join": _Dump.join,
-    "human": _Dump.human,
+    "subgraph": write_subgraph,
+    "map": write_map,
+    "loop": write_loop,
+    "join": write_join,
+    "human": write_human,
     **PATTERN_WRITERS,
 }
 """How each node kind is written; a kind missing here cannot be dumped yet."""

@@ -11,7 +11,7 @@ from plait.nodes import MCPTools, Node, RetryPolicy
 if TYPE_CHECKING:
     from plait.graphs.spec._dump import _Dump
 
-__all__ = ["POLICY_NUMBERS", "agent_base", "dump_agent", "same"]
+__all__ = ["POLICY_NUMBERS", "agent_base", "dump_agent", "same", "write_cache"]
 
 POLICY_NUMBERS = ("initial_delay", "multiplier", "max_delay", "jitter")
 _AGENT_FIXED = ("inputs", "output", "tools", "prompt_messages", "thread_input")
@@ -84,6 +84,7 @@ def dump_agent(dump: _Dump, node: Node[object], path: Path) -> dict[str, object]
     if not same(node.retry, base.retry):
         retry = node.retry
         written["retry"] = None if retry is None else dump.policy(retry, (*path, "retry"))
+    write_cache(written, node, base)
     return written
 
 
@@ -119,3 +120,19 @@ def _added_mcp(dump: _Dump, node: Node[object], base: Node[object], path: Path) 
                 f'declare it in plait.yaml under `mcp: servers:` and name it: mcp("{ref}")',
             )
     return [str(ref) for ref in added]
+
+
+def write_cache(written: dict[str, object], node: Node[object], base: Node[object]) -> None:
+    """A node's cache policy where it or its registered node has one (null: dropped)."""
+    if node.cache is None and base.cache is None:
+        return
+    policy = node.cache
+    if policy is None:
+        written["cache"] = None
+        return
+    cache: dict[str, object] = {"key": policy.key}
+    if policy.ttl is not None:
+        cache["ttl"] = policy.ttl
+    if policy.version:
+        cache["version"] = policy.version
+    written["cache"] = cache

@@ -18,12 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from plait.nodes import RetryPolicy
 
 __all__ = [
+    "PATTERN_ROLES",
     "PATTERN_SPECS",
     "AgentSpec",
+    "CacheSpec",
     "ChainSpec",
     "DocumentSpec",
     "EvaluatorOptimizerSpec",
     "FunctionSpec",
+    "GraphPart",
     "GraphSpec",
     "HumanSpec",
     "JoinSpec",
@@ -90,6 +93,17 @@ class RetrySpec(_Model):
     )
 
 
+class CacheSpec(_Model):
+    """A result cache policy (``CachePolicy``): reuse the node's output across runs."""
+
+    ttl: Positive | None = Field(None, description="seconds an entry stays usable (null: ever)")
+    key: Literal["graph", "node"] = Field(
+        "graph",
+        description="`graph`: any change to the graph is a miss; `node`: only this node's",
+    )
+    version: str = Field("", description="bump it when the function's body changes")
+
+
 Targets = list[NodeId] | NodeId
 
 
@@ -123,6 +137,16 @@ class FunctionSpec(_Attempted):
     pool: str | None = Field(None, description="the graph pool a slot is drawn from")
     blocking: bool | None = Field(None, description="false: a sync function runs on the loop")
     description: str | None = Field(None, description="shown in diagrams")
+    cache: CacheSpec | None = Field(None, description="reuse its output across runs")
+    executor: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = Field(
+        None, description="the run's executor its attempts run on, e.g. `dask`"
+    )
+    isolation: Literal["thread", "process"] | None = Field(
+        None, description="where a sync function runs: `process` can be killed on timeout"
+    )
+    grace: Annotated[Number, Field(ge=0)] | None = Field(
+        None, description="seconds a timed-out thread is awaited before the node fails"
+    )
 
 
 class SubgraphSpec(_Attempted):
@@ -187,6 +211,7 @@ class AgentSpec(_Attempted):
     stream: bool | None = None
     pool: str | None = Field(None, description="the graph pool a slot is drawn from")
     description: str | None = Field(None, description="shown in diagrams")
+    cache: CacheSpec | None = Field(None, description="reuse its answer across runs")
     mcp: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[^.\s]+)?$")]] | None = Field(
         None,
         description="more tools from MCP servers declared in configuration (plait.yaml's "
@@ -194,7 +219,13 @@ class AgentSpec(_Attempted):
     )
 
 
-Part = Annotated[str, Field(description="a registered agent's (or function's) name")]
+class GraphPart(_Model):
+    """A pattern's part that is a graph of the document (another pattern: they nest)."""
+
+    graph: str = Field(description="a key of the document's `graphs`")
+
+
+Part = Annotated[str, Field(description="a registered agent's (or function's) name")] | GraphPart
 Parts = Annotated[list[Part], Field(min_length=1, max_length=4_096)]
 Rounds = Annotated[int, Field(ge=1, le=10_000)]
 """Pattern bounds stay within the loader's default limits on fan-out and iterations."""
@@ -259,6 +290,14 @@ class EvaluatorOptimizerSpec(PatternSpec):
 
 
 PATTERN_SPECS = (ChainSpec, ParallelSpec, RouterSpec, OrchestratorSpec, EvaluatorOptimizerSpec)
+PATTERN_ROLES: dict[str, tuple[str, ...]] = {
+    "chain": ("sequence",),
+    "parallel": ("fan_out", "fan_in"),
+    "router": ("agents",),
+    "orchestrator": ("planner", "workers", "synthesiser"),
+    "evaluator_optimizer": ("generator", "evaluator"),
+}
+"""Each pattern kind's roles: the fields that name its parts, in the order they run."""
 
 NodeSpec = Annotated[
     FunctionSpec

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from plait.graphs._builder import GraphBuilder
-from plait.graphs._graph import Graph
-from plait.graphs._kinds import PatternNode
+from plait.graphs._graph import INPUTS, Graph
+from plait.graphs._kinds import PatternNode, SubgraphNode
 from plait.graphs.patterns import (
     QualityRating,
     chain,
@@ -16,11 +16,13 @@ from plait.graphs.patterns import (
     parallel,
     router,
 )
+from plait.graphs.patterns._common import Member, as_node
 from plait.graphs.spec._dump_agents import agent_base
 from plait.graphs.spec._errors import Path
 from plait.graphs.spec._models import (
     ChainSpec,
     EvaluatorOptimizerSpec,
+    GraphPart,
     OrchestratorSpec,
     ParallelSpec,
     PatternSpec,
@@ -107,8 +109,11 @@ _SPECS: dict[str, type[PatternSpec]] = {
 }
 
 
-def _part(build: _GraphBuild, name: str, path: Path) -> Node[object] | None:
-    """The registered agent (or else function) called ``name``, or None after reporting."""
+def _part(build: _GraphBuild, name: str | GraphPart, path: Path) -> Member | None:
+    """The registered agent (or else function) called ``name``, or the document's graph a
+    part names; None after reporting (a graph's problems are reported where it is)."""
+    if isinstance(name, GraphPart):
+        return build.document.built.get(name.graph)
     found = build.registry.agents.get(name) or build.registry.functions.get(name)
     if found is None:
         known = [*build.registry.agents, *build.registry.functions]
@@ -125,11 +130,10 @@ def add_pattern(build: _GraphBuild, builder: GraphBuilder, node: PatternSpec, pa
         value = fields[role]
         if value is None:
             continue
-        names = [value] if isinstance(value, str) else list(value)
-        if isinstance(value, str):
-            parts[role] = _part(build, value, (*path, role))
+        if isinstance(value, list):
+            parts[role] = [_part(build, name, (*path, role, i)) for i, name in enumerate(value)]
         else:
-            parts[role] = [_part(build, name, (*path, role, i)) for i, name in enumerate(names)]
+            parts[role] = _part(build, value, (*path, role))
     if any(member is None for value in parts.values() for member in _listed(value)):
         return False
     try:
@@ -149,9 +153,14 @@ def _listed(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _part_name(dump: _Dump, member: Node[object], path: Path) -> str:
-    """The registered name of a pattern's part, or its id after reporting it."""
-    if member.kind == "agent":
+def _part_name(dump: _Dump, member: Node[object], path: Path) -> str | dict[str, str]:
+    """The registered name of a pattern's part, a graph of the document for a nested
+    pattern or graph, or its id after reporting it."""
+    if isinstance(member, SubgraphNode):
+        graph = _wrapper(member) if isinstance(member, PatternNode) else member.graph
+        if as_node(graph) == member:
+            return {"graph": dump.graph_key(graph, path)}
+    elif member.kind == "agent":
         match = agent_base(dump, member)
         if match is not None:
             name, base = match
@@ -167,9 +176,18 @@ def _part_name(dump: _Dump, member: Node[object], path: Path) -> str:
         path,
         f"`{member.id}` is not a registered agent or function (or differs from the one "
         "registered under its name)",
-        f"register it as it is used here: `registry.agent({member.id})` or `registry.function`",
+        f"register it as it is used here: `registry.agent({member.id})` or `registry.function`"
+        " (a nested graph is written only as its pattern or graph, without options)",
     )
     return member.id
+
+
+def _wrapper(member: PatternNode) -> Graph[object]:
+    """The one-node graph a nested pattern was passed as (``as_node`` gives ``member``)."""
+    inputs = {item.name: item.annotation for item in member.inputs}
+    builder = GraphBuilder(member.id, inputs=inputs, description=member.description)
+    builder.add(member, inputs={name: f"{INPUTS}.{name}" for name in inputs})
+    return builder.build(member.id)
 
 
 def write_pattern(dump: _Dump, node: PatternNode, path: Path) -> dict[str, object]:

@@ -3,8 +3,9 @@
 The graph is the one ``--graph`` (or ``plait.yaml``'s ``graphs:``) names, when it is the
 graph the run ran (same content hash); otherwise the description the store keeps with the
 run, drawn as an outline. Statuses come from what the store kept: a committed output is
-``succeeded``, a failed attempt without one ``failed``, an open question ``waiting``;
-a node with none of these was ``skipped`` in a succeeded run, else ``pending``.
+``succeeded`` (``cached`` when it came from the result cache), a failed attempt without
+one ``failed``, an open question ``waiting``; a node with none of these was ``skipped``
+in a succeeded run, else ``pending``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def _graph(
 
 async def _statuses(store: Store, record: RunRecord, ids: Iterable[str]) -> StoredRun:
     from plait.engine import StoredStatus
+    from plait.ui._data import served_from_cache
 
     loaded = await store.load(record.run_id)
     outputs = {} if loaded is None else loaded.outputs
@@ -107,7 +109,9 @@ async def _statuses(store: Store, record: RunRecord, ids: Iterable[str]) -> Stor
     nodes: dict[str, StoredNode] = {}
     for node_id in ids:
         if node_id in outputs:
-            nodes[node_id] = StoredNode("succeeded", outputs[node_id].attempt)
+            attempt = outputs[node_id].attempt
+            status = "cached" if served_from_cache(record, attempt) else "succeeded"
+            nodes[node_id] = StoredNode(status, attempt)
         elif node_id in failed:
             nodes[node_id] = StoredNode("failed", failed[node_id])
         elif node_id in waiting:

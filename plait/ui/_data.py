@@ -26,6 +26,7 @@ __all__ = [
     "node_statuses",
     "run_row",
     "runs_page",
+    "served_from_cache",
     "usage_of",
 ]
 
@@ -120,17 +121,29 @@ def node_ids(canonical: str) -> list[str]:
     return [str(item["id"]) for item in nodes if isinstance(item, dict) and "id" in item]
 
 
+def served_from_cache(run: RunRecord, attempt: int) -> bool:
+    """Whether an output committed with ``attempt`` came from the result cache.
+
+    A cache hit is committed as attempt 0 and an executed node from attempt 1; a fork's
+    copies of its parent's outputs are attempt 0 too, so in a forked run (``parent_run``)
+    attempt 0 is ambiguous and is not claimed as a hit (that needs a flag in the record).
+    """
+    return attempt == 0 and run.parent_run is None
+
+
 def node_statuses(stored: StoredRun, ids: Sequence[str]) -> dict[str, str]:
     """Each node's status, as ``plait render RUN_ID`` colours it: a committed output is
-    ``succeeded``, a failure without one ``failed``, an open question ``waiting``, the
-    rest ``skipped`` in a succeeded run and ``pending`` otherwise."""
+    ``succeeded`` (``cached`` when it came from the result cache), a failure without one
+    ``failed``, an open question ``waiting``, the rest ``skipped`` in a succeeded run and
+    ``pending`` otherwise."""
     failed = {failure.node for failure in stored.failures}
     waiting = {item.node for item in stored.interrupts if item.answer is None}
     unrun = "skipped" if stored.run.status.value == "succeeded" else "pending"
     statuses: dict[str, str] = {}
     for node in ids:
         if node in stored.outputs:
-            statuses[node] = "succeeded"
+            cached = served_from_cache(stored.run, stored.outputs[node].attempt)
+            statuses[node] = "cached" if cached else "succeeded"
         elif node in waiting:
             statuses[node] = "waiting"
         elif node in failed:
