@@ -51,7 +51,8 @@ async def learn(count: int) -> int:
 async def recall(ctx: RunContext, stored: int) -> str:
     assert ctx.shared is not None
     [hit] = await MEMORY[0].search("what is the cat's name", k=1)
-    return f"{stored} {hit.id} {await ctx.shared.get(NOTES, [])}"
+    notes: list[str] = await ctx.shared.get(NOTES, [])
+    return f"{stored} {hit.id} {notes}"
 
 
 def build() -> Graph[str]:

@@ -87,11 +87,12 @@ async def test_adding_a_stored_item_again_as_it_is_is_a_no_op(open_index: OpenIn
     x, y = unit(6, 2)
     noisy = [value + 1e-4 for value in x]  # an embedding service's run-to-run noise
     async with open_index(DIMENSION) as index:
-        await index.add(["a"], [x], [{"tags": ("t", "u"), "n": 1}])
+        await index.add(["a"], [x], [{"tags": ("t", "u"), "n": 1}])  # type: ignore[dict-item]
         await index.add(["a", "b"], [noisy, y], [{"n": 1, "tags": ["t", "u"]}, {}])
         assert await index.count() == 2  # "a" repeated (kept as first stored), "b" added
         [hit] = await index.search(x, k=1)
-        assert (hit.id, hit.score) == ("a", pytest.approx(1.0, abs=1e-6))
+        assert hit.id == "a"
+        assert hit.score == pytest.approx(1.0, abs=1e-6)
         with pytest.raises(VectorError, match="'a' is already stored with other metadata"):
             await index.add(["c", "a"], [y, x], [{}, {"n": 2, "tags": ["t", "u"]}])
         with pytest.raises(VectorError, match="'a' is already stored with another vector"):
