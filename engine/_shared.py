@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar, cast, overload
 
 from plait.engine.stores._codec import DecodeError, decode, encode
 from plait.engine.stores._protocol import SharedRecord
+from plait.engine.stores._shared_record import Updater
 from plait.nodes import Key, Secrets, SharedMemoryError, fit_value, type_name
 
 if TYPE_CHECKING:
@@ -88,10 +89,14 @@ class RunShared:
         """What the run reads before the store: the last finished write not yet stored."""
         self.local: dict[Place, bytes] = {}
         """The memory of a run without a store."""
+        self.updates: dict[str, dict[Place, Updater]] = {}
+        """Each node's atomic updates (pending or finished): applied again to the key's
+        latest value when committed."""
 
     def view(self, node: str) -> SharedView:
         """What ``node``'s new attempt sees (its earlier attempt's writes are dropped)."""
         self.pending[node] = {}
+        self.updates[node] = {}
         return SharedView(self, node)
 
     def place(self, key: Key[T]) -> Place:
@@ -112,9 +117,16 @@ class RunShared:
         writes = self.pending.pop(node, None)
         if not writes:
             return
+        updates = self.updates.get(node, {})
         if self.checkpoint is None:
-            self.local.update(writes)
+            self.updates.pop(node, None)
+            for place, data in writes.items():
+                update = updates.get(place)
+                self.local[place] = data if update is None else update(self.local.get(place))
             return
+        for place, update in updates.items():
+            if place in self.latest:  # another node's finished write, not yet stored
+                writes[place] = update(self.latest[place][1])
         self.done.setdefault(node, {}).update(writes)
         for place, data in writes.items():
             self.latest[place] = (node, data)
@@ -127,8 +139,10 @@ class RunShared:
         at = self.wall()
         records: list[SharedRecord] = []
         for node in [node for node in self.done if _under(node, top)]:
+            updates = self.updates.pop(node, {})
             for place, data in self.done.pop(node).items():
-                records.append(SharedRecord.of(*place, self.run_id, node, data, at))
+                record = SharedRecord.of(*place, self.run_id, node, data, at)
+                records.append(replace(record, update=updates.get(place)))
         if self.checkpoint is not None and self.checkpoint.mode != "exit":
             for place in [p for p, (node, _) in self.latest.items() if _under(node, top)]:
                 del self.latest[place]
@@ -136,7 +150,7 @@ class RunShared:
 
     def discard(self, node: str) -> None:
         """``node`` gave up: forget its writes and those of the nodes inside it."""
-        for table in (self.pending, self.done):
+        for table in (self.pending, self.done, self.updates):
             for name in [name for name in table if _under(name, node)]:
                 del table[name]
         for place in [p for p, (name, _) in self.latest.items() if _under(name, node)]:
@@ -174,16 +188,7 @@ class SharedView:
                 or a thread key is read in a run without a thread.
         """
         data = await self._run.read(self._node, self._run.place(key))
-        if data is None:
-            return default
-        try:
-            return cast(T, decode(data, key.type))
-        except DecodeError as error:
-            raise SharedMemoryError(
-                f"shared key {key}: the stored value is not a `{type_name(key.type)}` "
-                f"({error}); it was written under another declaration of the key: "
-                "rename the key, or declare it with the stored type"
-            ) from None
+        return default if data is None else _decoded(key, data)
 
     async def set(self, key: Key[T], value: T) -> None:
         """Write ``value`` under ``key``; it is committed when the node finishes.
@@ -193,6 +198,39 @@ class SharedView:
                 run's secrets, or a thread key is written in a run without a thread.
         """
         place = self._run.place(key)
+        self._run.pending.setdefault(self._node, {})[place] = self._encoded(key, value)
+        self._run.updates.setdefault(self._node, {}).pop(place, None)
+
+    async def update(self, key: Key[T], change: Callable[[T], T], default: T) -> T:
+        """Write ``change(value)`` under ``key`` atomically, and return it.
+
+        ``change`` gets the key's value (``default`` when never written). When the node
+        commits, it is called again on the key's latest committed value, in the store
+        transaction that writes it, holding the key: an update made by a parallel branch
+        or another run in between is never lost. ``change`` must be pure.
+
+        Raises:
+            SharedMemoryError: as ``set`` does, for what ``change`` returns.
+        """
+        place = self._run.place(key)
+        own = self._run.pending.setdefault(self._node, {})
+        updates = self._run.updates.setdefault(self._node, {})
+        earlier = updates.get(place)
+
+        def step(data: bytes | None) -> bytes:
+            return self._encoded(key, change(default if data is None else _decoded(key, data)))
+
+        if place in own:
+            data = step(own[place])
+            if earlier is not None:  # on top of this node's own earlier update
+                updates[place] = lambda latest: step(earlier(latest))
+        else:
+            data = step(await self._run.read(self._node, place))
+            updates[place] = step
+        own[place] = data
+        return _decoded(key, data)
+
+    def _encoded(self, key: Key[T], value: T) -> bytes:
         fit = fit_value(key.type)
         if fit is not None:
             try:
@@ -216,4 +254,15 @@ class SharedView:
                 "run's secrets (an API key, token or password); shared memory never keeps "
                 "a secret: store a reference to it (its setting's name) instead"
             )
-        self._run.pending.setdefault(self._node, {})[place] = data
+        return data
+
+
+def _decoded(key: Key[T], data: bytes) -> T:
+    try:
+        return cast(T, decode(data, key.type))
+    except DecodeError as error:
+        raise SharedMemoryError(
+            f"shared key {key}: the stored value is not a `{type_name(key.type)}` "
+            f"({error}); it was written under another declaration of the key: "
+            "rename the key, or declare it with the stored type"
+        ) from None

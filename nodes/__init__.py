@@ -146,6 +146,14 @@ if _typing.TYPE_CHECKING:
     from plait.nodes.memory._conversation import ConversationMemory
     from plait.nodes.memory._protocol import Memory
     from plait.nodes.memory._shared import Key, Scope, SharedMemory, SharedMemoryError
+    from plait.nodes.memory.vectors._embedders import Embedder, HashingEmbedder
+    from plait.nodes.memory.vectors._local import LocalEmbedder
+    from plait.nodes.memory.vectors._numpy_index import NumpyIndex
+    from plait.nodes.memory.vectors._openai import OpenAIEmbedder
+    from plait.nodes.memory.vectors._postgres import PostgresVectorIndex
+    from plait.nodes.memory.vectors._protocol import Hit, VectorError, VectorIndex
+    from plait.nodes.memory.vectors._retrieval import VectorMemory, retrieval_node, retrieval_tool
+    from plait.nodes.memory.vectors._sqlite import SQLiteVectorIndex
 
 _PUBLIC: dict[str, str] = {
     "AGENT_RETRY": "plait.nodes.agents._node",
@@ -176,14 +184,18 @@ _PUBLIC: dict[str, str] = {
     "DefinitionError": "plait.nodes._errors",
     "Delta": "plait.nodes.llm._model",
     "DeltaHandler": "plait.nodes.llm._model",
+    "Embedder": "plait.nodes.memory.vectors._embedders",
     "FunctionNode": "plait.nodes._function",
     "GraphDefinitionError": "plait.nodes._errors",
+    "HashingEmbedder": "plait.nodes.memory.vectors._embedders",
+    "Hit": "plait.nodes.memory.vectors._protocol",
     "Image": "plait.nodes.llm._messages",
     "Input": "plait.nodes._function",
     "InputError": "plait.nodes._errors",
     "Journal": "plait.nodes.agents._journal",
     "JournalEntry": "plait.nodes.agents._journal",
     "Key": "plait.nodes.memory._shared",
+    "LocalEmbedder": "plait.nodes.memory.vectors._local",
     "MCPPrompt": "plait.nodes.mcp._refs",
     "MCPResource": "plait.nodes.mcp._refs",
     "MCPServer": "plait.nodes.mcp._server",
@@ -208,6 +220,8 @@ _PUBLIC: dict[str, str] = {
     "NodeTimeoutError": "plait.nodes._errors",
     "NondeterminismError": "plait.nodes._errors",
     "NotImportableError": "plait.nodes._importable",
+    "NumpyIndex": "plait.nodes.memory.vectors._numpy_index",
+    "OpenAIEmbedder": "plait.nodes.memory.vectors._openai",
     "OpenAIModel": "plait.nodes.llm.providers._openai",
     "OutputSchema": "plait.nodes.llm._model",
     "OutputValidationError": "plait.nodes._errors",
@@ -217,6 +231,7 @@ _PUBLIC: dict[str, str] = {
     "PlaitConfig": "plait.nodes.llm._config",
     "PlaitError": "plait.nodes._errors",
     "PlaybackModel": "plait.nodes.llm._offline",
+    "PostgresVectorIndex": "plait.nodes.memory.vectors._postgres",
     "Pricing": "plait.nodes.llm._pricing",
     "Problem": "plait.nodes._errors",
     "ProviderConfig": "plait.nodes.llm._config",
@@ -235,6 +250,7 @@ _PUBLIC: dict[str, str] = {
     "RunError": "plait.nodes._errors",
     "RunId": "plait.nodes._context",
     "RunTimeoutError": "plait.nodes._errors",
+    "SQLiteVectorIndex": "plait.nodes.memory.vectors._sqlite",
     "Scope": "plait.nodes.memory._shared",
     "ScriptedModel": "plait.nodes.llm._scripted",
     "ScriptedReply": "plait.nodes.llm._scripted",
@@ -258,6 +274,9 @@ _PUBLIC: dict[str, str] = {
     "ToolSpec": "plait.nodes.llm._model",
     "TransientProviderError": "plait.nodes._errors",
     "Usage": "plait.nodes.llm._messages",
+    "VectorError": "plait.nodes.memory.vectors._protocol",
+    "VectorIndex": "plait.nodes.memory.vectors._protocol",
+    "VectorMemory": "plait.nodes.memory.vectors._retrieval",
     "agent": "plait.nodes.agents._factory",
     "load_config": "plait.nodes.llm._config",
     "load_history": "plait.nodes.llm._history",
@@ -265,6 +284,8 @@ _PUBLIC: dict[str, str] = {
     "mcp_resource": "plait.nodes.mcp._refs",
     "node": "plait.nodes._function",
     "parse_model": "plait.nodes.llm._model_string",
+    "retrieval_node": "plait.nodes.memory.vectors._retrieval",
+    "retrieval_tool": "plait.nodes.memory.vectors._retrieval",
     "save_history": "plait.nodes.llm._history",
     "to_node": "plait.nodes._function",
     "tool": "plait.nodes.agents._tools",

@@ -123,6 +123,7 @@ class MemoryStore:
             raise no_such_run(missing, "store outputs")
         for record in kept:
             self._outputs.setdefault(record.run_id, {})[record.node] = record
+        writes = self._applied(writes)
         for write in writes:
             place = (write.scope, write.owner, write.key, write.run_id, write.node)
             self._shared.pop(place, None)  # a rewrite moves to the end: a new version
@@ -130,6 +131,22 @@ class MemoryStore:
             self._shared[place] = dataclasses.replace(
                 write, data=bytes(write.data), version=version
             )
+
+    def _applied(self, writes: Sequence[SharedRecord]) -> list[SharedRecord]:
+        """``writes`` with each update computed from the value before it (nothing stored
+        yet: an update that raises leaves the store as it was)."""
+        latest: dict[tuple[str, str, str], bytes] = {}
+        applied: list[SharedRecord] = []
+        for write in writes:
+            where = (write.scope, write.owner, write.key)
+            if write.update is not None and where not in latest:
+                for place, record in self._shared.items():
+                    if place[:3] == where:
+                        latest[where] = record.data
+            write = write.applied(latest.get(where))
+            latest[where] = write.data
+            applied.append(write)
+        return applied
 
     async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
         """The last committed write of a shared memory key, or None.

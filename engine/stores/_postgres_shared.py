@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ _DELETE = """DELETE FROM plait_shared
 _INSERT = f"INSERT INTO plait_shared ({SHARED_COLUMNS}) VALUES ({', '.join(['%s'] * 8)})"
 _LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
     WHERE scope = %s AND owner = %s AND key = %s ORDER BY version DESC LIMIT 1"""
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('plait_shared ' || %s, 0))"
 _BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = %s ORDER BY version"
 _RUNS = "SELECT run_id FROM plait_runs WHERE run_id = ANY(%s) FOR SHARE"
 _PUT_OUTPUT = """
@@ -81,7 +83,12 @@ async def put_outputs_and_shared(
                 await cursor.executemany(
                     _PUT_OUTPUT, [output_row(record, sealer) for record in kept]
                 )
+            for where in sorted({write.where_key for write in writes if write.update}):
+                await cursor.execute(_LOCK, (json.dumps(where),))  # held until the commit
             for write in writes:
+                if write.update is not None:  # read after the lock: sees the last commit
+                    latest = await (await cursor.execute(_LATEST, write.where_key)).fetchone()
+                    write = write.applied(None if latest is None else bytes(latest[5]))
                 place = (write.scope, write.owner, write.key, write.run_id, write.node)
                 await cursor.execute(_DELETE, place)
                 await cursor.execute(_INSERT, shared_row(write, sealer))

@@ -262,6 +262,9 @@ class Store(Protocol):
         """Commit outputs in one transaction, all or none; the last one of a node wins.
         ``shared`` are the nodes' writes of shared memory, committed in the same
         transaction (each replaces the same node's write of the key, with a new version).
+        A write with an ``update`` stores ``write.applied(latest)``: the key's latest
+        value read in the same transaction while holding the key against concurrent
+        updates (``SharedMemory.update``).
 
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
-__all__ = ["SharedRecord"]
+__all__ = ["SharedRecord", "Updater"]
+
+Updater = Callable[[bytes | None], bytes]
+"""An atomic update: the key's latest committed value (``None``: never written) to the
+value to store. A store calls it inside the writing transaction, holding the key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,10 @@ class SharedRecord:
     created_at: float
     version: int = 0
     """Assigned by the store when written: higher is later, across every scope."""
+    update: Updater | None = field(default=None, compare=False, repr=False)
+    """For ``SharedMemory.update``: ``data`` is the value as the node saw it, and the
+    store writes ``update(latest)`` instead, reading the key's latest value in the same
+    transaction and holding it (so two concurrent updates never lose one). Not stored."""
 
     @classmethod
     def of(
@@ -44,6 +53,19 @@ class SharedRecord:
         return cls(scope, owner, key, run_id, node, data, digest, at)
 
     @property
+    def where_key(self) -> tuple[str, str, str]:
+        """(scope, owner, key): the key this record writes."""
+        return (self.scope, self.owner, self.key)
+
+    @property
     def where(self) -> str:
         """The key as messages name it: ``notes` (per run r1)``."""
         return f"{self.key}` (per {self.scope} {self.owner})"
+
+    def applied(self, latest: bytes | None) -> SharedRecord:
+        """The record to store: an update's value computed from ``latest`` (the key's
+        latest committed value), or this record when it is a plain write."""
+        if self.update is None:
+            return self
+        data = bytes(self.update(latest))
+        return replace(self, data=data, checksum=hashlib.sha256(data).hexdigest(), update=None)

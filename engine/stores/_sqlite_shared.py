@@ -56,6 +56,9 @@ def put_outputs_and_shared(
         fence(connection, lease, runs)
         connection.executemany(_PUT_OUTPUT, rows)
         for write in writes:
+            if write.update is not None:  # BEGIN IMMEDIATE holds the write lock: atomic
+                latest = connection.execute(_LATEST, write.where_key).fetchone()
+                write = write.applied(None if latest is None else bytes(latest[5]))
             place = (write.scope, write.owner, write.key, write.run_id, write.node)
             connection.execute(_DELETE, place)
             connection.execute(_INSERT, shared_row(write, sealer))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar, overload, runtime_checkable
 
@@ -56,7 +57,8 @@ class SharedMemory(Protocol):
     A write is held until the node finishes and is then committed with its output, in
     the same transaction: a failed or retried attempt writes nothing, a resumed node
     never writes twice. The node reads its own writes at once; other nodes see them when
-    it has finished. Of two writes to one key, the one committed last wins.
+    it has finished. Of two ``set``s of one key, the one committed last wins; ``update``
+    is applied to the latest value when it commits, so no update is lost.
     """
 
     @overload
@@ -76,5 +78,19 @@ class SharedMemory(Protocol):
 
         Raises:
             SharedMemoryError: when the value is not of the key's type, or holds a secret.
+        """
+        ...
+
+    async def update(self, key: Key[T], change: Callable[[T], T], default: T) -> T:
+        """Write ``change(value)`` under ``key`` atomically, and return it.
+
+        ``change`` gets the key's value (``default`` when never written). When the node
+        commits, ``change`` is applied again to the key's latest committed value, in the
+        store transaction that writes it: two parallel branches appending to one list
+        both land. ``change`` must be pure (no I/O, no other effects).
+
+        Raises:
+            SharedMemoryError: when what ``change`` returns is not of the key's type, or
+                holds a secret.
         """
         ...

@@ -11,9 +11,9 @@ from plait.nodes.memory.vectors._protocol import JsonValue, Metadata, VectorErro
 __all__ = ["check_ids", "check_k", "check_metadata", "check_where", "matches"]
 
 
-def check_ids(ids: Sequence[str], *, stored: Mapping[str, int] | None = None) -> None:
-    """Raises ``VectorError`` for an id that is not a non-empty string, one repeated in
-    the batch, or (with ``stored``, for ``add``) one already stored."""
+def check_ids(ids: Sequence[str]) -> None:
+    """Raises ``VectorError`` for an id that is not a non-empty string, or one repeated
+    in the batch."""
     if isinstance(ids, str):
         raise VectorError(f"ids is the string {ids!r}: give a list of ids, e.g. [{ids!r}]")
     seen: set[str] = set()
@@ -23,10 +23,6 @@ def check_ids(ids: Sequence[str], *, stored: Mapping[str, int] | None = None) ->
         if item in seen:
             raise VectorError(f"id {item!r} appears twice in one batch: give each item once")
         seen.add(item)
-        if stored is not None and item in stored:
-            raise VectorError(
-                f"id {item!r} is already stored: use upsert to replace it, or delete it first"
-            )
 
 
 def check_metadata(metadata: Sequence[Metadata], ids: Sequence[str]) -> list[dict[str, JsonValue]]:

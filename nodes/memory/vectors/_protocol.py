@@ -58,9 +58,13 @@ class VectorIndex(Protocol):
     ) -> None:
         """Store new items; ``metadata`` is empty or one mapping per item.
 
+        An item already stored with the same metadata and the same vector (cosine
+        similarity at least 0.999) is left as it is: adding it again is a no-op, so a
+        retried or resumed node may repeat its ``add``.
+
         Raises:
-            VectorError: when an id is already stored or repeated in the batch, or any
-                vector or metadata is bad.
+            VectorError: when an id is already stored with another vector or other
+                metadata, an id is repeated in the batch, or any vector or metadata is bad.
         """
         ...
 

@@ -4,6 +4,7 @@ on every store (memory, SQLite, PostgreSQL) and on asyncio and trio."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import Any
 
 import anyio
@@ -13,7 +14,7 @@ from plait import Graph, GraphBuilder, RunContext, RunOptions, RunStatus, node
 from plait.engine._resume import fork, resume
 from plait.nodes import Key, NodeFailedError, Secrets, SharedMemoryError
 
-from .harness import AnyStore
+from .harness import AnyStore, Harness
 
 pytestmark = pytest.mark.anyio
 
@@ -263,3 +264,126 @@ async def test_a_node_from_a_json_spec_uses_shared_memory_too(store: AnyStore) -
     options = RunOptions(store=store)
     outputs = [(await graph.run({"text": "x"}, options=options)).output for _ in range(2)]
     assert outputs == [1, 2]  # graph memory: the second run sees the first's write
+
+
+def _appenders(names: str, *, atomic: bool) -> Graph[list[str]]:
+    """Four parallel branches that each read the list, wait until all four have read,
+    then write it with their name."""
+    read: list[str] = []
+    everyone = anyio.Event()
+
+    async def all_have_read(name: str) -> None:
+        read.append(name)
+        if len(read) == len(names):
+            everyone.set()
+        await everyone.wait()
+
+    def branch(name: str):  # type: ignore[no-untyped-def]
+        async def append(ctx: RunContext, text: str) -> str:
+            assert ctx.shared is not None
+            if atomic:
+                seen = await ctx.shared.update(NAMES, lambda names: [*names, name], [])
+                assert seen[-1] == name  # the node reads its own update at once
+                await all_have_read(name)
+            else:
+                names = await ctx.shared.get(NAMES, [])
+                await all_have_read(name)
+                await ctx.shared.set(NAMES, [*names, name])
+            return name
+
+        append.__name__ = name
+        return node(append)
+
+    @node
+    async def gather(ctx: RunContext, a: str, b: str, c: str, d: str) -> list[str]:
+        assert ctx.shared is not None
+        names: list[str] = await ctx.shared.get(NAMES, [])
+        return sorted(names)
+
+    builder = GraphBuilder("appenders", inputs={"text": str})
+    done = [builder.add(branch(name), inputs={"text": "inputs.text"}) for name in names]
+    return builder.build(builder.add(gather, inputs=dict(zip("abcd", done, strict=True))))
+
+
+NAMES = Key("names", list[str], scope="graph")
+
+
+async def test_parallel_branches_appending_with_update_lose_no_write(store: AnyStore) -> None:
+    lossy = await _appenders("abcd", atomic=False).run(
+        {"text": ""}, options=RunOptions(store=store)
+    )
+    assert lossy.output is not None
+    assert len(lossy.output) == 1  # get-then-set: each commit overwrites the others
+
+    graph = _appenders("wxyz", atomic=True)
+    result = await graph.run({"text": ""}, options=RunOptions(store=store))
+
+    assert result.output is not None
+    assert len(result.output) == 5
+    assert [name for name in result.output if name in "wxyz"] == ["w", "x", "y", "z"]
+    stored = await store.load_shared("graph", "appenders", "names")
+    assert stored is not None
+    assert stored.data.count(b'"') == 2 * 5
+
+
+async def test_concurrent_runs_on_separate_connections_update_one_key_atomically(
+    harness: Harness, store: AnyStore
+) -> None:
+    other = harness.make()
+    await other.open()
+    try:
+        graphs = [_appenders(names, atomic=True) for names in ("abcd", "efgh", "ijkl")]
+        async with anyio.create_task_group() as group:
+            for i, graph in enumerate(graphs):
+                options = RunOptions(store=(store, other)[i % 2])
+                group.start_soon(partial(graph.run, {"text": ""}, options=options))
+    finally:
+        await other.close()
+
+    stored = await store.load_shared("graph", "appenders", "names")
+    assert stored is not None
+    assert sorted(stored.data.decode().strip("[]").replace('"', "").split(",")) == list(
+        "abcdefghijkl"
+    )
+
+
+@pytest.mark.stores("memory")
+async def test_update_composes_with_the_nodes_own_writes_and_without_a_store(
+    store: AnyStore,
+) -> None:
+    COUNT = Key("count", int)
+    events: dict[str, anyio.Event] = {}
+
+    @node
+    async def bump(ctx: RunContext, text: str) -> int:
+        assert ctx.shared is not None
+        await events["first"].wait()  # twice has made its first update
+        assert await ctx.shared.update(COUNT, lambda n: n + 1, 10) == 11
+        assert await ctx.shared.update(COUNT, lambda n: n * 2, 0) == 22
+        await ctx.shared.set(COUNT, 1)
+        events["bumped"].set()
+        return await ctx.shared.update(COUNT, lambda n: n + 1, 0)
+
+    @node
+    async def twice(ctx: RunContext, text: str) -> int:
+        assert ctx.shared is not None
+        assert await ctx.shared.update(COUNT, lambda n: n + 1, 0) == 1
+        events["first"].set()
+        await events["bumped"].wait()
+        await anyio.sleep(0.1)  # bump finishes meanwhile: the count is 2
+        return await ctx.shared.update(COUNT, lambda n: n * 10, 0)
+
+    @node
+    async def read(ctx: RunContext, a: int, b: int) -> tuple[int, int, int]:
+        assert ctx.shared is not None
+        return a, b, await ctx.shared.get(COUNT, -1)
+
+    builder = GraphBuilder("bumps", inputs={"text": str})
+    a = builder.add(bump, inputs={"text": "inputs.text"})
+    b = builder.add(twice, inputs={"text": "inputs.text"})
+    graph = builder.build(builder.add(read, inputs={"a": a, "b": b}))
+    for options in (RunOptions(), RunOptions(store=store)):
+        events.update(first=anyio.Event(), bumped=anyio.Event())
+        result = await graph.run({"text": ""}, options=options)
+        # twice saw 10, but its two updates, (n + 1) * 10, land on bump's 2
+        assert result.output == (2, 10, 30)

@@ -76,3 +76,19 @@ async def test_hashing_cannot_do_what_the_model_does() -> None:
     await memory.add(list(DOCUMENTS), list(DOCUMENTS.values()))
     found = {question: (await memory.search(question, k=1))[0].id for question in QUESTIONS}
     assert sum(found[q] == answer for q, answer in QUESTIONS.items()) < len(QUESTIONS)
+
+
+async def test_loading_the_model_draws_no_progress_bar_and_leaves_bars_as_they_were(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from huggingface_hub import utils as hub
+    from transformers.utils import logging as transformers_logging
+
+    capfd.readouterr()
+    await LocalEmbedder().embed(["a first text loads the model"])
+    err = capfd.readouterr().err
+
+    assert "Loading weights" not in err
+    assert err == ""  # no other bar or message either
+    assert transformers_logging.is_progress_bar_enabled()  # the user's setting, back
+    assert not hub.are_progress_bars_disabled()

@@ -68,8 +68,8 @@ async def test_upsert_replaces_add_refuses_a_stored_id_and_delete_counts(
     x, y = [1.0] + [0.0] * (DIMENSION - 1), [0.0, 1.0] + [0.0] * (DIMENSION - 2)
     async with open_index(DIMENSION) as index:
         await index.add(["a", "b"], [x, y], [{"tag": "old"}, {"tag": "b"}])
-        with pytest.raises(VectorError, match="'a' is already stored: use upsert"):
-            await index.add(["c", "a"], [x, y])
+        with pytest.raises(VectorError, match="'a' is already stored with another vector: use"):
+            await index.add(["c", "a"], [x, y], [{}, {"tag": "old"}])
         assert await index.count() == 2  # "c" was not stored either
         await index.upsert(["a", "c"], [y, x], [{"tag": "new"}, {"tag": "c"}])
         hits = await index.search(y, k=2)
@@ -81,6 +81,28 @@ async def test_upsert_replaces_add_refuses_a_stored_id_and_delete_counts(
         assert await index.count() == 2
         await index.add(["a"], [x])  # a deleted id may come back
         assert await index.count() == 3
+
+
+async def test_adding_a_stored_item_again_as_it_is_is_a_no_op(open_index: OpenIndex) -> None:
+    x, y = unit(6, 2)
+    noisy = [value + 1e-4 for value in x]  # an embedding service's run-to-run noise
+    async with open_index(DIMENSION) as index:
+        await index.add(["a"], [x], [{"tags": ("t", "u"), "n": 1}])  # type: ignore[dict-item]
+        await index.add(["a", "b"], [noisy, y], [{"n": 1, "tags": ["t", "u"]}, {}])
+        assert await index.count() == 2  # "a" repeated (kept as first stored), "b" added
+        [hit] = await index.search(x, k=1)
+        assert hit.id == "a"
+        assert hit.score == pytest.approx(1.0, abs=1e-6)
+        with pytest.raises(VectorError, match="'a' is already stored with other metadata"):
+            await index.add(["c", "a"], [y, x], [{}, {"n": 2, "tags": ["t", "u"]}])
+        with pytest.raises(VectorError, match="'a' is already stored with another vector"):
+            await index.add(["a"], [y], [{"n": 1, "tags": ["t", "u"]}])
+        with pytest.raises(VectorError, match="'b' appears twice in one batch"):
+            await index.add(["b", "b"], [y, y])
+        assert await index.count() == 2  # "c" was not stored either
+    async with open_index(DIMENSION) as index:
+        await index.add(["a", "b"], [x, y], [{"n": 1, "tags": ["t", "u"]}, {}])  # reopened
+        assert await index.count() == 2
 
 
 async def test_persistent_indexes_keep_items_across_reopening(open_index: OpenIndex) -> None:
