@@ -25,16 +25,25 @@ from plait.engine.stores._protocol import (
 from plait.engine.stores._seal import Sealer
 from plait.engine.stores._sqlite_connection import SYNCHRONOUS_MODES, SQLiteConnection
 
-__all__ = ["SYNCHRONOUS_MODES", "SQLiteStore"]
+__all__ = ["INLINE_BYTES", "INLINE_RECORDS", "SYNCHRONOUS_MODES", "SQLiteStore"]
+
+INLINE_RECORDS = 32
+"""At most this many outputs commit on the event loop (a batch of more goes to the thread)."""
+INLINE_BYTES = 64 * 1024
+"""At most this many bytes of outputs commit on the event loop."""
 
 
 class SQLiteStore:
     """A ``Store`` in one SQLite file (WAL), safe across processes sharing that file.
 
     Every call runs in a worker thread (``anyio.to_thread``) on the store's one
-    connection, one call at a time. ``synchronous`` is SQLite's setting: ``FULL`` (the
-    default) makes each commit survive a power cut; ``NORMAL`` survives a crash of the
-    process but may lose the last commits on a power cut, and commits faster.
+    connection, one call at a time, except, with ``inline`` (the default), a small write
+    (a few outputs, or a failure) made while the connection is free: it commits on the
+    event loop, saving the thread hop, and goes to the thread when the file is locked by
+    another writer (docs/adr-024-record-format.md says what that blocks). ``synchronous``
+    is SQLite's setting: ``FULL`` (the default) makes each commit survive a power cut;
+    ``NORMAL`` survives a crash of the process but may lose the last commits on a power
+    cut, and commits faster.
     ``busy_timeout`` is how long a write waits for another process's write to finish.
     The file's directory is created when missing. ``key`` seals every record with a keyed
     BLAKE2b (default: ``PLAIT_STORE_KEY``, none when unset), so a record edited without
@@ -48,7 +57,9 @@ class SQLiteStore:
         synchronous: str = "FULL",
         busy_timeout: float = 5.0,
         key: bytes | str | None = None,
+        inline: bool = True,
     ) -> None:
+        self.inline = inline
         self._sealer = Sealer(key)
         self._connection = SQLiteConnection(
             Path(path), synchronous=synchronous, busy_timeout=busy_timeout, sealer=self._sealer
@@ -136,7 +147,8 @@ class SQLiteStore:
                 f"store {len(records)} outputs and {len(shared)} shared memory writes",
             )
         elif records:
-            await self._connection.call(
+            small = self.inline and _small(records)
+            await (self._connection.write if small else self._connection.call)(
                 lambda connection: queries.put_outputs(connection, records, lease, self._sealer),
                 f"store {len(records)} outputs",
             )
@@ -147,7 +159,7 @@ class SQLiteStore:
         Raises:
             StoreError: when there is no such run.
         """
-        await self._connection.call(
+        await (self._connection.write if self.inline else self._connection.call)(
             lambda connection: queries.put_failure(connection, record, lease, self._sealer),
             f"record a failure of node `{record.node}`",
         )
@@ -280,3 +292,10 @@ class SQLiteStore:
         return await self._connection.call(
             lambda connection: queries.leases(connection, run_ids), "read leases"
         )
+
+
+def _small(records: Sequence[OutputRecord]) -> bool:
+    """Whether a batch of outputs is small enough to commit on the event loop."""
+    if len(records) > INLINE_RECORDS:
+        return False
+    return sum(len(record.data) for record in records) <= INLINE_BYTES

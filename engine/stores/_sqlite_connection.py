@@ -1,4 +1,5 @@
-"""The SQLite store's one connection: opened with its settings, called in a worker thread."""
+"""The SQLite store's one connection: opened with its settings, called in a worker thread
+(or, for a small write while the connection is free, on the event loop: ``write``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from plait.engine.stores import _sqlite_schema as schema
@@ -42,6 +44,9 @@ class SQLiteConnection:
         self.where = f"SQLite store {path}"
         self._connection: sqlite3.Connection | None = None
         self._lock: anyio.Lock | None = None
+        self._waits = True
+        """Whether the connection's busy handler waits ``busy_timeout`` (the thread's
+        calls) or fails at once (the inline writes, which must not stall the loop)."""
 
     async def open(self) -> None:
         """Connect (creating the file and its tables when new) and check the schema.
@@ -54,6 +59,7 @@ class SQLiteConnection:
             return
         self._connection = await anyio.to_thread.run_sync(self._connect, True)
         self._lock = anyio.Lock()
+        self._waits = True
 
     async def close(self) -> None:
         """Close the connection; ``open()`` works again."""
@@ -78,6 +84,31 @@ class SQLiteConnection:
                 raise StoreError(f"{self.where}: cannot {doing}: the store was closed")
             return await anyio.to_thread.run_sync(self._guarded, function, connection, doing)
 
+    async def write(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
+        """A small write transaction: on the event loop when the connection is free, else
+        like ``call``.
+
+        Inline, the write must not wait for another connection's write lock (that could
+        stall the loop for ``busy_timeout``): SQLite's busy handler is off for it, and a
+        write that finds the file locked (rolled back whole) goes to the worker thread,
+        which waits as usual. The policy and its cost: docs/adr-024-record-format.md.
+
+        Raises:
+            StoreError: when the connection is not open, or SQLite fails.
+        """
+        connection, lock = self._connection, self._lock
+        if connection is None or lock is None or lock.locked():
+            return await self.call(function, doing)
+        try:
+            result = self._guarded(function, connection, doing, waits=False)
+        except StoreError as error:
+            cause = error.__cause__
+            if not isinstance(cause, sqlite3.OperationalError) or not _busy(cause):
+                raise
+            return await self.call(function, doing)
+        await anyio.lowlevel.cancel_shielded_checkpoint()  # let others run; it is written
+        return result
+
     async def call_unchecked(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
         """Like ``call``, but on a connection of its own when closed, whatever its schema."""
         if self._connection is not None:
@@ -93,8 +124,14 @@ class SQLiteConnection:
         function: Callable[[sqlite3.Connection], T],
         connection: sqlite3.Connection,
         doing: str,
+        *,
+        waits: bool = True,
     ) -> T:
         try:
+            if waits != self._waits and connection is self._connection:
+                milliseconds = int(self.busy_timeout * 1000) if waits else 0
+                connection.execute(f"PRAGMA busy_timeout = {milliseconds}")
+                self._waits = waits
             return function(connection)
         except sqlite3.Error as error:
             raise StoreError(f"{self.where}: cannot {doing}: {error}") from error
@@ -123,3 +160,9 @@ class SQLiteConnection:
             connection.close()
             raise
         return connection
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for want of a lock another connection holds."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)

@@ -51,7 +51,7 @@ from plait.engine.stores._rows import (
     thread_row,
 )
 from plait.engine.stores._seal import Sealer, deflate
-from plait.engine.stores._sqlite_fence import fence
+from plait.engine.stores._sqlite_fence import fence, fenced_insert, fenced_statement
 from plait.engine.stores._sqlite_schema import transaction
 from plait.engine.stores._sqlite_shared import load_by_run
 
@@ -80,12 +80,15 @@ _PUT_RUN = f"""
 """
 _GRAPH_KNOWN = "SELECT 1 FROM plait_graphs WHERE content_hash = ?"
 _PUT_GRAPH = "INSERT INTO plait_graphs (content_hash, canonical, checksum) VALUES (?, ?, ?)"
-_PUT_OUTPUT = f"""
-    INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+_OUTPUT_CONFLICT = """
     ON CONFLICT (run_id, node) DO UPDATE SET
         attempt = excluded.attempt, data = excluded.data,
         checksum = excluded.checksum, created_at = excluded.created_at
 """
+_PUT_OUTPUT = (
+    f"INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) {_OUTPUT_CONFLICT}"
+)
+_PUT_OUTPUT_FENCED = fenced_statement("plait_outputs", OUTPUT_COLUMNS, 6, _OUTPUT_CONFLICT)
 _PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _PUT_INTERRUPT = f"""
     INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -162,7 +165,10 @@ def put_outputs(
         StoreError: when a record's run does not exist.
     """
     rows = [output_row(record, sealer) for record in last_per_node(records)]
-    _insert(connection, _PUT_OUTPUT, rows, "store outputs", lease)
+    if lease is None:
+        _insert(connection, _PUT_OUTPUT, rows, "store outputs", None)
+    else:
+        _insert(connection, _PUT_OUTPUT_FENCED, rows, "store outputs", lease, fenced=True)
 
 
 def put_failure(
@@ -328,15 +334,20 @@ def _insert(
     rows: Sequence[Row],
     doing: str,
     lease: Lease | None,
+    *,
+    fenced: bool = False,
 ) -> None:
-    """Write ``rows`` in one transaction (fenced by ``lease``); a row of a missing run is
-    refused by name."""
+    """Write ``rows`` in one transaction (fenced by ``lease``: by a SELECT first, or by
+    the ``statement`` itself when ``fenced``); a row of a missing run is refused by name."""
     if not rows:
         return
     try:
         with transaction(connection):
-            fence(connection, lease, [str(row[0]) for row in rows])
-            connection.executemany(statement, rows)
+            if fenced and lease is not None:
+                fenced_insert(connection, lease, statement, rows)
+            else:
+                fence(connection, lease, [str(row[0]) for row in rows])
+                connection.executemany(statement, rows)
     except sqlite3.IntegrityError:
         asked = {str(row[0]) for row in rows}
         found = connection.execute(
