@@ -85,7 +85,7 @@ async def measure(repetitions: int) -> dict[str, dict[str, float]]:
     placed_graph: Graph[object] = mixed(placed_crunch)
     hook = chain(1000)
     times: dict[str, dict[str, list[float]]] = {}
-    async with DaskExecutor("local", workers=2, threads=200) as dask:
+    async with DaskExecutor("local", workers=2, threads=1) as dask:
         local, remote = RunOptions(), RunOptions(executor=dask)
         for graph, inputs in workloads.values():  # warm up: imports on the workers
             await timed(graph, inputs, remote)
