@@ -13,6 +13,7 @@ from plait.engine._outputs import checked_output, is_wrong_output
 from plait.engine._result import NodeStatus
 from plait.engine._step_values import WAITING, GaveUp, JoinUnsatisfiedError, RouteError
 from plait.engine._sync_calls import call_sync, runs_in_thread
+from plait.engine.executors._protocol import RemoteImportError
 from plait.graphs import Step
 from plait.nodes import NodeStillRunningError, NodeTimeoutError
 
@@ -53,6 +54,7 @@ async def attempts_of(scheduler: Scheduler, step: Step) -> object:
                 await scheduler.checkpoint.failed(name, attempt, error)
             final = isinstance(error, RouteError | JoinUnsatisfiedError)
             final = final or is_wrong_output(error) or isinstance(error, NodeStillRunningError)
+            final = final or isinstance(error, RemoteImportError)  # the same code, the same miss
             if not final and attempt < policy.max_attempts and policy.retries(error):
                 delay = policy.delay(attempt, error, scheduler.jitter())
                 if listeners:

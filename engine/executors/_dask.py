@@ -12,11 +12,13 @@ the node's retry policy decides.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from plait.engine.executors._batches import Batch
 from plait.engine.executors._protocol import (
     Attempt,
     ExecutorError,
@@ -46,6 +48,27 @@ __all__ = ["DaskExecutor"]
 _LOCAL = "local"
 _ALLOWED_FAILURES = 1
 """A worker lost mid-attempt: run it once more elsewhere, then give up (our own cluster)."""
+_SEND_INTERVAL = 0.002
+"""Seconds the client batches messages to the scheduler for (Dask's client: 10 ms, its
+workers: 2 ms). A chain of nodes submits one attempt at a time, each waiting out the
+interval, so the client sends as often as Dask's own workers do."""
+_OWN_CLUSTER = {
+    "distributed.scheduler.allowed-failures": _ALLOWED_FAILURES,
+    # Attempts are independent tasks of one group, which Dask would queue on the scheduler
+    # until a thread frees; async ones leave their thread at once (see `_task_async`), so
+    # send every attempt to a worker straight away and let the workers' threads pace it.
+    "distributed.scheduler.worker-saturation": float("inf"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One attempt as it travels: its task key, how it runs and its data."""
+
+    key: str
+    is_async: bool
+    ref: str
+    inputs: dict[str, bytes]
 
 
 def _imported() -> Any:
@@ -72,9 +95,34 @@ def _task(ref: str, inputs: Mapping[str, bytes]) -> tuple[str, Reply]:
     return _worker_address(), run_remote(ref, inputs)
 
 
-async def _task_async(ref: str, inputs: Mapping[str, bytes]) -> tuple[str, Reply]:
-    """An async node's attempt, on the worker's event loop."""
+async def _task_async(ref: str, inputs: Mapping[str, bytes], key: bytes) -> tuple[str, Reply]:
+    """An async node's attempt, on the worker's event loop, holding none of its threads.
+
+    Dask counts a running async task against the worker's threads although it runs on the
+    worker's loop; like Dask's own ``secede()`` for a thread, the task tells the worker it
+    is long-running, so a worker of one thread waits on any number of async nodes at once
+    while its thread stays free for sync ones. (``key`` travels as bytes: a string equal
+    to a task key would be read as a dependency on that task.)
+    """
+    _leave_thread_slot(key.decode())
     return _worker_address(), await run_remote_async(ref, inputs)
+
+
+def _leave_thread_slot(key: str) -> None:
+    import time
+
+    import distributed
+
+    try:
+        from distributed.worker_state_machine import SecedeEvent
+
+        worker = distributed.get_worker()
+    except (ImportError, ValueError):  # another Dask, or not on a worker: hold the slot
+        return
+    # on the worker's loop already: tell it now, so its thread takes the next task at once
+    worker.handle_stimulus(
+        SecedeEvent(key=key, compute_duration=0.0, stimulus_id=f"plait-secede-{time.time()}")
+    )
 
 
 class DaskExecutor:
@@ -100,6 +148,8 @@ class DaskExecutor:
         self.connect_timeout = connect_timeout
         self._client: Any = None
         self._cluster: Any = None
+        self._submits: Batch[_Job, Any] = Batch(self._submit)
+        self._gathers: Batch[Any, tuple[str, Reply]] = Batch(self._gather)
 
     @property
     def name(self) -> str:
@@ -160,12 +210,16 @@ class DaskExecutor:
                 f" s ({error}); start one (`dask scheduler --host 127.0.0.1`) or fix the"
                 " address in --executor dask://HOST:PORT"
             ) from None
+        comm: Any = getattr(self._client, "scheduler_comm", None)
+        interval = getattr(comm, "interval", None)
+        if isinstance(interval, float):  # Dask's batched stream to the scheduler
+            comm.interval = min(interval, _SEND_INTERVAL)
         return self
 
     async def _start_cluster(self, distributed: Any) -> None:
         import dask
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": _ALLOWED_FAILURES}):
+        with dask.config.set(_OWN_CLUSTER):
             self._cluster = await distributed.LocalCluster(
                 n_workers=self.workers,
                 threads_per_worker=self.threads,
@@ -182,6 +236,8 @@ class DaskExecutor:
         traceback: TracebackType | None,
     ) -> None:
         with anyio.CancelScope(shield=True):
+            await self._submits.aclose()
+            await self._gathers.aclose()
             if self._client is not None:
                 await self._client.close()
                 self._client = None
@@ -195,6 +251,9 @@ class DaskExecutor:
     async def execute(self, attempt: Attempt) -> object:
         """Submit the attempt as one task and wait for its reply.
 
+        Attempts started in the same turn of the event loop are submitted in one graph
+        update, and replies that arrive together are gathered in one round trip.
+
         Raises:
             ExecutorError: when the executor is not open.
             WorkerLostError: when workers died running it past the scheduler's limit.
@@ -206,12 +265,10 @@ class DaskExecutor:
             raise ExecutorError(f"{self.name} is not open: use `async with` around the run")
         node = attempt.function
         ref = reference_of(node.fn, node=attempt.node)
-        task = _task_async if node.is_async else _task
-        future = client.submit(
-            task, ref, encoded_inputs(attempt.inputs), key=attempt.key, pure=False
-        )
+        job = _Job(attempt.key, node.is_async, ref, encoded_inputs(attempt.inputs))
+        future = await self._submits(job)
         try:
-            worker, reply = await future
+            worker, reply = await self._reply(future)
         except BaseException as error:
             with anyio.CancelScope(shield=True):
                 with anyio.move_on_after(5):
@@ -224,6 +281,38 @@ class DaskExecutor:
                 ) from None
             raise
         return outcome(reply, node, attempt.node, worker)
+
+    async def _reply(self, future: Any) -> tuple[str, Reply]:
+        await future.exception()  # the task's end, without fetching its result
+        if future.status == "finished":
+            try:
+                return await self._gathers(future)
+            except Exception:  # the batch failed: fetch this one alone
+                pass
+        result: tuple[str, Reply] = await future  # raises what ended the task
+        return result
+
+    async def _submit(self, jobs: list[_Job]) -> list[Any]:
+        """One graph update for every attempt of a batch (one per kind of task)."""
+        futures: dict[str, Any] = {}
+        for is_async in (True, False):
+            group = [job for job in jobs if job.is_async is is_async]
+            if not group:
+                continue
+            refs, inputs = [job.ref for job in group], [job.inputs for job in group]
+            keys = [job.key for job in group]
+            if is_async:
+                made = self._client.map(
+                    _task_async, refs, inputs, [key.encode() for key in keys], key=keys, pure=False
+                )
+            else:
+                made = self._client.map(_task, refs, inputs, key=keys, pure=False)
+            futures.update(zip(keys, made, strict=True))
+        return [futures[job.key] for job in jobs]
+
+    async def _gather(self, futures: list[Any]) -> list[tuple[str, Reply]]:
+        replies: list[tuple[str, Reply]] = await self._client.gather(futures)
+        return replies
 
 
 def parse_executor(text: str) -> DaskExecutor:

@@ -38,8 +38,14 @@ class Attempt:
 
     @property
     def key(self) -> str:
-        """A key naming this attempt and no other: ``plait-RUN-NODE-ATTEMPT``."""
-        return f"plait-{self.run_id}-{self.node}-{self.number}"
+        """A key naming this attempt and no other: ``plait.FUNCTION-RUN-NODE-ATTEMPT``.
+
+        Dask groups tasks by the key's first word, so each node function gets its own
+        group and the cluster learns how long that function takes (and spreads it).
+        """
+        function = str(getattr(self.function.fn, "__qualname__", self.function.id))
+        function = function.replace("-", "_")
+        return f"plait.{function}-{self.run_id}-{self.node}-{self.number}"
 
 
 class Executor(Protocol):

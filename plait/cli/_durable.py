@@ -84,6 +84,7 @@ def add_durable_parsers(commands: argparse._SubParsersAction[ParserT]) -> None:
         help="replace NODE's output with this JSON value (repeatable)",
     )
     fork.add_argument("--json", action="store_true", help="print one JSON document")
+    add_executor_option(fork)
     add_watching_options(fork)
 
 
@@ -149,7 +150,8 @@ async def _graph_of(
         raise CliError(f"run {args.run_id} is not in store {config.store_url(args.store)}")
     target = config.graph_target(stored.run.graph, args.graph, args.run_id)
     graph = named_graph(target, args.imports, config)
-    return config.configure_agents(graph, None), ResumeHint(target, args.store, args.imports)
+    hint = ResumeHint(target, args.store, args.imports, args.executor)
+    return config.configure_agents(graph, None), hint
 
 
 async def _continue(
@@ -193,14 +195,16 @@ async def _continue(
                     )
             else:
                 outputs = dict(_assignment(item) for item in args.replace)
-                result = await fork(
-                    graph,
-                    args.run_id,
-                    store=store,
-                    at=args.at,
-                    outputs=outputs,
-                    listeners=listeners,
-                )
+                async with placed_options(RunOptions(), args.executor) as options:
+                    result = await fork(
+                        graph,
+                        args.run_id,
+                        store=store,
+                        at=args.at,
+                        outputs=outputs,
+                        listeners=listeners,
+                        options=options,
+                    )
         except (GraphChangedError, RunLockedError, StoreError) as error:
             raise CliError(str(error), RUN_FAILED) from None
         except (RunError, ValueError) as error:

@@ -1,7 +1,8 @@
 """The ``plait resume ...`` line the CLI prints when a run waits or is interrupted.
 
 The line pastes into a shell as is: every argument is quoted, it names the graph with
-``--graph`` (and the store, and a spec's ``--import``s, when the command was given them),
+``--graph`` (and the store, a spec's ``--import``s and the ``--executor``, when the command
+was given them),
 and a waiting run's line spells out the shape of each expected answer, with a
 ``<type>`` placeholder wherever a value has to be filled in.
 """
@@ -28,6 +29,8 @@ class ResumeHint:
     """The ``--store`` the command was given (None: the configured default)."""
     imports: Sequence[str] = ()
     """The ``--import``s the command was given."""
+    executor: str | None = None
+    """The ``--executor`` the command was given: the resumed run's attempts go there too."""
 
     def command(self, run_id: str, answers: Mapping[str, str] | None = None) -> str:
         """The shell line resuming ``run_id``; ``answers`` maps nodes to answer shapes."""
@@ -36,6 +39,8 @@ class ResumeHint:
             words += ["--store", self.store]
         for entry in self.imports:
             words += ["--import", entry]
+        if self.executor is not None:
+            words += ["--executor", self.executor]
         if answers:
             fields = ", ".join(f"{json.dumps(node)}: {shape}" for node, shape in answers.items())
             words += ["--input", "{" + fields + "}"]

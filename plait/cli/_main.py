@@ -271,7 +271,9 @@ def _run_command(args: argparse.Namespace) -> int:
         secrets=secrets,
     )
     store = None if args.no_store else config.store_url(args.store)
-    hint = None if args.no_store else ResumeHint(args.target, args.store, args.imports)
+    hint = (
+        None if args.no_store else ResumeHint(args.target, args.store, args.imports, args.executor)
+    )
     try:
         with observed(graph, args, config.config, options.run_id) as listeners:
             caching = opened_cache(args, config, graph)

@@ -85,3 +85,18 @@ def pipeline() -> Graph[int]:
     middle = builder.add(once_slow, id="middle", inputs={"x": first})
     last = builder.add(double, id="last", inputs={"x": middle})
     return builder.build(last)
+
+
+@node
+async def meet(x: int, count: int) -> int:
+    """Waits (up to 20 s) until ``count`` attempts of it have started, so it succeeds only
+    when that many run at once; returns how many had started when it saw them all."""
+    _effect("meet")
+    with anyio.fail_after(20):
+        while (started := _count("meet")) < count:  # noqa: ASYNC110 - other processes
+            await anyio.sleep(0.05)
+    return started
+
+
+def _count(name: str) -> int:
+    return Path(os.environ["PLAIT_TEST_EFFECTS"]).read_text().count(f"{name} ")

@@ -215,6 +215,7 @@ async def test_a_module_the_worker_cannot_import_is_named_with_the_worker(
     assert cause.module == "plait_driver_only"
     assert cause.worker.startswith("tcp://127.0.0.1:")
     assert "cannot import module `plait_driver_only`" in str(cause)
+    assert result.nodes["here"].attempts == 1  # final at once: a retry would miss it again
 
 
 async def test_a_timed_out_attempt_fails_the_node_and_its_task_is_cancelled(

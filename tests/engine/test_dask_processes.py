@@ -4,6 +4,7 @@ and from the command line: a killed driver resumes, an unreachable scheduler sto
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -194,3 +195,48 @@ def test_a_wrong_executor_url_is_one_line(
     assert code == 2
     assert err.count("\n") == 1
     assert found in err
+
+
+def test_an_interrupted_run_on_dask_says_to_resume_there_and_fork_runs_there_too(
+    cluster: tuple[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    address, effects = cluster
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    executor = f"dask://{address.removeprefix('tcp://')}"
+    graph = "tests.engine.dask_nodes:pipeline"
+    command = ["run", graph, "--input", '{"x": 1}', "--store", store, "--executor", executor]
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "plait", *command],
+        env=_env(effects),
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with driver:
+        deadline = time.monotonic() + 60
+        while _lines(effects, "once_slow") < 1:  # `first` committed, `middle` running
+            assert driver.poll() is None
+            assert time.monotonic() < deadline, "the run made no progress"
+            time.sleep(0.02)
+        driver.send_signal(signal.SIGTERM)
+        err = driver.communicate(timeout=30)[1]
+    assert driver.returncode == 130, err
+    last = err.strip().splitlines()[-1]
+    run_id = last.split()[3]
+    hint = f"plait resume {run_id} --graph {graph} --store {store} --executor {executor}"
+    assert last == f"plait: error: run {run_id} was interrupted; resume with: {hint}"
+
+    monkeypatch.chdir(ROOT)
+    assert plait.cli.main([*shlex.split(hint)[1:], "--json"]) == 0  # the hint pastes as is
+    assert '"output": 204' in capsys.readouterr().out
+    assert _lines(effects, "double") == 2  # `first` once (committed), `last` once
+
+    fork = ["fork", run_id, "--graph", graph, "--store", store, "--at", "last"]
+    assert plait.cli.main([*fork, "--executor", executor, "--json"]) == 0
+    assert '"output": 204' in capsys.readouterr().out
+    doubled = [line.split()[1] for line in effects.read_text().splitlines() if "double" in line]
+    assert len(doubled) == 3  # `last` once more, on a worker
+    assert str(os.getpid()) not in doubled
