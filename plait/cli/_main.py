@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -57,7 +56,13 @@ from plait.cli._settings import add_store_option, open_store, settings
 from plait.cli._signals import terminate_as_interrupt
 from plait.cli._spec import add_spec_parsers, schema_command, validate_command
 from plait.cli._trace import add_trace_parsers, check_trace_path, trace_command, write_trace
-from plait.cli._usage import INTERRUPTED, RUN_FAILED, CliError
+from plait.cli._usage import (
+    INTERRUPTED,
+    RUN_FAILED,
+    CliError,
+    positive_int,
+    positive_seconds,
+)
 
 __all__ = ["main"]
 
@@ -73,26 +78,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(f"{message} (see `{self.prog} --help`)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def _parser() -> _Parser:
@@ -127,14 +112,14 @@ def _parser() -> _Parser:
     run.add_argument(
         "--max-concurrency",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="at most N node attempts at once",
     )
     run.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=_positive_seconds,
+        type=positive_seconds,
         default=None,
         help="fail the run when it takes longer than this",
     )

@@ -1,8 +1,20 @@
-"""How the ``plait`` command ends early: a usage or load error with its exit code."""
+"""How the ``plait`` command ends early: a usage or load error with its exit code, and
+the argument types that refuse bad numbers in one line."""
 
 from __future__ import annotations
 
-__all__ = ["INTERRUPTED", "RUN_FAILED", "USAGE_ERROR", "CliError", "checked_run_id"]
+import argparse
+import math
+
+__all__ = [
+    "INTERRUPTED",
+    "RUN_FAILED",
+    "USAGE_ERROR",
+    "CliError",
+    "checked_run_id",
+    "positive_int",
+    "positive_seconds",
+]
 
 USAGE_ERROR = 2
 RUN_FAILED = 1
@@ -36,3 +48,23 @@ def checked_run_id(text: str) -> str:
     if not text.strip():
         raise CliError("the run id is empty; `plait runs` lists the stored runs' ids")
     return text
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
