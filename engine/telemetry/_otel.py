@@ -126,6 +126,24 @@ class OpenTelemetry:
         span = attempt.span if attempt is not None else found.span
         return self._trace.set_span_in_context(api_span(span))
 
+    def carrier(self, run_id: str, node: str, call: str = "") -> dict[str, str]:
+        """The headers (W3C ``traceparent``, by the configured propagator) that carry the
+        trace of tool call ``call`` of a running node (of the node's attempt when that
+        call has no span): what an MCP request's ``_meta`` carries. Empty when neither
+        runs."""
+        from opentelemetry.propagate import inject
+
+        found = self._runs.get(run_id)
+        if found is None:
+            return {}
+        tool = found.tools.get((node, call))
+        attempt = found.attempts.get(node)
+        span = tool[0] if tool is not None else attempt.span if attempt is not None else None
+        headers: dict[str, str] = {}
+        if span is not None:
+            inject(headers, context=self._trace.set_span_in_context(api_span(span)))
+        return headers
+
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self._run_started(event)
