@@ -12,7 +12,9 @@ A retry ends the failed attempt's span with status ERROR, its exception and a ``
 event; a skipped node is a ``skipped`` event on its parent's span; a router's choice a
 ``routed`` event. Spans are made from events after the fact, with the events' times, and
 are never made current: nothing depends on the task or thread a listener runs on, so the
-same listener works under asyncio and trio.
+same listener works under asyncio and trio. With the SDK's tracer, a finished span goes straight
+to its span processors (``_sink``). A tracing listener offers ``carrier``: the headers an
+MCP tool call sends as its request's ``_meta``, so the server's spans join the trace.
 
 An LLM call's span starts at the previous thing its agent did (the attempt's start, the
 previous call's usage report, or its tools' results) and ends at its usage report; the
