@@ -29,7 +29,7 @@ if _typing.TYPE_CHECKING:
     from plait.engine._result import NodeOutcome, NodeStatus, RunResult
     from plait.engine._resume import fork, resume
     from plait.engine._secrets import run_secrets
-    from plait.engine._takeover import live_holder
+    from plait.engine._takeover import live_holder, shown_statuses
     from plait.engine.cache._keys import uses_cache
     from plait.engine.cache._memory import MemoryCache
     from plait.engine.cache._postgres import PostgresCache
@@ -149,6 +149,7 @@ _PUBLIC: dict[str, str] = {
     "resume": "plait.engine._resume",
     "run": "plait.engine._api",
     "run_sync": "plait.engine._api",
+    "shown_statuses": "plait.engine._takeover",
     "stream": "plait.engine._api",
     "trace": "plait.engine.traces._recorder",
     "trace_sync": "plait.engine.traces._recorder",

@@ -99,6 +99,7 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
     root = scheduler
     while root.parent is not None:
         root = root.parent
+    carriers = [found for item in root.listeners if callable(found := getattr(item, "carrier", 0))]
     # A durable run journals to its store; any other run to memory, so a retry replays.
     journal = root.checkpoint if root.checkpoint is not None else _memory_journal(root)
     memory = None if root.checkpoint is None else StoreMemory(root.checkpoint)
@@ -122,6 +123,8 @@ def context(scheduler: Scheduler, step: Step, attempt: int) -> RunContext:
         models=root.models,
         mcp=root.mcp,
         shared=root.shared.view(name),
+        # a tracing listener (``OpenTelemetry``) gives the headers carrying its trace
+        trace=functools.partial(carriers[0], scheduler.run_id, name) if carriers else None,
         # a listener says ``tokens = False`` when streamed tokens are of no use to it
         tokens=any(getattr(listener, "tokens", True) for listener in root.listeners),
     )

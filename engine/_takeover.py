@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from plait.engine.stores._lease import describe_owner, owner_gone
-from plait.engine.stores._protocol import Lease, RunLockedError, Store
+import time
+from collections.abc import Sequence
 
-__all__ = ["live_holder", "take_lease"]
+from plait.engine.stores._lease import describe_owner, owner_gone
+from plait.engine.stores._protocol import Lease, RunLockedError, RunRecord, Store
+
+__all__ = ["live_holder", "shown_statuses", "take_lease"]
 
 
 async def take_lease(
@@ -35,3 +38,17 @@ def live_holder(lease: Lease | None, now: float) -> str | None:
     if lease is None or lease.expires_at <= now or owner_gone(lease.owner):
         return None
     return describe_owner(lease.owner)
+
+
+async def shown_statuses(store: Store, records: Sequence[RunRecord]) -> dict[str, str]:
+    """Each run's status as ``plait runs`` and ``plait ui`` show it: a stored ``running``
+    is ``interrupted`` unless its lease's holder is alive (``live_holder``)."""
+    running = [record.run_id for record in records if record.status.value == "running"]
+    leases = await store.leases(running) if running else {}
+    now = time.time()
+    return {
+        record.run_id: "interrupted"
+        if record.status.value == "running" and live_holder(leases.get(record.run_id), now) is None
+        else record.status.value
+        for record in records
+    }

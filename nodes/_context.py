@@ -58,6 +58,11 @@ class RunContext:
     shared: SharedMemory | None = field(default=None, compare=False, repr=False)
     """The run's shared memory: typed keys (``Key``) per run, thread or graph, each
     write committed with this node's output (``None`` outside a run)."""
+    trace: Callable[[str], Mapping[str, str]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """The run's trace context for work done elsewhere, as W3C headers (``traceparent``):
+    given a tool call's id, that call's span (else this node's); ``None`` untraced."""
     tokens: bool = field(default=True, compare=False, repr=False)
     """Whether anyone listening wants streamed ``token`` reports: when every listener of
     the run says it does not (``tokens = False``), agents need not stream their replies."""

@@ -46,6 +46,7 @@ class RunMetrics:
             "plait.llm.cost", unit="USD", description="What LLM calls cost, when priced"
         )
         self._ids: dict[str, dict[str, str]] = {}
+        self._calls: dict[tuple[str, ...], tuple[dict[str, str], dict[str, str]]] = {}
 
     def _node(self, path: str, status: str) -> dict[str, str]:
         key = f"{status}\0{path}"
@@ -69,10 +70,17 @@ class RunMetrics:
     def llm_call(self, call: Mapping[str, str], usage: Mapping[str, object]) -> None:
         """One LLM call: ``call`` holds its gen_ai attributes, ``usage`` its report (its
         duration is its span's: a histogram of it would cost as much again)."""
-        for kind, field in (("input", "input_tokens"), ("output", "output_tokens")):
+        key = tuple(call.values())
+        kinds = self._calls.get(key)
+        if kinds is None:  # one attribute set per model and kind, made once
+            typed = "gen_ai.token.type"
+            kinds = ({**call, typed: "input"}, {**call, typed: "output"})
+            if len(self._calls) < 1000:
+                self._calls[key] = kinds
+        for attributes, field in zip(kinds, ("input_tokens", "output_tokens"), strict=True):
             count = usage.get(field)
             if isinstance(count, int) and not isinstance(count, bool):
-                self.tokens.record(count, {**call, "gen_ai.token.type": kind})
+                self.tokens.record(count, attributes)
         cost = usage.get("cost")
         if isinstance(cost, int | float) and not isinstance(cost, bool):
             self.cost.add(float(cost), call)

@@ -12,7 +12,9 @@ A retry ends the failed attempt's span with status ERROR, its exception and a ``
 event; a skipped node is a ``skipped`` event on its parent's span; a router's choice a
 ``routed`` event. Spans are made from events after the fact, with the events' times, and
 are never made current: nothing depends on the task or thread a listener runs on, so the
-same listener works under asyncio and trio.
+same listener works under asyncio and trio. With the SDK's tracer, a finished span goes straight
+to its span processors (``_sink``). A tracing listener offers ``carrier``: the headers an
+MCP tool call sends as its request's ``_meta``, so the server's spans join the trace.
 
 An LLM call's span starts at the previous thing its agent did (the attempt's start, the
 previous call's usage report, or its tools' results) and ends at its usage report; the
@@ -52,13 +54,14 @@ from plait.engine._events import (
     RunStatus,
 )
 from plait.engine.telemetry._metrics import RunMetrics, node_id_of
+from plait.engine.telemetry._sink import Attributes, OpenSpan, ReadableSpanSink, api_span, sink_for
 from plait.engine.telemetry._spans import Attempt, RunSpans, json_text, llm_call_attributes
 from plait.nodes import Secrets
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.metrics import MeterProvider
-    from opentelemetry.trace import Span, Tracer, TracerProvider
+    from opentelemetry.trace import Tracer, TracerProvider
 
 __all__ = ["CONTENT_VARIABLE", "OpenTelemetry"]
 
@@ -93,6 +96,8 @@ class OpenTelemetry:
         except ImportError as error:
             raise ImportError(_EXTRA) from error
         self.tracer: Tracer = trace.get_tracer("plait", tracer_provider=tracer_provider)
+        self.sink = sink_for(self.tracer)
+        self._global = tracer_provider is None
         meter = metrics.get_meter("plait", meter_provider=meter_provider)
         self.metrics = RunMetrics(meter)
         if content is None:
@@ -121,7 +126,25 @@ class OpenTelemetry:
             return None
         attempt = found.attempts.get(node) if node is not None else None
         span = attempt.span if attempt is not None else found.span
-        return self._trace.set_span_in_context(span)
+        return self._trace.set_span_in_context(api_span(span))
+
+    def carrier(self, run_id: str, node: str, call: str = "") -> dict[str, str]:
+        """The headers (W3C ``traceparent``, by the configured propagator) that carry the
+        trace of tool call ``call`` of a running node (of the node's attempt when that
+        call has no span): what an MCP request's ``_meta`` carries. Empty when neither
+        runs."""
+        from opentelemetry.propagate import inject
+
+        found = self._runs.get(run_id)
+        if found is None:
+            return {}
+        tool = found.tools.get((node, call))
+        attempt = found.attempts.get(node)
+        span = tool[0] if tool is not None else attempt.span if attempt is not None else None
+        headers: dict[str, str] = {}
+        if span is not None:
+            inject(headers, context=self._trace.set_span_in_context(api_span(span)))
+        return headers
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -161,7 +184,7 @@ class OpenTelemetry:
 
     def _run_started(self, event: RunStarted) -> None:
         offset = time.time_ns() - int(event.time * _NS)
-        attributes: dict[str, str] = {
+        attributes: Attributes = {
             "plait.run.id": event.run_id,
             "plait.graph": event.graph,
             "plait.graph.content_hash": event.content_hash,
@@ -170,11 +193,13 @@ class OpenTelemetry:
         }
         if self.content:
             attributes["plait.run.inputs"] = json_text(event.inputs)
-        span = self.tracer.start_span(
-            f"run {event.graph}", attributes=attributes, start_time=offset + int(event.time * _NS)
-        )
-        context = self._trace.set_span_in_context(span)
-        self._runs[event.run_id] = RunSpans(span, context, event.graph, offset)
+        if self._global and not isinstance(self.sink, ReadableSpanSink):
+            # the global provider may have been set since: its tracer may be the SDK's now
+            self.tracer = self._trace.get_tracer("plait")
+            self.sink = sink_for(self.tracer)
+        start = offset + int(event.time * _NS)
+        span = self.sink.begin(f"run {event.graph}", None, attributes, start)
+        self._runs[event.run_id] = RunSpans(span, event.graph, offset)
 
     def _outer(self, run: RunSpans, path: str) -> Attempt | None:
         """The attempt of the composite node whose body ``path`` runs in, if any."""
@@ -186,32 +211,22 @@ class OpenTelemetry:
             outer = outer[: outer.rfind("[")]
         return run.attempts.get(outer)
 
-    def _parent(self, run: RunSpans, path: str) -> Span:
+    def _parent(self, run: RunSpans, path: str) -> OpenSpan:
         """The span of the composite node whose body ``path`` runs in; else the run's."""
         found = self._outer(run, path)
         return found.span if found is not None else run.span
 
-    def _inside(self, attempt: Attempt) -> Context:
-        """The context for the spans inside ``attempt`` (made once, on first use)."""
-        if attempt.context is None:
-            attempt.context = self._trace.set_span_in_context(attempt.span)
-        return attempt.context
-
     def _node_started(self, run: RunSpans, event: NodeStarted) -> None:
         outer = self._outer(run, event.node) if "/" in event.node else None
-        attributes: dict[str, str | int] = {
+        attributes: Attributes = {
             "plait.run.id": event.run_id,
             "plait.node": event.node,
             "plait.node.attempt": event.attempt,
         }
         if outer is not None:
             attributes["plait.node.id"] = node_id_of(event.node)
-        span = self.tracer.start_span(
-            f"node {event.node}",
-            context=run.context if outer is None else self._inside(outer),
-            attributes=attributes,
-            start_time=self._ns(run, event.time),
-        )
+        parent = run.span if outer is None else outer.span
+        span = self.sink.begin(f"node {event.node}", parent, attributes, self._ns(run, event.time))
         run.attempts[event.node] = Attempt(span, event.time, event.time)
 
     def _node_finished(self, run: RunSpans, event: NodeFinished) -> None:
@@ -220,18 +235,18 @@ class OpenTelemetry:
         if attempt is None:
             return
         span = attempt.span
-        span.set_attribute("plait.node.status", "succeeded")
+        span.attributes["plait.node.status"] = "succeeded"
         if self.content:
-            span.set_attribute("plait.node.output", json_text(event.output))
-        span.end(self._ns(run, event.time))
+            span.attributes["plait.node.output"] = json_text(event.output)
+        self.sink.end(span, self._ns(run, event.time))
 
-    def _error(self, span: Span, error: BaseException, at: int, run_secrets: Secrets) -> None:
+    def _error(self, span: OpenSpan, error: BaseException, at: int, run_secrets: Secrets) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         secrets = self.secrets | run_secrets
         message = secrets.mask(str(error))
         stack = "".join(traceback.format_exception(error))
-        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message}"))
+        span.status = Status(StatusCode.ERROR, f"{type(error).__name__}: {message}")
         span.add_event(
             "exception",
             {
@@ -250,11 +265,11 @@ class OpenTelemetry:
             return
         at = self._ns(run, event.time)
         span = attempt.span
-        span.set_attribute("plait.node.status", "retrying")
+        span.attributes["plait.node.status"] = "retrying"
         self._error(span, event.error, at, event.secrets)
         following = {"plait.retry.delay": event.delay, "plait.retry.attempt": event.attempt + 1}
         span.add_event("retry", following, at)
-        span.end(at)
+        self.sink.end(span, at)
 
     def _node_failed(self, run: RunSpans, event: NodeFailed) -> None:
         attempt = run.attempts.pop(event.node, None)
@@ -263,17 +278,17 @@ class OpenTelemetry:
             self._error(self._parent(run, event.node), event.error, at, event.secrets)
             return
         self.metrics.attempt(event.node, "failed", event.time - attempt.began)
-        attempt.span.set_attribute("plait.node.status", "failed")
+        attempt.span.attributes["plait.node.status"] = "failed"
         self._error(attempt.span, event.error, at, event.secrets)
-        attempt.span.end(at)
+        self.sink.end(attempt.span, at)
 
     def _node_ended(self, run: RunSpans, node: str, at: float, status: str) -> None:
         attempt = run.attempts.pop(node, None)
         if attempt is None:
             return
         self.metrics.attempt(node, status, at - attempt.began)
-        attempt.span.set_attribute("plait.node.status", status)
-        attempt.span.end(self._ns(run, at))
+        attempt.span.attributes["plait.node.status"] = status
+        self.sink.end(attempt.span, self._ns(run, at))
 
     def _routed(self, run: RunSpans, event: NodeRouted) -> None:
         attempt = run.attempts.get(event.node)
@@ -320,33 +335,25 @@ class OpenTelemetry:
             message = {"role": "assistant", "parts": [part]}
             attributes["gen_ai.output.messages"] = json.dumps([message], ensure_ascii=False)
             attempt.tokens.clear()
-        span = self.tracer.start_span(
-            f"chat {call['gen_ai.request.model']}",
-            context=self._inside(attempt),
-            attributes=attributes,
-            start_time=self._ns(run, attempt.mark),
-        )
-        span.end(self._ns(run, event.time))
+        name = f"chat {call['gen_ai.request.model']}"
+        span = self.sink.begin(name, attempt.span, attributes, self._ns(run, attempt.mark))
+        self.sink.end(span, self._ns(run, event.time))
         self.metrics.llm_call(call, data)
         attempt.mark = event.time
 
     def _tool_call(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
         data = event.data
         tool = str(data.get("name", ""))
-        attributes = {
+        attributes: Attributes = {
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": tool,
             "gen_ai.tool.call.id": str(data.get("id", "")),
         }
         if self.content:
             attributes["gen_ai.tool.call.arguments"] = json_text(data.get("arguments", {}))
-        span = self.tracer.start_span(
-            f"execute_tool {tool}",
-            context=self._inside(attempt),
-            attributes=attributes,
-            start_time=self._ns(run, event.time),
-        )
-        run.tools[(event.node, attributes["gen_ai.tool.call.id"])] = (span, event.time)
+        at = self._ns(run, event.time)
+        span = self.sink.begin(f"execute_tool {tool}", attempt.span, attributes, at)
+        run.tools[(event.node, str(data.get("id", "")))] = (span, event.time)
 
     def _tool_result(self, run: RunSpans, attempt: Attempt, event: NodeReported) -> None:
         from opentelemetry.trace import Status, StatusCode
@@ -358,10 +365,10 @@ class OpenTelemetry:
             return
         span = found[0]
         if data.get("is_error"):
-            span.set_status(Status(StatusCode.ERROR, "the tool returned an error"))
+            span.status = Status(StatusCode.ERROR, "the tool returned an error")
         if self.content:
-            span.set_attribute("gen_ai.tool.call.result", json_text(data.get("content", "")))
-        span.end(self._ns(run, event.time))
+            span.attributes["gen_ai.tool.call.result"] = json_text(data.get("content", ""))
+        self.sink.end(span, self._ns(run, event.time))
 
     def _run_finished(self, run: RunSpans, event: RunFinished) -> None:
         from opentelemetry.trace import Status, StatusCode
@@ -370,15 +377,15 @@ class OpenTelemetry:
         at = self._ns(run, event.time)
         status = event.status.value
         for span, _ in run.tools.values():
-            span.end(at)
+            self.sink.end(span, at)
         for attempt in run.attempts.values():  # waiting, or cut short with the run
-            attempt.span.set_attribute("plait.node.status", status)
-            attempt.span.end(at)
+            attempt.span.attributes["plait.node.status"] = status
+            self.sink.end(attempt.span, at)
         span = run.span
-        span.set_attribute("plait.run.status", status)
+        span.attributes["plait.run.status"] = status
         if event.error is not None and event.status is not RunStatus.WAITING:
             self._error(span, event.error, at, event.secrets)
         elif event.status is RunStatus.SUCCEEDED:
-            span.set_status(Status(StatusCode.OK))
-        span.end(at)
+            span.status = Status(StatusCode.OK)
+        self.sink.end(span, at)
         self.metrics.run(run.graph, status, event.duration)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from plait.nodes import to_jsonable
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
-    from opentelemetry.trace import Span
+    from plait.engine.telemetry._sink import Attributes, OpenSpan
 
 __all__ = ["Attempt", "RunSpans", "json_text", "llm_call_attributes"]
 
@@ -29,32 +28,29 @@ _ALWAYS = ("input_tokens", "output_tokens")
 class Attempt:
     """A node attempt's open span."""
 
-    span: Span
+    span: OpenSpan
     began: float
     mark: float
     """When the agent last did something: where its next LLM call's span begins."""
     tokens: list[str] = field(default_factory=list)
     """Streamed text since the last LLM call ended (kept only when content is recorded)."""
-    context: Context | None = None
-    """The context its child spans start in, made when the first one does."""
 
 
 @dataclass(slots=True)
 class RunSpans:
     """A running run's span and the spans open inside it."""
 
-    span: Span
-    context: Context
+    span: OpenSpan
     graph: str
     offset: int
     """Wall-clock nanoseconds minus run-clock nanoseconds."""
     attempts: dict[str, Attempt] = field(default_factory=dict)
-    tools: dict[tuple[str, str], tuple[Span, float]] = field(default_factory=dict)
+    tools: dict[tuple[str, str], tuple[OpenSpan, float]] = field(default_factory=dict)
 
 
 def llm_call_attributes(
     data: Mapping[str, object],
-) -> tuple[dict[str, str], dict[str, str | int | float]]:
+) -> tuple[dict[str, str], Attributes]:
     """From an agent's ``usage`` report: the call's identity (``gen_ai.system``,
     ``gen_ai.request.model``, ...), and those with its token usage and cost."""
     model = str(data.get("model", ""))
@@ -66,7 +62,7 @@ def llm_call_attributes(
         "gen_ai.provider.name": system,
         "gen_ai.request.model": name or model,
     }
-    attributes: dict[str, str | int | float] = dict(call)
+    attributes: Attributes = dict(call)
     for key, field_name in _USAGE_ATTRIBUTES:
         value = data.get(field_name)
         if (

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.abc
@@ -28,6 +28,7 @@ from plait.nodes.mcp._server import MCPServer
 
 if TYPE_CHECKING:
     from mcp import ClientSession
+    from mcp.types import RequestParamsMeta
 
 __all__ = ["CallOutcome", "Connection", "RemoteTool", "load_sdk"]
 
@@ -182,8 +183,11 @@ class Connection:
         self._tools = tuple(listed)
         return self._tools
 
-    async def call(self, name: str, arguments: Mapping[str, object]) -> CallOutcome:
-        """Call tool ``name``; a tool's own failure is an error outcome for the model.
+    async def call(
+        self, name: str, arguments: Mapping[str, object], meta: Mapping[str, str] | None = None
+    ) -> CallOutcome:
+        """Call tool ``name`` (with ``meta`` as the request's ``_meta``: a trace context);
+        a tool's own failure is an error outcome for the model.
 
         Raises:
             MCPServerError: the server died, hung past ``call_timeout``, or broke protocol.
@@ -191,7 +195,10 @@ class Connection:
         session = await self.open()
         try:
             result = await session.call_tool(
-                name, dict(arguments), read_timeout_seconds=self.server.call_timeout
+                name,
+                dict(arguments),
+                read_timeout_seconds=self.server.call_timeout,
+                meta=cast("RequestParamsMeta", dict(meta)) if meta else None,
             )
         except Exception as error:
             if _code(error) not in (None, _CONNECTION_CLOSED, _REQUEST_TIMEOUT):

@@ -48,7 +48,9 @@ class MCPTool(Tool[..., object]):
         """
         if self.connection is None:
             raise RuntimeError(f"tool `{self.name}` has no MCP server behind it (a recording's)")
-        outcome = await self.connection.call(self.remote, call.arguments)
+        trace = context.trace if context is not None else None
+        meta = trace(call.id) if trace is not None else None  # the run's trace, if traced
+        outcome = await self.connection.call(self.remote, call.arguments, meta)
         return ToolResult(call.id, outcome.text, is_error=outcome.is_error, name=self.name)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from plait.cli._runs_status import shown_statuses, status_filter
+from plait.cli._runs_status import status_filter
 from plait.cli._runs_usage import (
     USAGE_HEADER,
     UnreadableUsageError,
@@ -213,7 +213,7 @@ class _Row:
 async def _records(
     store: Store, args: argparse.Namespace
 ) -> tuple[Sequence[RunRecord], dict[str, str]]:
-    from plait.engine import StoreError
+    from plait.engine import StoreError, shown_statuses
 
     status = status_filter(args.status)
     wanted = args.limit or EVERY_RUN
@@ -269,7 +269,7 @@ def _unreadable(run_id: str, message: str) -> None:
 
 
 async def _show(store: Store, run_id: str, *, as_json: bool) -> int:
-    from plait.engine import StoreError
+    from plait.engine import StoreError, shown_statuses
     from plait.nodes import UsageTotal
 
     loaded = await store.load(run_id)

@@ -31,8 +31,9 @@ __all__ = [
 ]
 
 PAGE_SIZE = 50
-TERMINAL = frozenset({"succeeded", "failed", "cancelled", "waiting"})
-"""Statuses after which a run's page stops listening for changes."""
+TERMINAL = frozenset({"succeeded", "failed", "cancelled", "waiting", "interrupted"})
+"""Statuses after which a run's page stops listening for changes (an ``interrupted`` run's
+process is gone: nothing will change it until someone resumes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,8 @@ class RunRow:
     done: int
     total: int
     problem: str | None = None
+    status: str = ""
+    """As shown: the stored status, or ``interrupted`` for a dead ``running`` run."""
     """Why the run's records could not be read, if they could not."""
 
     @property
@@ -176,19 +179,21 @@ class RunRow:
         return duration(self.record)
 
 
-async def run_row(store: Store, record: RunRecord) -> RunRow:
-    """The row of ``record``: its usage and progress, from one ``load``."""
+async def run_row(store: Store, record: RunRecord, status: str | None = None) -> RunRow:
+    """The row of ``record`` shown as ``status`` (its stored one when None): its usage
+    and progress, from one ``load``."""
     from plait.engine import StoreError
 
     total = len(node_ids(record.canonical))
+    shown = status or record.status.value
     try:
         stored = await store.load(record.run_id)
     except StoreError as error:
-        return RunRow(record, Usage(), 0, total, str(error))
+        return RunRow(record, Usage(), 0, total, str(error), shown)
     if stored is None:
-        return RunRow(record, Usage(), 0, total)
+        return RunRow(record, Usage(), 0, total, status=shown)
     done = sum("/" not in name for name in stored.outputs)  # not items or inner nodes
-    return RunRow(record, usage_of(stored.journal), done, total)
+    return RunRow(record, usage_of(stored.journal), done, total, status=shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +217,23 @@ async def runs_page(
     size: int = PAGE_SIZE,
 ) -> RunsPage:
     """The runs matching the filters, newest first, cut into pages of ``size``;
-    ``search`` matches a part of the run id (or of its parent's)."""
+    ``search`` matches a part of the run id (or of its parent's). A ``running`` run
+    whose process is gone is shown, and filtered, as ``interrupted``."""
+    from plait.engine import shown_statuses
+
     records = await store.list_runs(sys.maxsize)
+    shown = await shown_statuses(store, records)
     needle = (search or "").strip().lower()
     chosen = [
         record
         for record in records
-        if (not status or record.status.value == status)
+        if (not status or shown[record.run_id] == status)
         and (not graph or record.graph == graph)
         and (not needle or needle in record.run_id.lower() or needle in (record.parent_run or ""))
     ]
     pages = max(1, math.ceil(len(chosen) / size))
     page = min(max(1, page), pages)
-    rows = [await run_row(store, record) for record in chosen[(page - 1) * size : page * size]]
+    cut = chosen[(page - 1) * size : page * size]
+    rows = [await run_row(store, record, shown[record.run_id]) for record in cut]
     graphs = sorted({record.graph for record in records})
     return RunsPage(rows, page, pages, len(chosen), graphs)

@@ -21,11 +21,11 @@ from plait.ui._security import Guard
 from plait.ui._templates import Templates
 
 if TYPE_CHECKING:
-    from plait.engine import Store, StoredRun
+    from plait.engine import RunRecord, Store, StoredRun
 
 __all__ = ["NotFoundError", "Viewer"]
 
-STATUSES = ("running", "waiting", "succeeded", "failed", "cancelled")
+STATUSES = ("running", "interrupted", "waiting", "succeeded", "failed", "cancelled")
 
 
 class NotFoundError(LookupError):
@@ -55,6 +55,13 @@ class Viewer:
         if found is None:
             raise NotFoundError(f"run {run_id} is not in the store")
         return found
+
+    async def status(self, record: RunRecord) -> str:
+        """The run's status as shown: ``interrupted`` for a ``running`` run whose
+        process is gone (``plait.engine.shown_statuses``, as ``plait runs`` shows it)."""
+        from plait.engine import shown_statuses
+
+        return (await shown_statuses(self.store, [record]))[record.run_id]
 
     async def runs(self, query: Mapping[str, str], csrf: str) -> str:
         """The runs list, filtered and paged by ``query`` (status, graph, q, page)."""
@@ -94,6 +101,7 @@ class Viewer:
         return self.templates.render(
             "run.html",
             record=record,
+            run_status=await self.status(record),
             duration=duration(record),
             usage=usage_of(stored.journal),
             nodes=[(name, statuses[name], usage[name]) for name in ids],
@@ -131,7 +139,7 @@ class Viewer:
         stored = await self.stored(run_id)
         usage = usage_of(stored.journal)
         return {
-            "status": stored.run.status.value,
+            "status": await self.status(stored.run),
             "nodes": node_statuses(stored, node_ids(stored.run.canonical)),
             "tokens": usage.tokens,
             "ours": run_id in self.actions.running,

@@ -4,7 +4,8 @@ Run it as ``python -m tests.fakes.mcp_faults [MODE]`` (stdio). Its tools: ``echo
 text back), ``hang`` (never answers), ``die`` (the process exits mid-call), ``huge`` (a
 result of ``size`` characters), ``grow`` (adds a tool ``extra`` and says the tool list
 changed), ``picture`` (an image), ``fail`` (an ``isError`` result), ``pid``, ``tick`` (a
-per-process counter) and ``die_once`` (exits mid-call the first time only). It also
+per-process counter), ``die_once`` (exits mid-call the first time only) and ``meta`` (the
+request's ``_meta`` back, as JSON: where a client's trace context arrives). It also
 serves a resource ``faults://notes`` and a prompt ``reviewer``.
 
 ``MODE`` ``silent`` never answers ``initialize``; ``crash`` exits at once; ``http PORT``
@@ -17,6 +18,7 @@ answers with the environment's ``FAULTS_TOKEN``: a server echoing its credential
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sys
 import time
@@ -34,6 +36,12 @@ PIXEL = base64.b64decode(
 def echo(text: str) -> str:
     """Say ``text`` back."""
     return text
+
+
+@server.tool()
+def meta(ctx: Context) -> str:
+    """The request's ``_meta``, as JSON."""
+    return json.dumps(dict(ctx.request_context.meta or {}), sort_keys=True)
 
 
 COUNT = [0]

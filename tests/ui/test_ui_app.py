@@ -4,6 +4,7 @@ show, what they escape, and what they refuse."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Literal
 
@@ -76,6 +77,45 @@ def test_the_runs_list_is_paged(backend: Literal["asyncio", "trio"]) -> None:
     assert re.findall(r'data-run="([^"]+)"', last) == [f"run-{i:04d}" for i in range(19, -1, -1)]
     assert 'rel="prev"' in last
     assert 'rel="next"' not in last
+
+
+def test_a_running_run_whose_process_is_gone_is_shown_interrupted(
+    backend: Literal["asyncio", "trio"],
+) -> None:
+    store = MemoryStore()
+    app = create_app(store, poll=0.05)
+    with TestClient(app, base_url=BASE, backend=backend) as client:
+        portal = client.portal
+        assert portal is not None
+        for index, run_id in enumerate(["dead", "lapsed", "alive"]):
+            record = RunRecord(
+                run_id, "g", "hash", '{"nodes": []}', b"{}",
+                StoredStatus.RUNNING, float(index), float(index) + 1,
+            )  # fmt: skip
+            portal.call(store.put_run, record)
+        now = time.time()
+        # "dead" holds no lease; "lapsed"'s expired; "alive"'s is held by a live process
+        portal.call(lambda: store.acquire("lapsed", "worker-1", 1.0, now - 60))
+        portal.call(lambda: store.acquire("alive", "worker-2", 60.0, now))
+
+        listed = client.get("/runs").text
+        interrupted = client.get("/runs", params={"status": "interrupted"}).text
+        running = client.get("/runs", params={"status": "running"}).text
+        dead_page = client.get("/runs/dead").text
+        alive_page = client.get("/runs/alive").text
+        with client.stream("GET", "/runs/dead/events") as stream:
+            events = stream.read().decode()
+
+    shown = dict(re.findall(r'data-run="([^"]+)">.*?class="status status-(\w+)"', listed, re.S))
+    assert shown == {"alive": "running", "lapsed": "interrupted", "dead": "interrupted"}
+    assert re.findall(r'data-run="([^"]+)"', interrupted) == ["lapsed", "dead"]
+    assert re.findall(r'data-run="([^"]+)"', running) == ["alive"]
+    assert '<span id="run-status" class="status status-interrupted">interrupted</span>' in dead_page
+    assert 'action="/runs/dead/resume"' in dead_page  # resuming takes a dead run over
+    assert '<span id="run-status" class="status status-running">running</span>' in alive_page
+    update, end = events.split("\n\n")[:2]
+    assert '"status": "interrupted"' in update
+    assert end == "event: end\ndata: {}"  # nothing will change it: the page stops listening
 
 
 def test_hostile_outputs_errors_and_inputs_render_as_text(
