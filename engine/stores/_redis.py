@@ -8,6 +8,7 @@ from types import TracebackType
 from plait.engine.stores import _redis_leases as lease_queries
 from plait.engine.stores import _redis_queries as queries
 from plait.engine.stores import _redis_reads as reads
+from plait.engine.stores import _redis_shared as shared_writes
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
@@ -112,7 +113,7 @@ class RedisStore:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
-        await queries.put_outputs(self._connection, self._keys, records, shared, lease)
+        await shared_writes.put_outputs(self._connection, self._keys, records, shared, lease)
 
     async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.

@@ -12,10 +12,8 @@ from plait.engine.stores import _redis_records as records
 from plait.engine.stores._checks import (
     check_fence,
     journal_batch,
-    last_per_node,
     no_such_run,
     run_exists,
-    verified_shared,
     verified_turn,
 )
 from plait.engine.stores._protocol import (
@@ -23,9 +21,7 @@ from plait.engine.stores._protocol import (
     InterruptRecord,
     JournalRecord,
     Lease,
-    OutputRecord,
     RunRecord,
-    SharedRecord,
     StoreError,
     ThreadRecord,
 )
@@ -33,10 +29,11 @@ from plait.engine.stores._redis_connection import RedisConnection
 from plait.engine.stores._redis_records import Keys, joined
 
 __all__ = [
+    "answered",
+    "fenced",
     "put_failure",
     "put_interrupt",
     "put_journal",
-    "put_outputs",
     "put_run",
     "put_thread",
     "text",
@@ -62,37 +59,6 @@ async def put_run(
         [keys.run(run_id), keys.runs, keys.sequence],
         [records.run_fixed(record), records.run_state(record), float(record.created_at), run_id],
     )  # fmt: skip
-
-
-async def put_outputs(
-    connection: RedisConnection,
-    keys: Keys,
-    outputs: Sequence[OutputRecord],
-    shared: Sequence[SharedRecord],
-    lease: Lease | None,
-) -> None:
-    """Write outputs (the last of each node) and shared memory writes in one script.
-
-    Raises:
-        CorruptRecordError: when a record's checksum does not match its bytes.
-        StoreError: when a record's run does not exist.
-    """
-    kept = last_per_node(outputs)
-    writes = [verified_shared(item) for item in shared]
-    if not kept and not writes:
-        return
-    runs = sorted({record.run_id for record in kept} | {item.run_id for item in writes})
-    script_keys = [keys.version, keys.shared, *map(keys.run, runs)]
-    script_keys += [keys.outputs(record.run_id) for record in kept]
-    args: list[object] = [len(runs), len(kept), len(writes), *runs]
-    for record in kept:
-        args += [record.node, records.output_value(record)]
-    for item in writes:
-        script_keys += [keys.shared_key(item.scope, item.owner, item.key)]
-        script_keys += [keys.shared_run(item.run_id)]
-        args += [records.shared_field(item), records.shared_value(item)]
-    doing = "store outputs"
-    await write(connection, keys, "PUT_OUTPUTS", lease, runs, doing, script_keys, args)
 
 
 async def put_failure(
@@ -176,12 +142,28 @@ async def write(
     args: Sequence[object],
 ) -> Answer:
     """Run a write script, fenced by ``lease``, and raise what its answer reports."""
-    if lease is None:
-        fence_key, fence_args = keys.lease(run_ids[0] if run_ids else ""), ["", ""]
-    else:
-        check_fence(lease, (lease.owner, lease.token), run_ids)  # only: no other run
-        fence_key, fence_args = keys.lease(lease.run_id), [lease.owner, str(lease.token)]
+    fence_key, fence_args = fenced(keys, lease, run_ids)
     answer = await connection.script(script, [fence_key, *script_keys], [*fence_args, *args], doing)
+    return answered(connection, answer, lease, run_ids, doing)
+
+
+def fenced(keys: Keys, lease: Lease | None, run_ids: Sequence[str]) -> tuple[str, list[object]]:
+    """A write script's first key and arguments: the lease's key, its owner and token
+    (an empty token: no lease given)."""
+    if lease is None:
+        return keys.lease(run_ids[0] if run_ids else ""), ["", ""]
+    check_fence(lease, (lease.owner, lease.token), run_ids)  # only: no other run
+    return keys.lease(lease.run_id), [lease.owner, str(lease.token)]
+
+
+def answered(
+    connection: RedisConnection,
+    answer: Answer,
+    lease: Lease | None,
+    run_ids: Sequence[str],
+    doing: str,
+) -> Answer:
+    """``answer`` when a write script answered ``ok``; else raise what it reports."""
     status = text(answer[0]) if answer else ""
     if status == "lost" and lease is not None:
         held = (text(answer[1]), int(text(answer[2]))) if len(answer) >= 3 else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from plait.engine.stores import _redis_records as records
 from plait.engine.stores._checks import verified, verified_call, verified_shared, verified_turn
@@ -28,7 +28,7 @@ from plait.engine.stores._redis_records import Keys
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["list_runs", "load", "load_shared", "load_thread"]
+__all__ = ["list_runs", "load", "load_shared", "load_thread", "shared_read"]
 
 _SEQUENCE_WIDTH = 20
 """The width of the creation sequence heading each member of ``Keys.runs``."""
@@ -116,6 +116,18 @@ async def load_shared(
         return None
     value, version = found
     return _shared(owner, value, version)
+
+
+async def shared_read(
+    client: Redis, keys: Keys, scope: str, owner: str, key: str
+) -> SharedRecord | None:
+    """The key's last committed write, read with ``client`` (a pipeline WATCHing the key,
+    in ``put_outputs``), checked against its checksum; None when never written."""
+    top = await client.zrevrange(keys.shared_key(scope, owner, key), 0, 0, withscores=True)
+    if not top:
+        return None
+    field, version = cast("tuple[bytes, float]", top[0])
+    return _shared(owner, await client.hget(keys.shared, field), version)
 
 
 async def list_runs(connection: RedisConnection, keys: Keys, limit: int) -> list[RunRecord]:
