@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from plait.engine.stores import _redis_records as records
+from plait.engine.stores import _redis_rows as records
 from plait.engine.stores._checks import last_per_node, verified_shared
 from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
 from plait.engine.stores._redis_connection import RedisConnection
 from plait.engine.stores._redis_queries import answered, fenced, write
 from plait.engine.stores._redis_reads import shared_read
 from plait.engine.stores._redis_records import Keys
+from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
     from redis.asyncio.client import Pipeline
@@ -32,6 +33,7 @@ Where = tuple[str, str, str]
 async def put_outputs(
     connection: RedisConnection,
     keys: Keys,
+    sealer: Sealer,
     outputs: Sequence[OutputRecord],
     shared: Sequence[SharedRecord],
     lease: Lease | None,
@@ -51,7 +53,7 @@ async def put_outputs(
     runs = sorted({record.run_id for record in kept} | {item.run_id for item in writes})
     doing = "store outputs"
     if not any(item.update is not None for item in writes):
-        script_keys, args = _arguments(keys, runs, kept, writes)
+        script_keys, args = _arguments(keys, sealer, runs, kept, writes)
         await write(connection, keys, "PUT_OUTPUTS", lease, runs, doing, script_keys, args)
         return
     fence_key, fence_args = fenced(keys, lease, runs)
@@ -60,7 +62,7 @@ async def put_outputs(
     async def prepare(pipe: Pipeline) -> tuple[list[str], list[object]]:
         latest: dict[Where, bytes | None] = {}
         for where in updated:
-            found = await shared_read(pipe, keys, *where)
+            found = await shared_read(pipe, keys, sealer, *where)
             latest[where] = None if found is None else found.data
         applied = []
         for item in writes:
@@ -68,7 +70,7 @@ async def put_outputs(
                 item = item.applied(latest[item.where_key])
             latest[item.where_key] = item.data  # a later write in the batch sees this one
             applied.append(item)
-        script_keys, args = _arguments(keys, runs, kept, applied)
+        script_keys, args = _arguments(keys, sealer, runs, kept, applied)
         return [fence_key, *script_keys], [*fence_args, *args]
 
     watch = [keys.shared_key(*where) for where in updated]
@@ -77,16 +79,20 @@ async def put_outputs(
 
 
 def _arguments(
-    keys: Keys, runs: list[str], kept: Sequence[OutputRecord], writes: Sequence[SharedRecord]
+    keys: Keys,
+    sealer: Sealer,
+    runs: list[str],
+    kept: Sequence[OutputRecord],
+    writes: Sequence[SharedRecord],
 ) -> tuple[list[str], list[object]]:
     """``PUT_OUTPUTS``'s keys and arguments, after the fence's."""
     script_keys = [keys.version, keys.shared, *map(keys.run, runs)]
     script_keys += [keys.outputs(record.run_id) for record in kept]
     args: list[object] = [len(runs), len(kept), len(writes), *runs]
     for record in kept:
-        args += [record.node, records.output_value(record)]
+        args += [record.node, records.output_value(record, sealer)]
     for item in writes:
         script_keys += [keys.shared_key(item.scope, item.owner, item.key)]
         script_keys += [keys.shared_run(item.run_id)]
-        args += [records.shared_field(item), records.shared_value(item)]
+        args += [records.shared_field(item), records.shared_value(item, sealer)]
     return script_keys, args

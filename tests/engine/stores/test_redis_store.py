@@ -101,7 +101,7 @@ def harness(redis_url: str) -> Iterator[RedisHarness]:
     ("field", "value", "expected"),
     [
         ("a", b"not a record", "the stored output of node `a` is corrupt: the stored value"),
-        ("a", b"s\x00\x00\x00\x01a", "ends at byte 6, inside a field"),
+        ("a", b"i" + bytes(7) + b"\x01b\x00\x00\x00\x05a", "ends at byte 15, inside a field"),
     ],
 )
 async def test_a_value_it_did_not_write_is_a_corrupt_record(
