@@ -8,6 +8,7 @@ from types import TracebackType
 from plait.engine.stores import _redis_leases as lease_queries
 from plait.engine.stores import _redis_queries as queries
 from plait.engine.stores import _redis_reads as reads
+from plait.engine.stores import _redis_shared as shared_writes
 from plait.engine.stores._protocol import (
     FailureRecord,
     InterruptRecord,
@@ -21,6 +22,7 @@ from plait.engine.stores._protocol import (
 )
 from plait.engine.stores._redis_connection import RedisConnection, describe
 from plait.engine.stores._redis_records import Keys
+from plait.engine.stores._seal import Sealer
 
 __all__ = ["RedisStore"]
 
@@ -34,8 +36,10 @@ class RedisStore:
     its checks and its writes happen as one step. How much a crash can lose is Redis's
     persistence setting, not plait's: run it with ``appendonly yes`` and
     ``appendfsync always`` for the guarantees of the SQL stores (see the README).
-    ``timeout`` bounds connecting and each command. Needs asyncio (redis-py's async
-    client does not run on trio).
+    ``timeout`` bounds connecting and each command. Every record is sealed (ADR 024),
+    keyed by ``key`` (None: ``PLAIT_STORE_KEY``; empty: no key); a database written
+    with another key, or with one when none is given, is refused at ``open()``. Needs
+    asyncio (redis-py's async client does not run on trio).
     """
 
     def __init__(
@@ -45,10 +49,12 @@ class RedisStore:
         prefix: str = "plait",
         max_connections: int = 16,
         timeout: float = 10.0,
+        key: bytes | str | None = None,
     ) -> None:
         self.url = url
         self.prefix = prefix
         self._keys = Keys(prefix)
+        self._sealer = Sealer(key)
         self._connection = RedisConnection(
             url, schema_key=self._keys.schema, max_connections=max_connections, timeout=timeout
         )
@@ -73,9 +79,15 @@ class RedisStore:
 
         Raises:
             StoreError: when redis is not installed, the loop is not asyncio, the server
-                cannot be reached, or the schema is not ``SCHEMA_VERSION``.
+                cannot be reached, the schema is not ``SCHEMA_VERSION``, or the records
+                were sealed with another key (or with one, and none is given).
         """
         await self._connection.open()
+        try:
+            await queries.check_key(self._connection, self._keys, self._sealer)
+        except BaseException:
+            await self._connection.close()
+            raise
 
     async def close(self) -> None:
         """Close the connections; ``open()`` works again."""
@@ -96,7 +108,7 @@ class RedisStore:
         Raises:
             StoreError: when the id is taken by a run with other fixed fields.
         """
-        await queries.put_run(self._connection, self._keys, record, lease)
+        await queries.put_run(self._connection, self._keys, self._sealer, record, lease)
 
     async def put_outputs(
         self,
@@ -112,7 +124,9 @@ class RedisStore:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
-        await queries.put_outputs(self._connection, self._keys, records, shared, lease)
+        await shared_writes.put_outputs(
+            self._connection, self._keys, self._sealer, records, shared, lease
+        )
 
     async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
@@ -120,7 +134,7 @@ class RedisStore:
         Raises:
             StoreError: when there is no such run.
         """
-        await queries.put_failure(self._connection, self._keys, record, lease)
+        await queries.put_failure(self._connection, self._keys, self._sealer, record, lease)
 
     async def put_interrupt(self, record: InterruptRecord, *, lease: Lease | None = None) -> None:
         """Record a question, or update it (its answer) for the same node and key.
@@ -128,7 +142,7 @@ class RedisStore:
         Raises:
             StoreError: when there is no such run.
         """
-        await queries.put_interrupt(self._connection, self._keys, record, lease)
+        await queries.put_interrupt(self._connection, self._keys, self._sealer, record, lease)
 
     async def put_journal(
         self,
@@ -145,7 +159,9 @@ class RedisStore:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record is of another run, or the run does not exist.
         """
-        await queries.put_journal(self._connection, self._keys, run_id, records, discard, lease)
+        await queries.put_journal(
+            self._connection, self._keys, self._sealer, run_id, records, discard, lease
+        )
 
     async def put_thread(self, record: ThreadRecord, *, lease: Lease | None = None) -> None:
         """Append a turn to its thread, or replace the turn of the same thread, run and
@@ -155,7 +171,7 @@ class RedisStore:
             CorruptRecordError: when the record's checksum does not match its bytes.
             StoreError: when the run does not exist.
         """
-        await queries.put_thread(self._connection, self._keys, record, lease)
+        await queries.put_thread(self._connection, self._keys, self._sealer, record, lease)
 
     async def load_thread(self, thread_id: str) -> Sequence[ThreadRecord]:
         """Thread ``thread_id``'s turns in append order (empty for an unknown thread).
@@ -163,7 +179,7 @@ class RedisStore:
         Raises:
             CorruptRecordError: when a turn's bytes do not match its checksum.
         """
-        return await reads.load_thread(self._connection, self._keys, thread_id)
+        return await reads.load_thread(self._connection, self._keys, self._sealer, thread_id)
 
     async def load_shared(self, scope: str, owner: str, key: str) -> SharedRecord | None:
         """The last committed write of a shared memory key, or None.
@@ -171,7 +187,9 @@ class RedisStore:
         Raises:
             CorruptRecordError: when its bytes do not match its checksum.
         """
-        return await reads.load_shared(self._connection, self._keys, scope, owner, key)
+        return await reads.load_shared(
+            self._connection, self._keys, self._sealer, scope, owner, key
+        )
 
     async def load(self, run_id: str) -> StoredRun | None:
         """The run and its records (see ``StoredRun``), or None when there is no such run.
@@ -179,11 +197,11 @@ class RedisStore:
         Raises:
             CorruptRecordError: when a record's bytes do not match its checksum.
         """
-        return await reads.load(self._connection, self._keys, run_id)
+        return await reads.load(self._connection, self._keys, self._sealer, run_id)
 
     async def list_runs(self, limit: int = 50) -> Sequence[RunRecord]:
         """The most recent runs (by ``created_at``, then creation order), newest first."""
-        return await reads.list_runs(self._connection, self._keys, limit)
+        return await reads.list_runs(self._connection, self._keys, self._sealer, limit)
 
     async def acquire(
         self, run_id: str, owner: str, ttl: float, now: float, *, take_from: str | None = None

@@ -17,11 +17,19 @@ from plait.engine.stores._protocol import SCHEMA_VERSION, StoreError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.client import Pipeline
     from redis.commands.core import AsyncScript
 
-__all__ = ["RedisConnection", "describe", "translate"]
+__all__ = ["WATCH_RETRIES", "Prepare", "RedisConnection", "describe", "translate"]
 
 T = TypeVar("T")
+
+Prepare = Callable[["Pipeline"], Awaitable[tuple[Sequence[str], Sequence[object]]]]
+"""Reads what a script's arguments depend on (the pipeline is WATCHing its keys) and
+answers the script's keys and arguments."""
+
+WATCH_RETRIES = 1000
+"""How many times a watched script is retried when another commit changed a watched key."""
 
 _EXTRA = "install Redis support with `pip install 'plait[redis]'`"
 
@@ -115,6 +123,44 @@ class RedisConnection:
         arguments = [_argument(value) for value in args]
         found = await self._guarded(lambda: script(keys=keys, args=arguments), doing)
         return list(found) if isinstance(found, list) else []
+
+    async def watched_script(
+        self, name: str, watch: Sequence[str], prepare: Prepare, doing: str
+    ) -> list[object]:
+        """Run script ``name`` with the keys and arguments ``prepare`` computes from what it
+        reads while ``watch`` is WATCHed; in MULTI/EXEC, so the script runs only when no
+        watched key changed since the read, else all of it is retried.
+
+        Raises:
+            StoreError: when the store is not open, redis fails, or the keys kept changing
+                (``WATCH_RETRIES`` times).
+        """
+        from redis.exceptions import WatchError
+
+        script = self._scripts.get(name)
+
+        async def run(client: Redis) -> list[object]:
+            assert script is not None
+            for _ in range(WATCH_RETRIES):
+                async with client.pipeline(transaction=True) as pipe:
+                    try:
+                        await pipe.watch(*watch)
+                        keys, args = await prepare(pipe)
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        arguments = [_argument(value) for value in args]
+                        await script(keys=keys, args=arguments, client=pipe)
+                        (found,) = await pipe.execute()
+                    except WatchError:
+                        continue  # another commit wrote a watched key: read it again
+                return list(found) if isinstance(found, list) else []
+            raise StoreError(
+                f"{self.where}: cannot {doing}: the keys it updates changed under each of "
+                f"{WATCH_RETRIES} tries"
+            )
+
+        if script is None:
+            raise StoreError(f"{self.where}: cannot {doing}: the store is not open")
+        return await self.call(run, doing)
 
     async def call(self, function: Callable[[Redis], Awaitable[T]], doing: str) -> T:
         """``function`` on the client.

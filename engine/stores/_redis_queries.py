@@ -7,15 +7,14 @@ through the same checks (``_checks``), so one conformance suite holds them all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from plait.engine.stores import _redis_records as records
+from plait.engine.stores import _redis_rows as records
 from plait.engine.stores._checks import (
     check_fence,
     journal_batch,
-    last_per_node,
     no_such_run,
     run_exists,
-    verified_shared,
     verified_turn,
 )
 from plait.engine.stores._protocol import (
@@ -23,20 +22,24 @@ from plait.engine.stores._protocol import (
     InterruptRecord,
     JournalRecord,
     Lease,
-    OutputRecord,
     RunRecord,
-    SharedRecord,
     StoreError,
     ThreadRecord,
 )
 from plait.engine.stores._redis_connection import RedisConnection
 from plait.engine.stores._redis_records import Keys, joined
+from plait.engine.stores._seal import Sealer
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 __all__ = [
+    "answered",
+    "check_key",
+    "fenced",
     "put_failure",
     "put_interrupt",
     "put_journal",
-    "put_outputs",
     "put_run",
     "put_thread",
     "text",
@@ -48,7 +51,7 @@ Answer = list[object]
 
 
 async def put_run(
-    connection: RedisConnection, keys: Keys, record: RunRecord, lease: Lease | None
+    connection: RedisConnection, keys: Keys, sealer: Sealer, record: RunRecord, lease: Lease | None
 ) -> None:
     """Record the run, or its new state when the stored one has the same fixed fields.
 
@@ -59,60 +62,41 @@ async def put_run(
     run_id = record.run_id
     await write(
         connection, keys, "PUT_RUN", lease, [run_id], f"store run {run_id}",
-        [keys.run(run_id), keys.runs, keys.sequence],
-        [records.run_fixed(record), records.run_state(record), float(record.created_at), run_id],
+        [keys.run(run_id), keys.runs, keys.sequence, keys.graph(record.content_hash)],
+        [
+            records.run_fixed(record, sealer), records.run_state(record, sealer),
+            float(record.created_at), run_id,
+            records.graph_value(record.content_hash, record.canonical, sealer),
+        ],
     )  # fmt: skip
 
 
-async def put_outputs(
+async def put_failure(
     connection: RedisConnection,
     keys: Keys,
-    outputs: Sequence[OutputRecord],
-    shared: Sequence[SharedRecord],
+    sealer: Sealer,
+    record: FailureRecord,
     lease: Lease | None,
-) -> None:
-    """Write outputs (the last of each node) and shared memory writes in one script.
-
-    Raises:
-        CorruptRecordError: when a record's checksum does not match its bytes.
-        StoreError: when a record's run does not exist.
-    """
-    kept = last_per_node(outputs)
-    writes = [verified_shared(item) for item in shared]
-    if not kept and not writes:
-        return
-    runs = sorted({record.run_id for record in kept} | {item.run_id for item in writes})
-    script_keys = [keys.version, keys.shared, *map(keys.run, runs)]
-    script_keys += [keys.outputs(record.run_id) for record in kept]
-    args: list[object] = [len(runs), len(kept), len(writes), *runs]
-    for record in kept:
-        args += [record.node, records.output_value(record)]
-    for item in writes:
-        script_keys += [keys.shared_key(item.scope, item.owner, item.key)]
-        script_keys += [keys.shared_run(item.run_id)]
-        args += [records.shared_field(item), records.shared_value(item)]
-    doing = "store outputs"
-    await write(connection, keys, "PUT_OUTPUTS", lease, runs, doing, script_keys, args)
-
-
-async def put_failure(
-    connection: RedisConnection, keys: Keys, record: FailureRecord, lease: Lease | None
 ) -> None:
     """Append a failed attempt."""
     run_id = record.run_id
     await write(
         connection, keys, "APPEND", lease, [run_id], f"record a failure of node `{record.node}`",
-        [keys.run(run_id), keys.failures(run_id)], [run_id, records.failure_value(record)],
+        [keys.run(run_id), keys.failures(run_id)], [run_id, records.failure_value(record, sealer)],
     )  # fmt: skip
 
 
 async def put_interrupt(
-    connection: RedisConnection, keys: Keys, record: InterruptRecord, lease: Lease | None
+    connection: RedisConnection,
+    keys: Keys,
+    sealer: Sealer,
+    record: InterruptRecord,
+    lease: Lease | None,
 ) -> None:
     """Record a question, or its answer in place (keeping its place and ``created_at``)."""
     run_id = record.run_id
     field = joined(record.node, record.key)
-    value, head = records.interrupt_value(record), records.interrupt_head(record)
+    value, head = records.interrupt_value(record, sealer), records.interrupt_head(record)
     await write(
         connection, keys, "PUT_IN_PLACE", lease, [run_id],
         f"record an interrupt of node `{record.node}`",
@@ -122,7 +106,11 @@ async def put_interrupt(
 
 
 async def put_thread(
-    connection: RedisConnection, keys: Keys, record: ThreadRecord, lease: Lease | None
+    connection: RedisConnection,
+    keys: Keys,
+    sealer: Sealer,
+    record: ThreadRecord,
+    lease: Lease | None,
 ) -> None:
     """Append a turn, or replace the same thread, run and node's turn in place.
 
@@ -133,7 +121,7 @@ async def put_thread(
     verified_turn(record)
     run_id, thread_id = record.run_id, record.thread_id
     field = joined(run_id, record.node)
-    value, head = records.thread_value(record), records.thread_head(record)
+    value, head = records.thread_value(record, sealer), records.thread_head(record)
     await write(
         connection, keys, "PUT_IN_PLACE", lease, [run_id], f"append to thread `{thread_id}`",
         [keys.run(run_id), keys.thread(thread_id), keys.thread_order(thread_id)],
@@ -144,6 +132,7 @@ async def put_thread(
 async def put_journal(
     connection: RedisConnection,
     keys: Keys,
+    sealer: Sealer,
     run_id: str,
     calls: Sequence[JournalRecord],
     discard: Sequence[str],
@@ -158,11 +147,27 @@ async def put_journal(
     kept = journal_batch(run_id, calls)
     args: list[object] = [run_id, len(discard), *(joined(node, "") for node in discard)]
     for call in kept:
-        args += [joined(call.node, str(call.index)), records.journal_value(call)]
+        args += [joined(call.node, str(call.index)), records.journal_value(call, sealer)]
     await write(
         connection, keys, "PUT_JOURNAL", lease, [run_id], "journal agent calls",
         [keys.run(run_id), keys.journal(run_id)], args,
     )  # fmt: skip
+
+
+async def check_key(connection: RedisConnection, keys: Keys, sealer: Sealer) -> None:
+    """Record the sealing key's check in a new database, or refuse another key's.
+
+    Raises:
+        StoreError: when the records were sealed with another key, or with one and none
+            is given (or without one, and one is given).
+    """
+
+    async def read(client: Redis) -> object:
+        await client.set(keys.key_check, sealer.key_check(), nx=True)
+        return await client.get(keys.key_check)
+
+    stored = await connection.call(read, "check the sealing key")
+    sealer.check_key(stored, connection.where)
 
 
 async def write(
@@ -176,12 +181,28 @@ async def write(
     args: Sequence[object],
 ) -> Answer:
     """Run a write script, fenced by ``lease``, and raise what its answer reports."""
-    if lease is None:
-        fence_key, fence_args = keys.lease(run_ids[0] if run_ids else ""), ["", ""]
-    else:
-        check_fence(lease, (lease.owner, lease.token), run_ids)  # only: no other run
-        fence_key, fence_args = keys.lease(lease.run_id), [lease.owner, str(lease.token)]
+    fence_key, fence_args = fenced(keys, lease, run_ids)
     answer = await connection.script(script, [fence_key, *script_keys], [*fence_args, *args], doing)
+    return answered(connection, answer, lease, run_ids, doing)
+
+
+def fenced(keys: Keys, lease: Lease | None, run_ids: Sequence[str]) -> tuple[str, list[object]]:
+    """A write script's first key and arguments: the lease's key, its owner and token
+    (an empty token: no lease given)."""
+    if lease is None:
+        return keys.lease(run_ids[0] if run_ids else ""), ["", ""]
+    check_fence(lease, (lease.owner, lease.token), run_ids)  # only: no other run
+    return keys.lease(lease.run_id), [lease.owner, str(lease.token)]
+
+
+def answered(
+    connection: RedisConnection,
+    answer: Answer,
+    lease: Lease | None,
+    run_ids: Sequence[str],
+    doing: str,
+) -> Answer:
+    """``answer`` when a write script answered ``ok``; else raise what it reports."""
     status = text(answer[0]) if answer else ""
     if status == "lost" and lease is not None:
         held = (text(answer[1]), int(text(answer[2]))) if len(answer) >= 3 else None

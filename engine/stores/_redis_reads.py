@@ -6,15 +6,10 @@ against the fields it must hold, and a value that does not hold them is a corrup
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from plait.engine.stores import _redis_records as records
-from plait.engine.stores._checks import verified, verified_call, verified_shared, verified_turn
+from plait.engine.stores import _redis_rows as records
 from plait.engine.stores._protocol import (
-    CorruptRecordError,
-    InterruptRecord,
     OutputRecord,
     RunRecord,
     SharedRecord,
@@ -24,17 +19,20 @@ from plait.engine.stores._protocol import (
 from plait.engine.stores._redis_connection import RedisConnection
 from plait.engine.stores._redis_queries import text
 from plait.engine.stores._redis_records import Keys
+from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["list_runs", "load", "load_shared", "load_thread"]
+__all__ = ["list_runs", "load", "load_shared", "load_thread", "shared_read"]
 
 _SEQUENCE_WIDTH = 20
 """The width of the creation sequence heading each member of ``Keys.runs``."""
 
 
-async def load(connection: RedisConnection, keys: Keys, run_id: str) -> StoredRun | None:
+async def load(
+    connection: RedisConnection, keys: Keys, sealer: Sealer, run_id: str
+) -> StoredRun | None:
     """The run and its records, or None when there is no such run.
 
     Raises:
@@ -54,32 +52,27 @@ async def load(connection: RedisConnection, keys: Keys, run_id: str) -> StoredRu
     if not found:
         return None
     fixed, state, outputs, failures, interrupts, order, journal, shared = found
-    with _reading(run_id, "run"):
-        run = records.run_record(run_id, fixed, state)
-    stored = []
-    for node, value in _pairs(outputs):
-        with _reading(run_id, text(node)):
-            stored.append(verified(records.output_record(run_id, value)))
-    calls = []
-    for field, value in _pairs(journal):
-        with _reading(run_id, text(field)):
-            calls.append(verified_call(records.journal_record(run_id, value)))
-    failed = []
-    for value in _items(failures):
-        with _reading(run_id, "failure"):
-            failed.append(records.failure_record(run_id, value))
+    graphs = await _graphs(connection, keys, [(run_id, fixed)])
+    run = records.run_record(run_id, fixed, state, graphs.get(run_id), sealer)
+    stored = [
+        records.output_record(run_id, text(node), value, sealer) for node, value in _pairs(outputs)
+    ]
+    calls = [records.journal_record(run_id, value, sealer) for _, value in _pairs(journal)]
+    failed = [records.failure_record(run_id, value, sealer) for value in _items(failures)]
+    by_field = {text(field): value for field, value in _pairs(interrupts)}
+    asked = [records.interrupt_record(run_id, head, by_field, sealer) for head in _items(order)]
     return StoredRun(
         run,
         {record.node: record for record in sorted(stored, key=_commit_order)},
         sorted(failed, key=lambda failure: failure.created_at),
-        _interrupts(run_id, order, interrupts),
+        sorted(asked, key=lambda interrupt: interrupt.created_at),
         sorted(calls, key=lambda call: (call.node, call.index)),
-        [_shared(run_id, value, version) for _, version, value in _triples(shared)],
+        [_shared(run_id, value, version, sealer) for _, version, value in _triples(shared)],
     )
 
 
 async def load_thread(
-    connection: RedisConnection, keys: Keys, thread_id: str
+    connection: RedisConnection, keys: Keys, sealer: Sealer, thread_id: str
 ) -> list[ThreadRecord]:
     """The thread's turns in append order, each checked against its checksum.
 
@@ -95,15 +88,11 @@ async def load_thread(
 
     values, order = await connection.call(read, f"read thread `{thread_id}`")
     by_field = {text(field): value for field, value in _mapping(values).items()}
-    turns = []
-    for head in _items(order):
-        with _reading("?", f"turn in thread `{thread_id}"):
-            turns.append(verified_turn(records.thread_record(thread_id, head, by_field)))
-    return turns
+    return [records.thread_record(thread_id, head, by_field, sealer) for head in _items(order)]
 
 
 async def load_shared(
-    connection: RedisConnection, keys: Keys, scope: str, owner: str, key: str
+    connection: RedisConnection, keys: Keys, sealer: Sealer, scope: str, owner: str, key: str
 ) -> SharedRecord | None:
     """The key's last committed write, checked against its checksum, or None."""
     found = await connection.script(
@@ -115,10 +104,24 @@ async def load_shared(
     if not found:
         return None
     value, version = found
-    return _shared(owner, value, version)
+    return _shared(owner, value, version, sealer)
 
 
-async def list_runs(connection: RedisConnection, keys: Keys, limit: int) -> list[RunRecord]:
+async def shared_read(
+    client: Redis, keys: Keys, sealer: Sealer, scope: str, owner: str, key: str
+) -> SharedRecord | None:
+    """The key's last committed write, read with ``client`` (a pipeline WATCHing the key,
+    in ``put_outputs``), checked against its checksum; None when never written."""
+    top = await client.zrevrange(keys.shared_key(scope, owner, key), 0, 0, withscores=True)
+    if not top:
+        return None
+    field, version = cast("tuple[bytes, float]", top[0])
+    return _shared(owner, await client.hget(keys.shared, field), version, sealer)
+
+
+async def list_runs(
+    connection: RedisConnection, keys: Keys, sealer: Sealer, limit: int
+) -> list[RunRecord]:
     """The most recent runs (by ``created_at``, then creation order), newest first."""
     if limit <= 0:
         return []
@@ -132,35 +135,34 @@ async def list_runs(connection: RedisConnection, keys: Keys, limit: int) -> list
             found = await pipe.execute()
         return [(run_id, *values) for run_id, values in zip(run_ids, found, strict=True)]
 
-    found = []
-    for run_id, fixed, state in await connection.call(read, "list runs"):
-        with _reading(run_id, "run"):
-            found.append(records.run_record(run_id, fixed, state))
-    return found
+    found = await connection.call(read, "list runs")
+    graphs = await _graphs(connection, keys, [(run_id, fixed) for run_id, fixed, _ in found])
+    return [
+        records.run_record(run_id, fixed, state, graphs.get(run_id), sealer)
+        for run_id, fixed, state in found
+    ]
 
 
-def _interrupts(run_id: str, order: object, values: object) -> list[InterruptRecord]:
-    by_field = {text(field): value for field, value in _pairs(values)}
-    found = []
-    for head in _items(order):
-        with _reading(run_id, "interrupt"):
-            found.append(records.interrupt_record(run_id, head, by_field))
-    return sorted(found, key=lambda interrupt: interrupt.created_at)
+async def _graphs(
+    connection: RedisConnection, keys: Keys, runs: list[tuple[str, object]]
+) -> dict[str, object]:
+    """The stored graph description of each run (by run id), each read once."""
+    hashes = {run_id: records.run_content_hash(run_id, fixed) for run_id, fixed in runs}
+    unique = sorted(set(hashes.values()))
+    if not unique:
+        return {}
+
+    async def read(client: Redis) -> list[object]:
+        return list(await client.mget([keys.graph(content_hash) for content_hash in unique]))
+
+    found = dict(zip(unique, await connection.call(read, "read graph descriptions"), strict=True))
+    return {run_id: found[content_hash] for run_id, content_hash in hashes.items()}
 
 
-def _shared(run_id: str, value: object, version: object) -> SharedRecord:
-    with _reading(run_id, "shared memory write"):
-        return verified_shared(records.shared_record(value, int(float(text(version)))))
-
-
-@contextmanager
-def _reading(run_id: str, where: str) -> Iterator[None]:
-    """Report a value not laid out as the store writes it as a corrupt record."""
-    try:
-        yield
-    except ValueError as error:  # a RecordFormatError, or a score that is not a number
-        reason = f"the stored value is unreadable: {error}"
-        raise CorruptRecordError(run_id, where, reason) from None
+def _shared(run_id: str, value: object, version: object, sealer: Sealer) -> SharedRecord:
+    with records.reading(run_id, "write of shared key `?`"):
+        number = int(float(text(version)))
+    return records.shared_record(run_id, value, number, sealer)
 
 
 def _mapping(value: object) -> dict[object, object]:

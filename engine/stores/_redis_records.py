@@ -1,5 +1,5 @@
-"""How the Redis store names its keys and packs records into values: the one place to
-change when the record format changes.
+"""How the Redis store names its keys and packs fields into values (the records' layouts,
+sealed, are ``_redis_rows``).
 
 A value is a sequence of tagged fields (``N`` none, ``s`` text, ``b`` bytes, ``i`` a
 64-bit integer, ``f`` a 64-bit float), each text or bytes field length-prefixed: binary
@@ -11,44 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from plait.engine.stores._checks import stored_status
-from plait.engine.stores._protocol import (
-    FailureRecord,
-    InterruptRecord,
-    JournalRecord,
-    OutputRecord,
-    RunRecord,
-    SharedRecord,
-    StoredStatus,
-    ThreadRecord,
-)
-
-__all__ = [
-    "Keys",
-    "Reader",
-    "RecordFormatError",
-    "failure_record",
-    "failure_value",
-    "interrupt_head",
-    "interrupt_record",
-    "interrupt_value",
-    "joined",
-    "journal_record",
-    "journal_value",
-    "output_record",
-    "output_value",
-    "pack",
-    "run_fixed",
-    "run_record",
-    "run_state",
-    "sequence_member",
-    "shared_field",
-    "shared_record",
-    "shared_value",
-    "thread_head",
-    "thread_record",
-    "thread_value",
-]
+__all__ = ["Field", "Keys", "Reader", "RecordFormatError", "joined", "pack", "sequence_member"]
 
 Field = str | bytes | int | float | None
 
@@ -79,6 +42,12 @@ class Keys:
         """Shared memory writes' versions: one counter across every scope."""
         self.shared = f"{prefix}:shared"
         """Every shared memory write, by ``shared_field``."""
+        self.key_check = f"{prefix}:key-check"
+        """The sealing key's check (``Sealer.key_check``), written with the schema."""
+
+    def graph(self, content_hash: str) -> str:
+        """A graph description, once per content hash."""
+        return f"{self.prefix}:graph:{content_hash}"
 
     def run(self, run_id: str) -> str:
         return f"{self.prefix}:run:{run_id}"
@@ -209,144 +178,3 @@ class Reader:
         taken = self._value[self._at : end]
         self._at = end
         return taken
-
-
-def run_fixed(record: RunRecord) -> bytes:
-    """What a run is (``RUN_FIXED_FIELDS``): compared byte for byte by ``put_run``."""
-    return pack(
-        record.graph, record.content_hash, record.canonical, bytes(record.inputs),
-        float(record.created_at), record.parent_run,
-    )  # fmt: skip
-
-
-def run_state(record: RunRecord) -> bytes:
-    """Where a run stands: status, ``updated_at`` and error."""
-    return pack(StoredStatus(record.status).value, float(record.updated_at), record.error)
-
-
-def run_record(run_id: str, fixed: object, state: object) -> RunRecord:
-    """The run its two stored values hold."""
-    what = Reader(fixed)
-    graph, content_hash, canonical = what.text(), what.text(), what.text()
-    inputs, created, parent = what.data(), what.number(), what.maybe_text()
-    what.end()
-    where = Reader(state)
-    status, updated, error = where.text(), where.number(), where.maybe_text()
-    where.end()
-    return RunRecord(
-        run_id, graph, content_hash, canonical, inputs, stored_status(status, run_id), created,
-        updated, error, parent,
-    )  # fmt: skip
-
-
-def output_value(record: OutputRecord) -> bytes:
-    return pack(
-        record.node, record.attempt, bytes(record.data), record.checksum, float(record.created_at)
-    )
-
-
-def output_record(run_id: str, value: object) -> OutputRecord:
-    read = Reader(value)
-    record = OutputRecord(
-        run_id, read.text(), read.integer(), read.data(), read.text(), read.number()
-    )
-    read.end()
-    return record
-
-
-def failure_value(record: FailureRecord) -> bytes:
-    return pack(
-        record.node, record.attempt, record.error_type, record.message, float(record.created_at)
-    )
-
-
-def failure_record(run_id: str, value: object) -> FailureRecord:
-    read = Reader(value)
-    record = FailureRecord(
-        run_id, read.text(), read.integer(), read.text(), read.text(), read.number()
-    )
-    read.end()
-    return record
-
-
-def interrupt_head(record: InterruptRecord) -> bytes:
-    """Where a question sits: node, key and ``created_at``, kept when it is answered."""
-    return pack(record.node, record.key, float(record.created_at))
-
-
-def interrupt_value(record: InterruptRecord) -> bytes:
-    answer = None if record.answer is None else bytes(record.answer)
-    return pack(record.question, record.schema, answer)
-
-
-def interrupt_record(run_id: str, head: object, values: dict[str, object]) -> InterruptRecord:
-    """The question ``head`` names, with its value from ``values`` (by ``joined`` field)."""
-    where = Reader(head)
-    node, key, created = where.text(), where.text(), where.number()
-    where.end()
-    read = Reader(values.get(joined(node, key)))
-    record = InterruptRecord(
-        run_id, node, key, read.text(), read.text(), read.maybe_data(), created
-    )
-    read.end()
-    return record
-
-
-def journal_value(record: JournalRecord) -> bytes:
-    return pack(
-        record.node, record.index, record.kind, record.request_hash, bytes(record.request),
-        bytes(record.response), record.checksum, float(record.created_at),
-    )  # fmt: skip
-
-
-def journal_record(run_id: str, value: object) -> JournalRecord:
-    read = Reader(value)
-    node, index, kind, request_hash = read.text(), read.integer(), read.text(), read.text()
-    request, response, digest, created = read.data(), read.data(), read.text(), read.number()
-    read.end()
-    return JournalRecord(
-        run_id, node, index, kind, request_hash, request, response, digest, created
-    )
-
-
-def thread_head(record: ThreadRecord) -> bytes:
-    """Where a turn sits in its thread: run, node and ``created_at``, kept on replace."""
-    return pack(record.run_id, record.node, float(record.created_at))
-
-
-def thread_value(record: ThreadRecord) -> bytes:
-    return pack(record.messages_after, bytes(record.messages), record.checksum)
-
-
-def thread_record(thread_id: str, head: object, values: dict[str, object]) -> ThreadRecord:
-    where = Reader(head)
-    run_id, node, created = where.text(), where.text(), where.number()
-    where.end()
-    read = Reader(values.get(joined(run_id, node)))
-    record = ThreadRecord(
-        thread_id, run_id, node, read.integer(), read.data(), read.text(), created
-    )
-    read.end()
-    return record
-
-
-def shared_field(record: SharedRecord) -> str:
-    """A write's field in ``Keys.shared``: a node's write of a key replaces its own."""
-    return joined(record.scope, record.owner, record.key, record.run_id, record.node)
-
-
-def shared_value(record: SharedRecord) -> bytes:
-    return pack(
-        record.scope, record.owner, record.key, record.run_id, record.node, bytes(record.data),
-        record.checksum, float(record.created_at),
-    )  # fmt: skip
-
-
-def shared_record(value: object, version: int) -> SharedRecord:
-    read = Reader(value)
-    scope, owner, key, run_id, node = (read.text() for _ in range(5))
-    record = SharedRecord(
-        scope, owner, key, run_id, node, read.data(), read.text(), read.number(), version
-    )
-    read.end()
-    return record

@@ -38,7 +38,8 @@ end
 PUT_RUN = (
     _FENCE
     + """
--- KEYS: lease, run, runs, sequence; ARGV: owner, token, fixed, state, created_at, run id
+-- KEYS: lease, run, runs, sequence, graph; ARGV: owner, token, fixed, state, created_at,
+-- run id, graph description (written once per content hash)
 local lost = fence()
 if lost then return lost end
 local stored = redis.call('HGET', KEYS[2], 'fixed')
@@ -49,6 +50,7 @@ if stored then
 end
 local sequence = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[2], 'fixed', ARGV[3], 'state', ARGV[4])
+redis.call('SET', KEYS[5], ARGV[7], 'NX')
 redis.call('ZADD', KEYS[3], ARGV[5], string.format('%020d', sequence) .. ARGV[6])
 return {'ok'}
 """

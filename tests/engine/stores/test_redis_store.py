@@ -4,12 +4,16 @@ the server under the AOF settings the README recommends."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +25,9 @@ from plait.cli import main
 from plait.engine.stores._protocol import (
     SCHEMA_VERSION,
     CorruptRecordError,
+    LeaseLostError,
     OutputRecord,
+    SharedRecord,
     StoreError,
 )
 from plait.engine.stores._redis import RedisStore
@@ -95,7 +101,7 @@ def harness(redis_url: str) -> Iterator[RedisHarness]:
     ("field", "value", "expected"),
     [
         ("a", b"not a record", "the stored output of node `a` is corrupt: the stored value"),
-        ("a", b"s\x00\x00\x00\x01a", "ends at byte 6, inside a field"),
+        ("a", b"i" + bytes(7) + b"\x01b\x00\x00\x00\x05a", "ends at byte 15, inside a field"),
     ],
 )
 async def test_a_value_it_did_not_write_is_a_corrupt_record(
@@ -220,3 +226,51 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_an_update_reapplies_when_another_commit_lands_between_read_and_write(
+    harness: RedisHarness,
+) -> None:
+    """The other commit lands (from another thread, its own connection) while the update's
+    change runs: EXEC refuses the stale commit, and the change runs again on the new value."""
+
+    def other_commit() -> None:
+        async def commit() -> None:
+            async with harness.make() as other:
+                plain = SharedRecord.of("run", "r1", "names", "r1", "other", b'["b"]', 2.0)
+                await other.put_outputs([], [plain])
+
+        asyncio.run(commit())
+
+    seen: list[bytes | None] = []
+
+    def change(latest: bytes | None) -> bytes:
+        seen.append(latest)
+        if len(seen) == 1:
+            worker = threading.Thread(target=other_commit)
+            worker.start()
+            worker.join()
+        names = json.loads(latest) if latest is not None else ["a"]
+        return json.dumps([*names, "c"]).encode()
+
+    async with harness.make() as store:
+        await store.put_run(run())
+        first = SharedRecord.of("run", "r1", "names", "r1", "first", b'["a"]', 1.0)
+        await store.put_outputs([], [first])
+        lease = await store.acquire("r1", "alice", ttl=30.0, now=1000.0)
+        update = dataclasses.replace(
+            SharedRecord.of("run", "r1", "names", "r1", "mine", b"[]", 3.0), update=change
+        )
+        await store.put_outputs([OutputRecord.of("r1", "a", 1, b"1", 3.0)], [update], lease=lease)
+        assert seen == [b'["a"]', b'["b"]']
+        stored = await store.load_shared("run", "r1", "names")
+        assert stored is not None
+        assert json.loads(stored.data) == ["b", "c"]
+
+        await store.acquire("r1", "bob", ttl=30.0, now=1031.0)  # alice's lease lapsed
+        with pytest.raises(LeaseLostError, match="taken over by bob"):
+            await store.put_outputs([], [update], lease=lease)
+        stored = await store.load_shared("run", "r1", "names")
+        assert stored is not None
+        assert json.loads(stored.data) == ["b", "c"]
