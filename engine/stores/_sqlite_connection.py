@@ -4,11 +4,10 @@
 SQLite's automatic WAL checkpoints are off on this connection (they would run inside
 whichever commit crosses the threshold, inline ones included, and write the database
 file on the loop): the store checkpoints (PASSIVE) in the worker thread instead, when
-the WAL has grown by ``CHECKPOINT_PAGES`` pages (docs/adr-024-record-format.md)."""
+the WAL has grown by ``CHECKPOINT_PAGES`` pages (``_sqlite_wal.py``)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import anyio.to_thread
 from plait.engine.stores import _sqlite_schema as schema
 from plait.engine.stores._protocol import StoreError
 from plait.engine.stores._seal import Sealer, text_of
+from plait.engine.stores._sqlite_wal import WalCheckpoints
 
 __all__ = ["CHECKPOINT_PAGES", "SYNCHRONOUS_MODES", "SQLiteConnection"]
 
@@ -32,7 +32,6 @@ SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 CHECKPOINT_PAGES = 1000
 """The store checkpoints the WAL (in the worker thread) when it grows by this many pages
 (SQLite's own ``wal_autocheckpoint`` default, which the store turns off)."""
-_WAL_HEADER, _FRAME_HEADER = 32, 24
 
 
 class SQLiteConnection:
@@ -64,15 +63,7 @@ class SQLiteConnection:
         self._waits = True
         """Whether the connection's busy handler waits ``busy_timeout`` (the thread's
         calls) or fails at once (the inline writes, which must not stall the loop)."""
-        self.checkpoint_pages = max(1, checkpoint_pages)
-        self._wal = Path(f"{path}-wal")
-        self._step = 0
-        """The WAL growth (bytes) between checkpoints: ``checkpoint_pages`` frames."""
-        self._checkpoint_at = 0
-        """The WAL size (bytes) past which the next checkpoint is due."""
-        self.checkpoints: list[tuple[int, int, int]] = []
-        """The results (busy, frames in the WAL, frames copied back) of the store's
-        checkpoints, the last few (for tests and diagnostics)."""
+        self.wal = WalCheckpoints(path, checkpoint_pages)
 
     async def open(self) -> None:
         """Connect (creating the file and its tables when new) and check the schema.
@@ -86,9 +77,6 @@ class SQLiteConnection:
         self._connection = await anyio.to_thread.run_sync(self._connect, True)
         self._lock = anyio.Lock()
         self._waits = True
-        (page_size,) = self._connection.execute("PRAGMA page_size").fetchone()
-        self._step = self.checkpoint_pages * (int(page_size) + _FRAME_HEADER)
-        self._checkpoint_at = _WAL_HEADER + self._step
 
     async def close(self) -> None:
         """Close the connection; ``open()`` works again."""
@@ -97,7 +85,8 @@ class SQLiteConnection:
             return
         async with lock:
             self._connection = self._lock = None
-            await anyio.to_thread.run_sync(connection.close)
+            await anyio.to_thread.run_sync(connection.close)  # copies the WAL back
+            self.wal.stop()
 
     async def call(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
         """``function(connection)`` in a worker thread, after the calls before it.
@@ -137,13 +126,13 @@ class SQLiteConnection:
             if not isinstance(cause, sqlite3.OperationalError) or not _busy(cause):
                 raise
             return await self.call(function, doing)
-        if self._wal_size() <= self._checkpoint_at:
+        if not self.wal.due():
             await anyio.lowlevel.cancel_shielded_checkpoint()  # let others run; it is written
             return result
         with anyio.CancelScope(shield=True):  # it is written: finish, then say so
             async with lock:
                 if self._connection is connection:
-                    await anyio.to_thread.run_sync(self._checkpoint, connection)
+                    await anyio.to_thread.run_sync(self.wal.run, connection)
         return result
 
     async def call_unchecked(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
@@ -164,36 +153,9 @@ class SQLiteConnection:
     ) -> T:
         """``function(connection)``, then a WAL checkpoint when one is due (in the thread)."""
         result = self._guarded(function, connection, doing)
-        if connection is self._connection and self._wal_size() > self._checkpoint_at:
-            self._checkpoint(connection)
+        if connection is self._connection and self.wal.due():
+            self.wal.run(connection)
         return result
-
-    def _wal_size(self) -> int:
-        """The WAL file's size (0 when there is none): frames since it last restarted."""
-        try:
-            return os.stat(self._wal).st_size
-        except OSError:
-            return 0
-
-    def _checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy the WAL back into the database (PASSIVE: no waiting on readers or writers).
-
-        When every frame was copied, the next commit restarts the WAL from its start and
-        truncates the file (``journal_size_limit``), so its size measures the frames
-        since. When readers still use old frames (or another connection is checkpointing)
-        the WAL cannot restart: the next attempt waits for ``checkpoint_pages`` more pages.
-        A failure is not the write's: it is left for the next attempt (or ``close``).
-        """
-        try:
-            row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.Error:
-            row = (1, -1, -1)
-        busy, frames, copied = (int(value) for value in row)
-        self.checkpoints = [*self.checkpoints[-9:], (busy, frames, copied)]
-        if busy == 0 and copied == frames:
-            self._checkpoint_at = _WAL_HEADER + self._step
-        else:
-            self._checkpoint_at = self._wal_size() + self._step
 
     def _guarded(
         self,
@@ -227,10 +189,9 @@ class SQLiteConnection:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
-            connection.execute("PRAGMA wal_autocheckpoint = 0")  # the store's, in the thread
-            connection.execute("PRAGMA journal_size_limit = 0")  # a restarted WAL is cut
             if check:
                 schema.create_or_check(connection, self.where, self.sealer)
+                self.wal.start(connection)  # checkpoints in the thread, not in commits
         except sqlite3.Error as error:
             connection.close()
             raise StoreError(f"{self.where}: cannot open the database: {error}") from error
