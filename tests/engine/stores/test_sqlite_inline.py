@@ -12,7 +12,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from plait.engine.stores._protocol import LeaseLostError, OutputRecord
+from plait.engine.stores._protocol import CorruptRecordError, LeaseLostError, OutputRecord
 from plait.engine.stores._sqlite import INLINE_RECORDS, SQLiteStore
 
 from .test_conformance import run
@@ -199,3 +199,18 @@ async def test_a_reader_holding_old_frames_delays_the_checkpoint_not_the_commits
         loaded = await store.load("r1")
         assert loaded is not None
         assert len(loaded.outputs) == 400 + 4 * pages
+
+
+async def test_a_remembered_digest_never_vouches_for_another_checksum(tmp_path: Path) -> None:
+    data = b"the same bytes object"
+    made = OutputRecord.of("r1", "a", 1, data, 1.0)  # its digest is remembered by `data`
+    forged = OutputRecord("r1", "b", 1, data, made.checksum[::-1], 1.0)
+    async with SQLiteStore(tmp_path / "runs.db") as store:
+        await store.put_run(run())
+        with pytest.raises(CorruptRecordError) as raised:
+            await store.put_outputs([made, forged])
+        assert raised.value.node == "b"
+        await store.put_outputs([made])
+        loaded = await store.load("r1")
+        assert loaded is not None
+        assert loaded.outputs["a"].checksum == made.checksum
