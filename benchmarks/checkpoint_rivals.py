@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 __all__ = ["rivals"]
@@ -14,23 +15,24 @@ __all__ = ["rivals"]
 Run = Callable[[], Awaitable[object]]
 
 
-async def rivals(folder: Path, n: int) -> dict[str, Run]:
-    """``{"langgraph": run, "burr": run}``, for those importable."""
+async def rivals(folder: Path, n: int, stack: AsyncExitStack) -> dict[str, Run]:
+    """``{"langgraph": run, "burr": run}``, for those importable; ``stack`` closes them."""
     found: dict[str, Run] = {}
     for name, make in (("langgraph", _langgraph), ("burr", _burr)):
         try:
-            found[name] = await make(folder, n)
+            found[name] = await make(folder, n, stack)
         except ImportError as error:
             print(f"{name} skipped: {error} (pip install langgraph-checkpoint-sqlite burr)")
     return found
 
 
-async def _langgraph(folder: Path, n: int) -> Run:
+async def _langgraph(folder: Path, n: int, stack: AsyncExitStack) -> Run:
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
     from workloads_langgraph import define_chain
 
     connection = await aiosqlite.connect(folder / "langgraph.sqlite")
+    stack.push_async_callback(connection.close)  # its thread, before the loop ends
     saver = AsyncSqliteSaver(connection)
     compiled = define_chain(n).compile(checkpointer=saver)
     threads = itertools.count()
@@ -43,7 +45,7 @@ async def _langgraph(folder: Path, n: int) -> Run:
     return run
 
 
-async def _burr(folder: Path, n: int) -> Run:
+async def _burr(folder: Path, n: int, _stack: AsyncExitStack) -> Run:
     from burr.core import ApplicationBuilder, State, action
     from burr.core.persistence import SQLLitePersister
 

@@ -23,7 +23,9 @@ Usage: ``python benchmarks/checkpoint_speed.py [--repetitions N] [--only chain-1
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -149,8 +151,13 @@ async def _case(folder: Path, name: str, n: int, repetitions: int) -> None:
         "plait": await _plait(folder, f"{slug}-plait", graph, inputs, inline=True),
         "plait_thread": await _plait(folder, f"{slug}-thread", graph, inputs, inline=False),
     }
-    if name == "chain 1000":
-        runs.update(await checkpoint_rivals.rivals(folder, n))
+    async with contextlib.AsyncExitStack() as stack:
+        if name == "chain 1000":
+            runs.update(await checkpoint_rivals.rivals(folder, n, stack))
+        await _time(name, n, runs, repetitions)
+
+
+async def _time(name: str, n: int, runs: dict[str, Run], repetitions: int) -> None:
     for run in runs.values():
         await run()  # warm-up
     times: dict[str, list[float]] = {engine: [] for engine in runs}
@@ -181,10 +188,17 @@ async def _main(only: list[str] | None, repetitions: int) -> None:
         f"{'stall ms':>9}  target ({repetitions} interleaved repetitions)"
     )
     cases = [("chain 1000", 1000), ("chain 10000", 10_000), ("map 200", 201)]
+    print(f"load average before: {_load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="plait-w4-") as directory:
         for name, n in cases:
             if only is None or name.replace(" ", "-") in only:
                 await _case(Path(directory), name, n, repetitions)
+    print(f"load average after: {_load()} ({os.cpu_count()} cores; the disk is shared too)")
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (how busy the shared machine was)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:

@@ -107,16 +107,27 @@ def decode(data: bytes, kind: object) -> object:
 _PLAIN = "plain JSON (None, bool, int, float, str, list, dict with str keys)"
 
 
+_STORABLE: set[object] = set()
+"""Hashable types found storable: a durable run checks every node's type before it
+starts, so a 1000-node chain would otherwise inspect the same types on every run."""
+
+
 def unstorable_part(kind: object) -> str | None:
     """Why values declared ``kind`` could not be read back from a checkpoint, or None."""
     import msgspec
 
+    hashable = _hashable(kind)
+    if hashable and kind in _STORABLE:
+        return None
     try:
-        _decoder(kind) if _hashable(kind) else _decoder.__wrapped__(kind)
+        _decoder(kind) if hashable else _decoder.__wrapped__(kind)
         info = msgspec.inspect.type_info(kind)
     except (TypeError, ValueError) as error:  # msgspec cannot decode into this type at all
         return str(error)
-    return _custom_part(info, set())
+    why = _custom_part(info, set())
+    if why is None and hashable and len(_STORABLE) < 4096:  # a refusal is not kept: a
+        _STORABLE.add(kind)  # forward reference may resolve later
+    return why
 
 
 def _custom_part(info: Type, seen: set[int]) -> str | None:

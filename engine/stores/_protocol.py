@@ -9,6 +9,7 @@ every write and every read.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -79,8 +80,27 @@ class RunRecord:
 
 
 def checksum(data: bytes) -> str:
-    """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds."""
-    return hashlib.sha256(data).hexdigest()
+    """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds.
+
+    The digests of the last few small ``bytes`` objects hashed are remembered by the
+    object itself (bytes never change): a record made by ``OutputRecord.of`` and then
+    checked by the store it is written to is hashed once, not twice.
+    """
+    known = _RECENT.get(id(data))
+    if known is not None and known[0] is data:
+        return known[1]
+    digest = hashlib.sha256(data).hexdigest()
+    if type(data) is bytes and len(data) <= _RECENT_BYTES:
+        with _RECENT_LOCK:  # stores hash in their worker threads too
+            if len(_RECENT) >= _RECENT_COUNT:
+                _RECENT.pop(next(iter(_RECENT)))
+            _RECENT[id(data)] = (data, digest)
+    return digest
+
+
+_RECENT: dict[int, tuple[bytes, str]] = {}
+_RECENT_COUNT, _RECENT_BYTES = 64, 64 * 1024
+_RECENT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)

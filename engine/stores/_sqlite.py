@@ -23,9 +23,13 @@ from plait.engine.stores._protocol import (
     ThreadRecord,
 )
 from plait.engine.stores._seal import Sealer
-from plait.engine.stores._sqlite_connection import SYNCHRONOUS_MODES, SQLiteConnection
+from plait.engine.stores._sqlite_connection import (
+    CHECKPOINT_PAGES,
+    SYNCHRONOUS_MODES,
+    SQLiteConnection,
+)
 
-__all__ = ["INLINE_BYTES", "INLINE_RECORDS", "SYNCHRONOUS_MODES", "SQLiteStore"]
+__all__ = ["CHECKPOINT_PAGES", "INLINE_BYTES", "INLINE_RECORDS", "SYNCHRONOUS_MODES", "SQLiteStore"]
 
 INLINE_RECORDS = 32
 """At most this many outputs commit on the event loop (a batch of more goes to the thread)."""
@@ -47,7 +51,8 @@ class SQLiteStore:
     ``busy_timeout`` is how long a write waits for another process's write to finish.
     The file's directory is created when missing. ``key`` seals every record with a keyed
     BLAKE2b (default: ``PLAIT_STORE_KEY``, none when unset), so a record edited without
-    the key fails its check (docs/adr-024-record-format.md).
+    the key fails its check (docs/adr-024-record-format.md). The WAL is checkpointed in
+    the worker thread, never by a commit, when it has grown by ``checkpoint_pages`` pages.
     """
 
     def __init__(
@@ -58,11 +63,16 @@ class SQLiteStore:
         busy_timeout: float = 5.0,
         key: bytes | str | None = None,
         inline: bool = True,
+        checkpoint_pages: int = CHECKPOINT_PAGES,
     ) -> None:
         self.inline = inline
         self._sealer = Sealer(key)
         self._connection = SQLiteConnection(
-            Path(path), synchronous=synchronous, busy_timeout=busy_timeout, sealer=self._sealer
+            Path(path),
+            synchronous=synchronous,
+            busy_timeout=busy_timeout,
+            sealer=self._sealer,
+            checkpoint_pages=checkpoint_pages,
         )
         self.path = self._connection.path
         self.synchronous = self._connection.synchronous

@@ -1,5 +1,10 @@
 """The SQLite store's one connection: opened with its settings, called in a worker thread
-(or, for a small write while the connection is free, on the event loop: ``write``)."""
+(or, for a small write while the connection is free, on the event loop: ``write``).
+
+SQLite's automatic WAL checkpoints are off on this connection (they would run inside
+whichever commit crosses the threshold, inline ones included, and write the database
+file on the loop): the store checkpoints (PASSIVE) in the worker thread instead, when
+the WAL has grown by ``CHECKPOINT_PAGES`` pages (``_sqlite_wal.py``)."""
 
 from __future__ import annotations
 
@@ -15,13 +20,18 @@ import anyio.to_thread
 from plait.engine.stores import _sqlite_schema as schema
 from plait.engine.stores._protocol import StoreError
 from plait.engine.stores._seal import Sealer, text_of
+from plait.engine.stores._sqlite_wal import WalCheckpoints
 
-__all__ = ["SYNCHRONOUS_MODES", "SQLiteConnection"]
+__all__ = ["CHECKPOINT_PAGES", "SYNCHRONOUS_MODES", "SQLiteConnection"]
 
 T = TypeVar("T")
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 """SQLite's ``synchronous`` settings; ``FULL`` makes a commit survive a power cut."""
+
+CHECKPOINT_PAGES = 1000
+"""The store checkpoints the WAL (in the worker thread) when it grows by this many pages
+(SQLite's own ``wal_autocheckpoint`` default, which the store turns off)."""
 
 
 class SQLiteConnection:
@@ -32,7 +42,13 @@ class SQLiteConnection:
     """
 
     def __init__(
-        self, path: Path, *, synchronous: str, busy_timeout: float, sealer: Sealer
+        self,
+        path: Path,
+        *,
+        synchronous: str,
+        busy_timeout: float,
+        sealer: Sealer,
+        checkpoint_pages: int = CHECKPOINT_PAGES,
     ) -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             expected = ", ".join(SYNCHRONOUS_MODES)
@@ -47,6 +63,7 @@ class SQLiteConnection:
         self._waits = True
         """Whether the connection's busy handler waits ``busy_timeout`` (the thread's
         calls) or fails at once (the inline writes, which must not stall the loop)."""
+        self.wal = WalCheckpoints(path, checkpoint_pages)
 
     async def open(self) -> None:
         """Connect (creating the file and its tables when new) and check the schema.
@@ -68,7 +85,8 @@ class SQLiteConnection:
             return
         async with lock:
             self._connection = self._lock = None
-            await anyio.to_thread.run_sync(connection.close)
+            await anyio.to_thread.run_sync(connection.close)  # copies the WAL back
+            self.wal.stop()
 
     async def call(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
         """``function(connection)`` in a worker thread, after the calls before it.
@@ -82,7 +100,9 @@ class SQLiteConnection:
             connection = self._connection
             if connection is None:
                 raise StoreError(f"{self.where}: cannot {doing}: the store was closed")
-            return await anyio.to_thread.run_sync(self._guarded, function, connection, doing)
+            return await anyio.to_thread.run_sync(
+                self._then_checkpoint, function, connection, doing
+            )
 
     async def write(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
         """A small write transaction: on the event loop when the connection is free, else
@@ -106,7 +126,13 @@ class SQLiteConnection:
             if not isinstance(cause, sqlite3.OperationalError) or not _busy(cause):
                 raise
             return await self.call(function, doing)
-        await anyio.lowlevel.cancel_shielded_checkpoint()  # let others run; it is written
+        if not self.wal.due():
+            await anyio.lowlevel.cancel_shielded_checkpoint()  # let others run; it is written
+            return result
+        with anyio.CancelScope(shield=True):  # it is written: finish, then say so
+            async with lock:
+                if self._connection is connection:
+                    await anyio.to_thread.run_sync(self.wal.run, connection)
         return result
 
     async def call_unchecked(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
@@ -118,6 +144,18 @@ class SQLiteConnection:
             return await anyio.to_thread.run_sync(self._guarded, function, connection, doing)
         finally:
             await anyio.to_thread.run_sync(connection.close)
+
+    def _then_checkpoint(
+        self,
+        function: Callable[[sqlite3.Connection], T],
+        connection: sqlite3.Connection,
+        doing: str,
+    ) -> T:
+        """``function(connection)``, then a WAL checkpoint when one is due (in the thread)."""
+        result = self._guarded(function, connection, doing)
+        if connection is self._connection and self.wal.due():
+            self.wal.run(connection)
+        return result
 
     def _guarded(
         self,
@@ -153,6 +191,7 @@ class SQLiteConnection:
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             if check:
                 schema.create_or_check(connection, self.where, self.sealer)
+                self.wal.start(connection)  # checkpoints in the thread, not in commits
         except sqlite3.Error as error:
             connection.close()
             raise StoreError(f"{self.where}: cannot open the database: {error}") from error

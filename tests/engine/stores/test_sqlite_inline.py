@@ -12,7 +12,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from plait.engine.stores._protocol import LeaseLostError, OutputRecord
+from plait.engine.stores._protocol import CorruptRecordError, LeaseLostError, OutputRecord
 from plait.engine.stores._sqlite import INLINE_RECORDS, SQLiteStore
 
 from .test_conformance import run
@@ -108,3 +108,109 @@ async def test_an_inline_commit_is_still_fenced(tmp_path: Path) -> None:
         loaded = await store.load("r1")
         assert loaded is not None
         assert loaded.outputs == {}
+
+
+def _checkpointers(store: SQLiteStore) -> list[int]:
+    """The threads that run the store's WAL checkpoints."""
+    threads: list[int] = []
+    connection = store._connection._connection
+    assert connection is not None
+
+    def trace(statement: str) -> None:
+        if "wal_checkpoint" in statement:
+            threads.append(threading.get_ident())
+
+    connection.set_trace_callback(trace)
+    return threads
+
+
+def _wal(path: Path) -> int:
+    wal = Path(f"{path}-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+async def test_no_inline_commit_checkpoints_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    async with SQLiteStore(path, synchronous="NORMAL", checkpoint_pages=10**6) as store:
+        await store.put_run(run())
+        before = path.read_bytes()
+        for i in range(1200):  # more pages than SQLite's own auto-checkpoint lets by (1000)
+            await store.put_outputs([OutputRecord.of("r1", f"n{i}", 1, b"1", 1.0)])
+        assert _wal(path) > 1000 * 4096  # all of it still in the WAL ...
+        assert path.read_bytes() == before  # ... none of it copied back by a commit
+        reader = sqlite3.connect(path)  # and readers see every commit
+        assert reader.execute("SELECT count(*) FROM plait_outputs").fetchone() == (1200,)
+        reader.close()
+    assert _wal(path) == 0  # closing copies it back
+    async with SQLiteStore(path) as store:
+        loaded = await store.load("r1")
+        assert loaded is not None
+        assert len(loaded.outputs) == 1200
+
+
+async def test_the_wal_stays_bounded_over_a_long_chain_checkpointed_in_the_thread(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "runs.db"
+    pages = 50
+    async with SQLiteStore(path, synchronous="NORMAL", checkpoint_pages=pages) as store:
+        await store.put_run(run())
+        checkpointers = _checkpointers(store)
+        sizes = []
+        for i in range(3000):
+            await store.put_outputs([OutputRecord.of("r1", f"n{i}", 1, b"%d" % i, 1.0)])
+            sizes.append(_wal(path))
+        # a commit adds a few frames; the WAL restarts after each checkpoint
+        assert max(sizes) <= 32 + (pages + 10) * (4096 + 24)
+        assert len(checkpointers) >= 3000 // pages // 2
+        assert threading.get_ident() not in checkpointers
+        assert all(busy == 0 and frames == copied for busy, frames, copied in
+                   store._connection.wal.results)  # fmt: skip
+        loaded = await store.load("r1")
+        assert loaded is not None
+        assert loaded.outputs["n2999"].data == b"2999"
+
+
+async def test_a_reader_holding_old_frames_delays_the_checkpoint_not_the_commits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "runs.db"
+    pages = 20
+    async with SQLiteStore(path, synchronous="NORMAL", checkpoint_pages=pages) as store:
+        await store.put_run(run())
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM plait_outputs").fetchone() == (0,)
+        checkpointers = _checkpointers(store)
+        for i in range(400):
+            await store.put_outputs([OutputRecord.of("r1", f"n{i}", 1, b"1", 1.0)])
+        # each attempt copies what it can, and the next waits for `pages` more pages
+        assert 0 < len(checkpointers) <= 400 // pages + 1
+        assert any(copied < frames for _, frames, copied in store._connection.wal.results)
+        assert reader.execute("SELECT count(*) FROM plait_outputs").fetchone() == (0,)
+        reader.execute("COMMIT")
+        reader.close()
+        for i in range(400, 400 + 4 * pages):
+            await store.put_outputs([OutputRecord.of("r1", f"n{i}", 1, b"1", 1.0)])
+        frames = store._connection.wal.results[-1][1]
+        # the WAL restarted: it holds the frames of the last few commits only
+        assert store._connection.wal.frames() <= pages + 10
+        assert store._connection.wal.results[-1][1:] == (frames, frames)
+        loaded = await store.load("r1")
+        assert loaded is not None
+        assert len(loaded.outputs) == 400 + 4 * pages
+
+
+async def test_a_remembered_digest_never_vouches_for_another_checksum(tmp_path: Path) -> None:
+    data = b"the same bytes object"
+    made = OutputRecord.of("r1", "a", 1, data, 1.0)  # its digest is remembered by `data`
+    forged = OutputRecord("r1", "b", 1, data, made.checksum[::-1], 1.0)
+    async with SQLiteStore(tmp_path / "runs.db") as store:
+        await store.put_run(run())
+        with pytest.raises(CorruptRecordError) as raised:
+            await store.put_outputs([made, forged])
+        assert raised.value.node == "b"
+        await store.put_outputs([made])
+        loaded = await store.load("r1")
+        assert loaded is not None
+        assert loaded.outputs["a"].checksum == made.checksum
