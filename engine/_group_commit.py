@@ -5,25 +5,46 @@ on SQLite) would serialise them behind the disk. Here the first commit writes at
 commits that arrive while it is in flight wait, and the next of them writes all of them in
 one batch. Each caller still returns only once its own record is written, so ``sync``
 durability holds record by record, and a lone commit costs no more than before.
+
+A batch is gathered by one event loop turn taken after a write, while it is still in
+flight. The turn is only worth its cost (about a third of a no-op step's) when something
+else in the run can commit meanwhile: ``company`` counts what can (tasks the scheduler
+started beside the one that commits, maps in flight). A run with none, a chain, takes a
+turn every ``TURN_EVERY`` commits only, so that other tasks still run between fsyncs
+(docs/adr-024-record-format.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 
 import anyio
+import anyio.abc
+import anyio.lowlevel
 
 from plait.engine.stores._protocol import OutputRecord
 
-__all__ = ["GroupCommit"]
+__all__ = ["TURN_EVERY", "GroupCommit", "beside_others", "start_beside"]
 
 WriteBatch = Callable[[Sequence[OutputRecord]], Awaitable[None]]
+TURN_EVERY = 8
+"""Commits between two event loop turns when nothing else in the run can commit."""
 
 
 class GroupCommit:
     """Coalesces concurrent ``put`` calls into batches written one at a time."""
 
-    __slots__ = ("appended", "busy", "flushed", "pending", "waiter", "write_batch")
+    __slots__ = (
+        "appended",
+        "busy",
+        "company",
+        "flushed",
+        "pending",
+        "unturned",
+        "waiter",
+        "write_batch",
+    )
 
     def __init__(self, write_batch: WriteBatch) -> None:
         self.write_batch = write_batch
@@ -34,6 +55,10 @@ class GroupCommit:
         """Every record up to this number is written (batches go out in order)."""
         self.busy = False
         self.waiter: anyio.Event | None = None
+        self.company = 0
+        """Tasks and maps of the run that can commit beside the caller (0: a chain)."""
+        self.unturned = 0
+        """Writes since the last event loop turn."""
 
     async def put(self, record: OutputRecord) -> None:
         """Return once ``record`` is written (by this call or by a batch that held it).
@@ -62,12 +87,52 @@ class GroupCommit:
         self.busy = True
         try:
             await self.write_batch(batch)
-            self.flushed = last
         except BaseException:
             self.pending[:0] = batch  # unwritten (or unknown): the next writer retries them
             raise
+        else:
+            self.flushed = last
+            self.unturned += 1
+            if self.company or self.unturned >= TURN_EVERY:
+                self.unturned = 0
+                await anyio.lowlevel.checkpoint()  # shielded (put): commits gather meanwhile
         finally:
             self.busy = False
             if self.waiter is not None:
                 self.waiter.set()
                 self.waiter = None
+
+
+@contextlib.contextmanager
+def beside_others(commits: GroupCommit | None) -> Iterator[None]:
+    """Count a map's items in ``company`` while it runs (they commit concurrently)."""
+    if commits is None:
+        yield
+        return
+    commits.company += 1
+    try:
+        yield
+    finally:
+        commits.company -= 1
+
+
+def start_beside(
+    group: anyio.abc.TaskGroup,
+    commits: GroupCommit | None,
+    run: Callable[[int], Coroutine[object, object, None]],
+    index: int,
+) -> None:
+    """Start ``run(index)`` in ``group``, counted in ``company`` from now until it ends
+    (counted at once: its first commit can come before the caller's next one)."""
+    if commits is None:
+        group.start_soon(run, index)
+        return
+    commits.company += 1
+    group.start_soon(_counted, commits, run, index)
+
+
+async def _counted(commits: GroupCommit, run: Callable[[int], Awaitable[None]], index: int) -> None:
+    try:
+        await run(index)
+    finally:
+        commits.company -= 1

@@ -12,6 +12,7 @@ from plait.engine._approvals import wait_for_approval
 from plait.engine._composite import run_loop, run_map, run_subgraph
 from plait.engine._durable import Question, idempotency_key
 from plait.engine._events import NodeReported, NodeWaiting
+from plait.engine._group_commit import beside_others
 from plait.engine._joins import join_value
 from plait.engine._shared import RunShared
 from plait.engine._step_values import WAITING
@@ -54,7 +55,9 @@ async def invoke(scheduler: Scheduler, step: Step, attempt: int) -> object:
     if isinstance(node, MapNode):
         if scheduler.listeners:
             announce_items(scheduler, path, kwargs.get(node.over))
-        return await run_map(node, path, kwargs, scheduler.run_nested)
+        checkpoint = scheduler.checkpoint
+        with beside_others(None if checkpoint is None else checkpoint.commits):
+            return await run_map(node, path, kwargs, scheduler.run_nested)
     if isinstance(node, LoopNode):
         return await run_loop(node, path, kwargs, scheduler.run_nested)
     try:

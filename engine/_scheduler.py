@@ -22,7 +22,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from plait.engine._attempts import attempts_of
-from plait.engine._direct import observed_direct
+from plait.engine._direct import direct_failed, direct_value, observed_direct
 from plait.engine._durable import Checkpointer, Question
 from plait.engine._events import (
     Event,
@@ -33,11 +33,11 @@ from plait.engine._events import (
     RunStatus,
 )
 from plait.engine._flow import became_ready, drain, propagate, replay, routed
+from plait.engine._group_commit import start_beside
 from plait.engine._joins import join_arrival
 from plait.engine._masked_events import masked_event
 from plait.engine._options import RunOptions
 from plait.engine._outcome import cancelled_nodes, finish, run_output
-from plait.engine._outputs import checked_output
 from plait.engine._result import NodeStatus, RunResult
 from plait.engine._secrets import run_secrets
 from plait.engine._shared import RunShared, committed, discarded
@@ -134,9 +134,9 @@ class Scheduler:
         self.placed = placed_steps(graph, options, check=parent is None)  # None: all here
         self.cached: set[int] = set()
         """Steps whose output came from the result cache (``engine.cache``)."""
-        # direct steps skip the retry loop (watched or not) unless limits, executors or a
-        # result cache apply (a cached step needs the full path)
-        self.quick = self.limiter is None and self.checkpoint is None and self.placed is None
+        # direct steps skip the retry loop (watched, checkpointed or not) unless limits,
+        # executors or a result cache apply (a cached step needs the full path)
+        self.quick = self.limiter is None and self.placed is None
         if options.cache is not None:
             self.quick = self.quick and all(step.node.cache is None for step in steps)
 
@@ -188,7 +188,6 @@ class Scheduler:
         self.checkpoint = checkpoint
         self.run_inputs: Mapping[str, object] = inputs
         self.restored = dict(restored or {})
-        self.quick = self.quick and checkpoint is None  # failures must be recorded
         if self.checkpoint is None:
             return await self.resourced(inputs)
         from plait.engine._store_faults import supervise
@@ -273,7 +272,7 @@ class Scheduler:
                 first: int | None = starts[0] if starts else None
                 rest = starts[1:]
                 for root in rest:
-                    task_group.start_soon(self.run_step, root)
+                    self.spawn(root)
                 if first is not None:
                     await self.run_step(first)
         return scope
@@ -304,15 +303,19 @@ class Scheduler:
                 ready = self.completed(step, value)
             if not ready:
                 return
-            if len(ready) > 1:
-                assert self.task_group is not None, "a sequential plan made two steps ready"
-                for other in ready[1:]:
-                    self.task_group.start_soon(self.run_step, other)
+            for other in ready[1:]:
+                self.spawn(other)
             index = ready[0]
             self.inline += 1
             if self.inline >= _YIELD_EVERY:
                 self.inline = 0
                 await anyio.lowlevel.checkpoint()
+
+    def spawn(self, index: int) -> None:
+        """Run ``index`` in a task of its own (counted: its commits can share a batch)."""
+        assert self.task_group is not None, "a sequential plan made two steps ready"
+        commits = None if self.checkpoint is None else self.checkpoint.commits
+        start_beside(self.task_group, commits, self.run_step, index)
 
     async def direct(self, step: Step) -> object:
         """The fast path: one awaited call, no events, limits, timeout or retries."""
@@ -321,9 +324,9 @@ class Scheduler:
         self.statuses[index] = NodeStatus.RUNNING
         try:
             value = await step.node.fn(**self.args[index])  # type: ignore[attr-defined]
-            return checked_output(self.run_id, self.names[index], step.node, value)
+            return direct_value(self, step, value)
         except Exception as error:
-            raise GaveUp(error, 1) from error
+            raise await direct_failed(self, step, error) from error
         except BaseException:
             self.statuses[index] = NodeStatus.CANCELLED
             raise

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
-import anyio.lowlevel
 import anyio.to_thread
 
 from plait.engine.stores import _sqlite_schema as schema
@@ -126,9 +125,8 @@ class SQLiteConnection:
             if not isinstance(cause, sqlite3.OperationalError) or not _busy(cause):
                 raise
             return await self.call(function, doing)
-        if not self.wal.due():
-            await anyio.lowlevel.cancel_shielded_checkpoint()  # let others run; it is written
-            return result
+        if not self.wal.due():  # no turn of the loop: the caller takes one when it gathers
+            return result  # a batch or lets others run (engine/_group_commit.py)
         with anyio.CancelScope(shield=True):  # it is written: finish, then say so
             async with lock:
                 if self._connection is connection:
