@@ -8,7 +8,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
+from plait import Graph, GraphBuilder, Node, RunOptions, RunStatus, node
 from plait.engine._group_commit import TURN_EVERY
 from plait.engine.stores._sqlite import SQLiteStore
 
@@ -27,7 +27,7 @@ async def broken(x: int) -> int:
     raise RuntimeError(f"no luck with {x}")
 
 
-def _chain(steps: int, last: object = add_one, first: object = add_one) -> Graph[int]:
+def _chain(steps: int, last: Node[int] = add_one, first: Node[int] = add_one) -> Graph[int]:
     builder = GraphBuilder("chain", inputs={"x": int})
     source = builder.add(first, id="first", inputs={"x": "inputs.x"})
     for index in range(steps):
