@@ -17,7 +17,7 @@ from plait.engine._group_commit import GroupCommit
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
-from plait.engine._stored_records import decoded_inputs, stored_description
+from plait.engine._stored_records import decoded_inputs, described, stored_description
 from plait.engine._takeover import take_lease
 from plait.engine.stores._codec import DecodeError, decode, encode
 from plait.engine.stores._lease import new_owner
@@ -157,7 +157,7 @@ class Checkpointer:
             run_id=self.run_id,
             graph=self.graph.name,
             content_hash=self.graph.content_hash,
-            canonical=json.dumps(dict(self.graph.canonical()), sort_keys=True),
+            canonical=described(self.graph),
             inputs=self.encode(dict(inputs)),
             status=StoredStatus.RUNNING,
             created_at=now,

@@ -1,4 +1,5 @@
-"""Decoding what a run row holds (its inputs, its graph description), failing typed.
+"""Decoding what a run row holds (its inputs, its graph description), failing typed, and
+the graph description a new run row stores.
 
 A record that passed its store's seal can still hold bytes this plait cannot read (a
 record re-sealed by hand, a bug in an older release): that is a ``CorruptRecordError``
@@ -12,8 +13,28 @@ from collections.abc import Mapping
 
 from plait.engine.stores._codec import DecodeError, decode
 from plait.engine.stores._protocol import CorruptRecordError, RunRecord
+from plait.graphs import Graph
 
-__all__ = ["decoded_inputs", "stored_description"]
+__all__ = ["decoded_inputs", "described", "stored_description"]
+
+_DESCRIPTIONS: dict[str, str] = {}
+"""The last few graphs' descriptions by content hash (a 1000-node graph's JSON costs as
+much as a few hundred no-op steps, and every run of the graph stores the same text)."""
+_KEEP = 32
+
+
+def described(graph: Graph[object]) -> str:
+    """The graph's canonical description as a run row stores it (JSON, keys sorted).
+
+    Equal content hashes mean equal canonical descriptions, so the text is made once."""
+    key = graph.content_hash
+    text = _DESCRIPTIONS.get(key)
+    if text is None:
+        text = json.dumps(dict(graph.canonical()), sort_keys=True)
+        if len(_DESCRIPTIONS) >= _KEEP:
+            del _DESCRIPTIONS[next(iter(_DESCRIPTIONS))]
+        _DESCRIPTIONS[key] = text
+    return text
 
 
 def decoded_inputs(run_id: str, kinds: Mapping[str, object], data: bytes) -> dict[str, object]:

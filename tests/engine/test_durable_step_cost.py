@@ -1,4 +1,6 @@
-"""A durable chain commits without an event loop turn per node, yet lets others run."""
+"""What a durable step no longer pays for, with its behaviour kept: an event loop turn per
+commit (a chain still lets others run), the retry loop (failures still recorded), the
+graph's description made again for every run (what a run row stores is unchanged)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 
 from plait import Graph, GraphBuilder, Node, RunOptions, RunStatus, node
 from plait.engine._group_commit import TURN_EVERY
+from plait.engine._stored_records import described, stored_description
 from plait.engine.stores._sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
@@ -89,3 +92,20 @@ async def test_a_failed_direct_step_is_recorded_and_the_outputs_before_it_kept(
     assert [(item.node, item.attempt, item.error_type) for item in stored.failures] == [
         ("last", 1, "RuntimeError")
     ]
+
+
+async def test_runs_of_one_graph_store_one_description_made_once(tmp_path: Path) -> None:
+    async with SQLiteStore(tmp_path / "runs.db") as store:
+        for run_id in ("a", "b"):
+            await _chain(3).run({"x": 0}, options=RunOptions(store=store, run_id=run_id))
+        first, second = await store.load("a"), await store.load("b")
+        other = await _chain(4).run({"x": 0}, options=RunOptions(store=store, run_id="c"))
+        third = await store.load(other.run_id)
+
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    assert described(_chain(3)) is described(_chain(3))  # made once for the content hash
+    assert stored_description(first.run) == stored_description(second.run)
+    assert stored_description(first.run) == dict(_chain(3).canonical())
+    assert stored_description(third.run) == dict(_chain(4).canonical())
