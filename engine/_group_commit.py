@@ -28,7 +28,7 @@ from plait.engine.stores._protocol import OutputRecord
 __all__ = ["TURN_EVERY", "GroupCommit", "beside_others", "start_beside"]
 
 WriteBatch = Callable[[Sequence[OutputRecord]], Awaitable[None]]
-TURN_EVERY = 8
+TURN_EVERY = 4
 """Commits between two event loop turns when nothing else in the run can commit."""
 
 
