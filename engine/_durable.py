@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn, cast
 
 import anyio
 import anyio.lowlevel
@@ -17,7 +17,12 @@ from plait.engine._group_commit import GroupCommit
 from plait.engine._journal import kept_journal
 from plait.engine._outputs import shown
 from plait.engine._store_faults import as_store_error, guarded
-from plait.engine._stored_records import decoded_inputs, described, stored_description
+from plait.engine._stored_records import (
+    decoded_inputs,
+    decoded_outputs,
+    described,
+    stored_description,
+)
 from plait.engine._takeover import take_lease
 from plait.engine.stores._codec import DecodeError, decode, encode
 from plait.engine.stores._lease import new_owner
@@ -34,7 +39,7 @@ from plait.engine.stores._protocol import (
     StoredStatus,
     StoreError,
 )
-from plait.engine.traces._paths import GraphIndex
+from plait.engine.stores._writes_now import WritesNow
 from plait.graphs import Graph, HumanNode
 from plait.nodes import JournalEntry, NodeOutputError, RunError, Secrets, type_name
 
@@ -126,7 +131,8 @@ class Checkpointer:
         """The run's lease once taken: every write is fenced by it (docs/adr-017)."""
         self.run_record: RunRecord | None = None
         self.buffer: list[OutputRecord] = []
-        self.commits = GroupCommit(self._put_batch)
+        now = store.put_outputs_now if isinstance(store, WritesNow) else None
+        self.commits = GroupCommit(self._put_batch, None if now is None else self._put_now)
         self.shared_buffer: list[SharedRecord] = []
         self.answers: dict[str, bytes] = {}
         self.asked: set[str] = set()
@@ -243,29 +249,8 @@ class Checkpointer:
         return decoded_inputs(self.run_id, self.graph.inputs, data)
 
     def decode_outputs(self, outputs: Mapping[str, OutputRecord]) -> dict[str, object]:
-        """The committed outputs, by node path, decoded against their nodes' types.
-
-        Inner nodes are kept under their paths (``each[3]/fetch``, ``sub/check``,
-        ``again[2]/draft``); a path the graph does not have is left out.
-
-        Raises:
-            CorruptRecordError: when an output does not decode to its node's type.
-        """
-        restored: dict[str, object] = {}
-        index: GraphIndex | None = None
-        for name, record in outputs.items():
-            node = self.graph.nodes.get(name)
-            if node is None and "/" in name:
-                index = index or GraphIndex(self.graph)
-                located = index.locate(name)
-                node = None if located is None else located.step.node
-            if node is None:
-                continue
-            try:
-                restored[name] = decode(record.data, node.output)
-            except DecodeError as error:
-                raise CorruptRecordError(self.run_id, name, str(error)) from None
-        return restored
+        """The committed outputs, by node path (see ``decoded_outputs``)."""
+        return decoded_outputs(self.run_id, self.graph, outputs)
 
     async def renew(self) -> None:
         """Keep the lease while the run goes (a heartbeat: a dead process stops renewing).
@@ -300,12 +285,15 @@ class Checkpointer:
         except Exception as error:
             if inspect.iscoroutine(call):
                 call.close()  # never awaited when the renewal failed
-            fault = as_store_error(doing, error)
-            if self.fault is None:
-                self.fault = fault
-            self.abort()
-            await anyio.lowlevel.checkpoint()  # the run is cancelled now: this raises that
-            raise fault from error
+            await self._failed(doing, error)
+
+    async def _failed(self, doing: str, error: Exception) -> NoReturn:
+        fault = as_store_error(doing, error)
+        if self.fault is None:
+            self.fault = fault
+        self.abort()
+        await anyio.lowlevel.checkpoint()  # the run is cancelled now: this raises that
+        raise fault from error
 
     def stage(self, node: str, declared: object, value: object) -> None:
         """Encode a node's output for its ``commit``, while the node can still fail.
@@ -327,21 +315,32 @@ class Checkpointer:
     async def commit(self, node: str, attempt: int, shared: Sequence[SharedRecord] = ()) -> None:
         """Store one node's staged output, and its shared memory writes with it (one
         transaction), as the mode says."""
-        record = OutputRecord.of(self.run_id, node, attempt, self.staged.pop(node), self.wall())
+        now = self.wall()
+        record = OutputRecord.of(self.run_id, node, attempt, self.staged.pop(node), now)
         if self.mode == "exit":
             self.buffer.append(record)
             self.shared_buffer.extend(shared)
+            return
+        doing = "commit the output of node `{}`"
+        if not shared and (self.held is None or now < self.held.expires_at):
+            try:  # at once when the store can (``WritesNow``): nothing awaited, no shield
+                if self.commits.put_now(record):
+                    return
+            except Exception as error:
+                await self._failed(doing.format(node), error)
+        # Shared memory writes go in the output's own transaction; outputs without them
+        # share a transaction with concurrent commits.
+        if shared:
+            put = self.store.put_outputs([record], shared, lease=self.held)
         else:
-            # Shared memory writes go in the output's own transaction; outputs without them
-            # share a transaction with concurrent commits.
-            if shared:
-                put = self.store.put_outputs([record], shared, lease=self.held)
-            else:
-                put = self.commits.put(record)
-            await self.write(f"commit the output of node `{node}`", put)
+            put = self.commits.put(record)
+        await self.write(doing.format(node), put)
 
     async def _put_batch(self, records: Sequence[OutputRecord]) -> None:
         await self.store.put_outputs(records, lease=self.held)  # fenced by the lease held now
+
+    def _put_now(self, records: Sequence[OutputRecord]) -> bool:
+        return cast(WritesNow, self.store).put_outputs_now(records, lease=self.held)
 
     async def failed(self, node: str, attempt: int, error: BaseException) -> None:
         record = FailureRecord(

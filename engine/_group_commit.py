@@ -9,9 +9,11 @@ durability holds record by record, and a lone commit costs no more than before.
 A batch is gathered by one event loop turn taken after a write, while it is still in
 flight. The turn is only worth its cost (about a third of a no-op step's) when something
 else in the run can commit meanwhile: ``company`` counts what can (tasks the scheduler
-started beside the one that commits, maps in flight). A run with none, a chain, takes a
-turn every ``TURN_EVERY`` commits only, so that other tasks still run between fsyncs
-(docs/adr-024-record-format.md).
+started beside the one that commits, maps in flight). A run with none, a chain, commits
+with ``put_now`` when the store can write without waiting (``stores/_writes_now.py``):
+no turn, no shield. Other tasks still run between its fsyncs: the scheduler turns the
+loop every ``TURN_EVERY`` commits, counting each as ``STEPS_PER_COMMIT`` of its inline
+steps (docs/adr-024-record-format.md, docs/adr-028-commits-now.md).
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ import anyio.lowlevel
 
 from plait.engine.stores._protocol import OutputRecord
 
-__all__ = ["TURN_EVERY", "GroupCommit", "beside_others", "start_beside"]
+__all__ = ["STEPS_PER_COMMIT", "TURN_EVERY", "GroupCommit", "beside_others", "start_beside"]
 
 WriteBatch = Callable[[Sequence[OutputRecord]], Awaitable[None]]
+WriteNow = Callable[[Sequence[OutputRecord]], bool]
 TURN_EVERY = 4
 """Commits between two event loop turns when nothing else in the run can commit."""
+STEPS_PER_COMMIT = 64 // TURN_EVERY - 1
+"""What a commit adds to the scheduler's count of inline steps (a step counts one; the
+loop turns at 64, ``engine/_scheduler.py``): a chain of commits turns every ``TURN_EVERY``."""
 
 
 class GroupCommit:
@@ -41,13 +47,15 @@ class GroupCommit:
         "company",
         "flushed",
         "pending",
-        "unturned",
         "waiter",
         "write_batch",
+        "write_now",
     )
 
-    def __init__(self, write_batch: WriteBatch) -> None:
+    def __init__(self, write_batch: WriteBatch, write_now: WriteNow | None = None) -> None:
         self.write_batch = write_batch
+        self.write_now = write_now
+        """The store's ``put_outputs_now`` (``stores/_writes_now.py``), when it has one."""
         self.pending: list[OutputRecord] = []
         self.appended = 0
         """Records handed to ``put`` so far; record ``n`` is the ``n``th."""
@@ -57,8 +65,26 @@ class GroupCommit:
         self.waiter: anyio.Event | None = None
         self.company = 0
         """Tasks and maps of the run that can commit beside the caller (0: a chain)."""
-        self.unturned = 0
-        """Writes since the last event loop turn."""
+
+    def put_now(self, record: OutputRecord) -> bool:
+        """Write ``record`` at once, awaiting nothing, and return True; or return False
+        (nothing written) when the caller must ``put`` it: the store cannot write now,
+        another commit is in flight or could join a batch.
+
+        Raises:
+            Exception: whatever the store raised (nothing was written).
+        """
+        if (
+            self.write_now is None
+            or self.busy
+            or self.pending
+            or self.company
+            or not self.write_now((record,))
+        ):
+            return False
+        self.appended += 1
+        self.flushed = self.appended
+        return True
 
     async def put(self, record: OutputRecord) -> None:
         """Return once ``record`` is written (by this call or by a batch that held it).
@@ -92,9 +118,7 @@ class GroupCommit:
             raise
         else:
             self.flushed = last
-            self.unturned += 1
-            if self.company or self.unturned >= TURN_EVERY:
-                self.unturned = 0
+            if self.company:
                 await anyio.lowlevel.checkpoint()  # shielded (put): commits gather meanwhile
         finally:
             self.busy = False

@@ -299,7 +299,7 @@ class Scheduler:
                     self.statuses[index] = NodeStatus.WAITING
                     return
                 if not isinstance(value, Absent) and (self.checkpoint or self.root.shared):
-                    await committed(self, index)
+                    self.inline += await committed(self, index)  # paces loop turns
                 ready = self.completed(step, value)
             if not ready:
                 return

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar, cast, overload
 
+from plait.engine._group_commit import STEPS_PER_COMMIT
 from plait.engine.stores._codec import DecodeError, decode, encode
 from plait.engine.stores._protocol import SharedRecord
 from plait.engine.stores._shared_record import Updater
@@ -32,16 +33,23 @@ def _under(path: str, top: str) -> bool:
     return path == top or path.startswith((f"{top}/", f"{top}["))
 
 
-async def committed(scheduler: Scheduler, index: int) -> None:
+async def committed(scheduler: Scheduler, index: int) -> int:
     """A step finished: its shared memory writes become the run's, and a top-level step
-    commits its output with the writes of every node inside it, in one transaction."""
+    commits its output with the writes of every node inside it, in one transaction.
+
+    Returns what the commit weighs in the scheduler's inline steps (``STEPS_PER_COMMIT``
+    when it wrote to the store, 0 when it did not): its loop turns are paced by it.
+    """
     name = scheduler.names[index]
     shared = scheduler.root.shared
     if shared is not None:
         shared.completed(name)
-    if scheduler.checkpoint is not None:
-        writes = () if shared is None else shared.flush(name)
-        await scheduler.checkpoint.commit(name, scheduler.attempts[index], writes)
+    checkpoint = scheduler.checkpoint
+    if checkpoint is None:
+        return 0
+    writes = () if shared is None else shared.flush(name)
+    await checkpoint.commit(name, scheduler.attempts[index], writes)
+    return 0 if checkpoint.mode == "exit" else STEPS_PER_COMMIT
 
 
 def discarded(scheduler: Scheduler, index: int) -> None:

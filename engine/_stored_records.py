@@ -1,5 +1,5 @@
-"""Decoding what a run row holds (its inputs, its graph description), failing typed, and
-the graph description a new run row stores.
+"""Decoding what a run row holds (its inputs, its graph description) and its committed
+outputs, failing typed, and the graph description a new run row stores.
 
 A record that passed its store's seal can still hold bytes this plait cannot read (a
 record re-sealed by hand, a bug in an older release): that is a ``CorruptRecordError``
@@ -12,10 +12,11 @@ import json
 from collections.abc import Mapping
 
 from plait.engine.stores._codec import DecodeError, decode
-from plait.engine.stores._protocol import CorruptRecordError, RunRecord
+from plait.engine.stores._protocol import CorruptRecordError, OutputRecord, RunRecord
+from plait.engine.traces._paths import GraphIndex
 from plait.graphs import Graph
 
-__all__ = ["decoded_inputs", "described", "stored_description"]
+__all__ = ["decoded_inputs", "decoded_outputs", "described", "stored_description"]
 
 _DESCRIPTIONS: dict[str, str] = {}
 """The last few graphs' descriptions by content hash (a 1000-node graph's JSON costs as
@@ -72,3 +73,31 @@ def stored_description(record: RunRecord) -> dict[str, object]:
         reason = f"it is a JSON {type(described).__name__}, not an object"
         raise CorruptRecordError(record.run_id, "", reason, record="graph description")
     return described
+
+
+def decoded_outputs(
+    run_id: str, graph: Graph[object], outputs: Mapping[str, OutputRecord]
+) -> dict[str, object]:
+    """The committed outputs, by node path, decoded against their nodes' types.
+
+    Inner nodes are kept under their paths (``each[3]/fetch``, ``sub/check``,
+    ``again[2]/draft``); a path the graph does not have is left out.
+
+    Raises:
+        CorruptRecordError: when an output does not decode to its node's type.
+    """
+    restored: dict[str, object] = {}
+    index: GraphIndex | None = None
+    for name, record in outputs.items():
+        node = graph.nodes.get(name)
+        if node is None and "/" in name:
+            index = index or GraphIndex(graph)
+            located = index.locate(name)
+            node = None if located is None else located.step.node
+        if node is None:
+            continue
+        try:
+            restored[name] = decode(record.data, node.output)
+        except DecodeError as error:
+            raise CorruptRecordError(run_id, name, str(error)) from None
+    return restored

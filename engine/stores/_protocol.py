@@ -82,10 +82,13 @@ class RunRecord:
 def checksum(data: bytes) -> str:
     """The SHA-256 hex digest of ``data``: what ``OutputRecord.checksum`` holds.
 
-    The digests of the last few small ``bytes`` objects hashed are remembered by the
-    object itself (bytes never change): a record made by ``OutputRecord.of`` and then
-    checked by the store it is written to is hashed once, not twice.
+    The digests of the last few ``bytes`` objects over 512 bytes hashed are remembered by
+    the object itself (bytes never change): a record made by ``OutputRecord.of`` and then
+    checked by the store it is written to is hashed once, not twice (a smaller one is
+    hashed twice: that costs less than remembering).
     """
+    if len(data) <= _HASHED_TWICE:
+        return hashlib.sha256(data).hexdigest()
     known = _RECENT.get(id(data))
     if known is not None and known[0] is data:
         return known[1]
@@ -99,7 +102,7 @@ def checksum(data: bytes) -> str:
 
 
 _RECENT: dict[int, tuple[bytes, str]] = {}
-_RECENT_COUNT, _RECENT_BYTES = 64, 64 * 1024
+_RECENT_COUNT, _RECENT_BYTES, _HASHED_TWICE = 64, 64 * 1024, 512
 _RECENT_LOCK = threading.Lock()
 
 

@@ -139,8 +139,11 @@ def run_record(row: Sequence[Any], sealer: Sealer) -> RunRecord:
 
 def output_row(record: OutputRecord, sealer: Sealer) -> Row:
     """``record`` in ``OUTPUT_COLUMNS`` order, sealed (its SHA-256 is not stored)."""
-    fields = (record.run_id, record.node, record.attempt, record.data, float(record.created_at))
-    return (*fields[:4], sealer.seal(b"output", *fields), fields[4])
+    run_id, node, attempt, data, created = (
+        record.run_id, record.node, record.attempt, record.data, float(record.created_at)
+    )  # fmt: skip
+    return (run_id, node, attempt, data, sealer.output(run_id, node, attempt, data, created),
+            created)  # fmt: skip
 
 
 def output_record(row: Sequence[Any], sealer: Sealer) -> OutputRecord:

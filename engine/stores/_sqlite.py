@@ -163,6 +163,23 @@ class SQLiteStore:
                 f"store {len(records)} outputs",
             )
 
+    def put_outputs_now(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> bool:
+        """Commit outputs on the caller's thread (the event loop) when that waits for
+        nothing (``WritesNow``); False, nothing written, when it would have to.
+
+        Raises:
+            CorruptRecordError: when a record's checksum does not match its bytes.
+            StoreError: when a record's run does not exist, or SQLite fails.
+        """
+        if not (self.inline and _small(records)):
+            return False
+        return self._connection.write_now(
+            lambda connection: queries.put_outputs(connection, records, lease, self._sealer),
+            "store outputs",
+        )[0]
+
     async def put_failure(self, record: FailureRecord, *, lease: Lease | None = None) -> None:
         """Append a failed attempt.
 

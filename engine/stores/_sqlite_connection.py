@@ -1,5 +1,5 @@
 """The SQLite store's one connection: opened with its settings, called in a worker thread
-(or, for a small write while the connection is free, on the event loop: ``write``).
+(or, for a small write while the connection is free, on the event loop: ``write_now``).
 
 SQLite's automatic WAL checkpoints are off on this connection (they would run inside
 whichever commit crosses the threshold, inline ones included, and write the database
@@ -104,34 +104,42 @@ class SQLiteConnection:
             )
 
     async def write(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
-        """A small write transaction: on the event loop when the connection is free, else
-        like ``call``.
-
-        Inline, the write must not wait for another connection's write lock (that could
-        stall the loop for ``busy_timeout``): SQLite's busy handler is off for it, and a
-        write that finds the file locked (rolled back whole) goes to the worker thread,
-        which waits as usual. The policy and its cost: docs/adr-024-record-format.md.
+        """A small write transaction: on the event loop when the connection is free
+        (``write_now``), else like ``call``.
 
         Raises:
             StoreError: when the connection is not open, or SQLite fails.
         """
+        done, result = self.write_now(function, doing)
+        if done:
+            return result  # type: ignore[return-value]  # done: ``function`` returned it
+        return await self.call(function, doing)
+
+    def write_now(
+        self, function: Callable[[sqlite3.Connection], T], doing: str
+    ) -> tuple[bool, T | None]:
+        """``(True, function(connection))`` run on the caller's thread (the event loop),
+        or ``(False, None)``, nothing written, when that would have to wait.
+
+        It waits for nothing: not for a call in the worker thread (the connection is
+        busy), nor for another connection's write lock (SQLite's busy handler is off for
+        it, and a write that finds the file locked is rolled back whole), nor for a WAL
+        checkpoint that is due (the thread runs it, after the write ``call`` makes). The
+        policy and its cost: docs/adr-024-record-format.md.
+
+        Raises:
+            StoreError: when SQLite fails other than by finding the file locked.
+        """
         connection, lock = self._connection, self._lock
-        if connection is None or lock is None or lock.locked():
-            return await self.call(function, doing)
+        if connection is None or lock is None or lock.locked() or self.wal.due():
+            return False, None
         try:
-            result = self._guarded(function, connection, doing, waits=False)
+            return True, self._guarded(function, connection, doing, waits=False)
         except StoreError as error:
             cause = error.__cause__
             if not isinstance(cause, sqlite3.OperationalError) or not _busy(cause):
                 raise
-            return await self.call(function, doing)
-        if not self.wal.due():  # no turn of the loop: the caller takes one when it gathers
-            return result  # a batch or lets others run (engine/_group_commit.py)
-        with anyio.CancelScope(shield=True):  # it is written: finish, then say so
-            async with lock:
-                if self._connection is connection:
-                    await anyio.to_thread.run_sync(self.wal.run, connection)
-        return result
+            return False, None
 
     async def call_unchecked(self, function: Callable[[sqlite3.Connection], T], doing: str) -> T:
         """Like ``call``, but on a connection of its own when closed, whatever its schema."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import MappingProxyType
 
 from plait.engine.stores._checks import check_schema, migration_steps
@@ -100,21 +98,32 @@ _LEASES = """CREATE TABLE plait_leases (
 per content hash, outputs without a rowid (the run id stored once per row)."""
 
 
-@contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[None]:
+class transaction:  # used as a function: ``with transaction(connection):``
     """A write transaction on an autocommit connection.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so two processes never both read
-    and then both write (and a writer waits ``busy_timeout`` instead of failing).
+    and then both write (and a writer waits ``busy_timeout`` instead of failing). A class,
+    not a generator: every commit enters one (a chain of durable nodes, one per node).
     """
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: object
+    ) -> None:
+        connection = self.connection
+        try:
+            if kind is None:
+                connection.execute("COMMIT")
+        finally:  # a failed body, or a failed COMMIT (which leaves the transaction open)
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
 
 
 def stored_version(connection: sqlite3.Connection) -> int | None:

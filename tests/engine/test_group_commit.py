@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 
 class CountingStore(SQLiteStore):
-    """A real SQLite store that also counts its output transactions."""
+    """A real SQLite store that also counts its output transactions (awaited or not)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -31,6 +31,14 @@ class CountingStore(SQLiteStore):
     ) -> None:
         self.batches.append(len(records))
         await super().put_outputs(records, shared, lease=lease)
+
+    def put_outputs_now(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> bool:
+        written = super().put_outputs_now(records, lease=lease)
+        if written:
+            self.batches.append(len(records))
+        return written
 
 
 def _squares(returned: list[int], broken: set[int]) -> Graph[list[int]]:

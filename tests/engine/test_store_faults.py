@@ -30,6 +30,8 @@ from plait.engine import (
     ThreadRecord,
     resume,
 )
+from plait.engine.stores import _sqlite_queries as sqlite_queries
+from plait.engine.stores._seal import Sealer
 
 pytestmark = pytest.mark.anyio
 
@@ -400,16 +402,19 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(ROOT))
     target = "tests.engine.test_store_faults:CLI_GRAPH"
-    real = SQLiteStore.put_outputs
+    real = sqlite_queries.put_outputs
 
-    async def disk_full(
-        self: SQLiteStore, records: Sequence[OutputRecord], *, lease: Lease | None = None
-    ) -> None:
+    def disk_full(
+        connection: sqlite3.Connection,
+        records: Sequence[OutputRecord],
+        lease: Lease | None,
+        sealer: Sealer,
+    ) -> None:  # the write itself fails, whether made on the loop or in the thread
         if any(record.node == "second" for record in records):
             raise DISK_FULL
-        await real(self, records, lease=lease)
+        real(connection, records, lease, sealer)
 
-    monkeypatch.setattr(SQLiteStore, "put_outputs", disk_full)
+    monkeypatch.setattr(sqlite_queries, "put_outputs", disk_full)
     code = main(["run", target, "--input", '{"x": 3}'])
 
     assert code == 1
@@ -420,7 +425,7 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
     assert "No space left on device" in errors[0]
     run_id = errors[0].split()[3]
 
-    monkeypatch.setattr(SQLiteStore, "put_outputs", real)
+    monkeypatch.setattr(sqlite_queries, "put_outputs", real)
     assert main(["runs"]) == 0
     assert f"{run_id}" in capsys.readouterr().out
     assert main(["resume", run_id, "--graph", target]) == 0

@@ -29,9 +29,18 @@ class CrashingStore(SQLiteStore):
         *,
         lease: Lease | None = None,
     ) -> None:
+        self._fail(records)
+        await super().put_outputs(records, shared, lease=lease)
+
+    def put_outputs_now(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> bool:
+        self._fail(records)
+        return super().put_outputs_now(records, lease=lease)
+
+    def _fail(self, records: Sequence[OutputRecord]) -> None:
         if self.crash and any(record.node == "chat" for record in records):
             raise OSError(28, "No space left on device")
-        await super().put_outputs(records, shared, lease=lease)
 
 
 def chat_graph(model: ScriptedModel, memory: ConversationMemory | None = None) -> Graph[str]:
