@@ -170,9 +170,14 @@ class Checkpointer:
             updated_at=now,
             parent_run=parent,
         )
-        await guarded(f"record run {self.run_id}", self.store.put_run(self.run_record))
-        lease = take_lease(self.store, self.run_id, self.owner, self.lease, now, take_over=False)
-        self.held = await guarded(f"take the lease of run {self.run_id}", lease)
+        # Shielded: a run recorded is a run leased (and settled when cancelled), never one
+        # left ``running`` under a lease nobody releases (a cancellation waits for both).
+        with anyio.CancelScope(shield=True):
+            await guarded(f"record run {self.run_id}", self.store.put_run(self.run_record))
+            lease = take_lease(
+                self.store, self.run_id, self.owner, self.lease, now, take_over=False
+            )
+            self.held = await guarded(f"take the lease of run {self.run_id}", lease)
 
     async def reopen(
         self, force: bool, fresh: Sequence[str] = (), take_over: bool = False
@@ -191,9 +196,10 @@ class Checkpointer:
             CorruptRecordError: when a stored output fails its checksum or decoding.
         """
         now = self.wall()
-        self.held = await take_lease(
-            self.store, self.run_id, self.owner, self.lease, now, take_over=take_over
-        )
+        with anyio.CancelScope(shield=True):  # a lease taken is a lease released (below)
+            self.held = await take_lease(
+                self.store, self.run_id, self.owner, self.lease, now, take_over=take_over
+            )
         try:
             return await self._reopen(force, fresh)
         except BaseException:

@@ -85,7 +85,8 @@ async def supervise(
     assert result is not None
     message = None if result.error is None else str(result.error)
     try:
-        await checkpoint.finish(StoredStatus(result.status.value), message)
+        with anyio.CancelScope(shield=True):  # the run ended: its end is recorded, and its
+            await checkpoint.finish(StoredStatus(result.status.value), message)  # lease freed
     except Exception as broken:
         fault = as_store_error(f"record the end of run {checkpoint.run_id}", broken)
         recorded = await _settle(checkpoint, StoredStatus.FAILED, str(fault))

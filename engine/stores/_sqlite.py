@@ -176,7 +176,9 @@ class SQLiteStore:
         if not (self.inline and _small(records)):
             return False
         return self._connection.write_now(
-            lambda connection: queries.put_outputs(connection, records, lease, self._sealer),
+            lambda connection: queries.put_outputs(
+                connection, records, lease, self._sealer, now=True
+            ),
             "store outputs",
         )[0]
 
@@ -323,6 +325,8 @@ class SQLiteStore:
 
 def _small(records: Sequence[OutputRecord]) -> bool:
     """Whether a batch of outputs is small enough to commit on the event loop."""
+    if len(records) == 1:  # a chain's commit
+        return len(records[0].data) <= INLINE_BYTES
     if len(records) > INLINE_RECORDS:
         return False
     return sum(len(record.data) for record in records) <= INLINE_BYTES

@@ -210,4 +210,5 @@ class SQLiteConnection:
 def _busy(error: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused for want of a lock another connection holds."""
     code = getattr(error, "sqlite_errorcode", None)
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)
+    primary = None if code is None else code & 0xFF  # SQLITE_BUSY_SNAPSHOT is SQLITE_BUSY
+    return primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)

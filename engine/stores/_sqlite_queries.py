@@ -157,8 +157,16 @@ def put_outputs(
     records: Sequence[OutputRecord],
     lease: Lease | None,
     sealer: Sealer,
+    *,
+    now: bool = False,
 ) -> None:
     """Write the outputs (the last one of each node) in one transaction.
+
+    ``now`` (a write on the event loop, which never waits): one fenced row is written by
+    its statement alone, its own transaction, two statements fewer than ``BEGIN
+    IMMEDIATE`` ... ``COMMIT``. The fence and the insert are one statement either way; a
+    file another writer changed since the statement's snapshot fails it with
+    ``SQLITE_BUSY`` (nothing written), and the caller writes in the thread instead.
 
     Raises:
         CorruptRecordError: when a record's checksum does not match its bytes.
@@ -168,7 +176,9 @@ def put_outputs(
     if lease is None:
         _insert(connection, _PUT_OUTPUT, rows, "store outputs", None)
     else:
-        _insert(connection, _PUT_OUTPUT_FENCED, rows, "store outputs", lease, fenced=True)
+        alone = now and len(rows) == 1
+        _insert(connection, _PUT_OUTPUT_FENCED, rows, "store outputs", lease, fenced=True,
+                alone=alone)  # fmt: skip
 
 
 def put_failure(
@@ -336,12 +346,17 @@ def _insert(
     lease: Lease | None,
     *,
     fenced: bool = False,
+    alone: bool = False,
 ) -> None:
     """Write ``rows`` in one transaction (fenced by ``lease``: by a SELECT first, or by
-    the ``statement`` itself when ``fenced``); a row of a missing run is refused by name."""
+    the ``statement`` itself when ``fenced``; ``alone``: one fenced row, its statement its
+    own transaction); a row of a missing run is refused by name."""
     if not rows:
         return
     try:
+        if alone and lease is not None:  # one fenced row
+            fenced_insert(connection, lease, statement, rows)
+            return
         with transaction(connection):
             if fenced and lease is not None:
                 fenced_insert(connection, lease, statement, rows)

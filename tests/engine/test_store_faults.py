@@ -409,10 +409,12 @@ def test_the_cli_says_it_in_one_line_exits_1_and_resumes(
         records: Sequence[OutputRecord],
         lease: Lease | None,
         sealer: Sealer,
+        *,
+        now: bool = False,
     ) -> None:  # the write itself fails, whether made on the loop or in the thread
         if any(record.node == "second" for record in records):
             raise DISK_FULL
-        real(connection, records, lease, sealer)
+        real(connection, records, lease, sealer, now=now)
 
     monkeypatch.setattr(sqlite_queries, "put_outputs", disk_full)
     code = main(["run", target, "--input", '{"x": 3}'])
