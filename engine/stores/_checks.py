@@ -75,18 +75,26 @@ def verified(record: OutputRecord) -> OutputRecord:
     Raises:
         CorruptRecordError: when they do not, or when the stored data is not bytes.
     """
-    data: object = record.data
-    if not isinstance(data, bytes):
-        reason = f"its data is stored as {type(data).__name__}, not bytes"
-        raise CorruptRecordError(record.run_id, record.node, reason)
-    found = checksum(data)
-    if found != record.checksum:
-        reason = (
-            f"its {len(data)} bytes hash to sha256 {found[:16]}…, "
-            f"the stored checksum is {str(record.checksum)[:16]}…"
-        )
-        raise CorruptRecordError(record.run_id, record.node, reason)
+    _check_bytes(record.run_id, record.node, "data", record.data, record.checksum)
     return record
+
+
+def _check_bytes(run_id: str, where: str, what: str, data: object, expected: object) -> None:
+    """Check that ``data`` (the record's ``what``) is bytes whose SHA-256 is ``expected``.
+
+    Raises:
+        CorruptRecordError: naming the run and ``where``, when it is not.
+    """
+    if not isinstance(data, bytes):
+        reason = f"it holds its {what} as {type(data).__name__}, not bytes"
+        raise CorruptRecordError(run_id, where, reason)
+    found = checksum(data)
+    if found != expected:
+        reason = (
+            f"its {len(data)} bytes of {what} hash to sha256 {found[:16]}…, "
+            f"the stored checksum is {str(expected)[:16]}…"
+        )
+        raise CorruptRecordError(run_id, where, reason)
 
 
 def last_per_node(records: Sequence[OutputRecord]) -> list[OutputRecord]:
@@ -133,17 +141,7 @@ def verified_turn(record: ThreadRecord) -> ThreadRecord:
         CorruptRecordError: when they do not, or when the stored messages are not bytes.
     """
     where = f"{record.node}` turn in thread `{record.thread_id}"
-    data: object = record.messages
-    if not isinstance(data, bytes):
-        reason = f"its messages are stored as {type(data).__name__}, not bytes"
-        raise CorruptRecordError(record.run_id, where, reason)
-    found = checksum(data)
-    if found != record.checksum:
-        reason = (
-            f"its {len(data)} bytes of messages hash to sha256 {found[:16]}…, "
-            f"the stored checksum is {str(record.checksum)[:16]}…"
-        )
-        raise CorruptRecordError(record.run_id, where, reason)
+    _check_bytes(record.run_id, where, "messages", record.messages, record.checksum)
     return record
 
 
@@ -153,18 +151,8 @@ def verified_shared(record: SharedRecord) -> SharedRecord:
     Raises:
         CorruptRecordError: when they do not, or when the stored value is not bytes.
     """
-    data: object = record.data
     where = f"{record.node}` write of shared key `{record.where}"
-    if not isinstance(data, bytes):
-        reason = f"its value is stored as {type(data).__name__}, not bytes"
-        raise CorruptRecordError(record.run_id, where, reason)
-    found = checksum(data)
-    if found != record.checksum:
-        reason = (
-            f"its {len(data)} bytes hash to sha256 {found[:16]}…, "
-            f"the stored checksum is {str(record.checksum)[:16]}…"
-        )
-        raise CorruptRecordError(record.run_id, where, reason)
+    _check_bytes(record.run_id, where, "value", record.data, record.checksum)
     return record
 
 

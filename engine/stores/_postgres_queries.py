@@ -35,6 +35,7 @@ from plait.engine.stores._rows import (
     INTERRUPT_COLUMNS,
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
+    OUTPUT_CONFLICT,
     RUN_COLUMNS,
     RUN_SELECT,
     THREAD_COLUMNS,
@@ -89,9 +90,7 @@ _GRAPH_KNOWN = "SELECT 1 FROM plait_graphs WHERE content_hash = %s"
 _PUT_OUTPUTS = f"""
     INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) SELECT * FROM unnest(
         %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::bytea[], %s::float8[])
-    ON CONFLICT (run_id, node) DO UPDATE SET
-        attempt = EXCLUDED.attempt, data = EXCLUDED.data,
-        checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
+    {OUTPUT_CONFLICT}
 """
 _PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 _PUT_INTERRUPT = f"""

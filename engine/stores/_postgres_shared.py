@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
 from plait.engine.stores._postgres_fence import fence
 from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
-from plait.engine.stores._rows import SHARED_COLUMNS, output_row, shared_record, shared_row
+from plait.engine.stores._rows import (
+    SHARED_COLUMNS,
+    output_row,
+    output_upsert,
+    shared_record,
+    shared_row,
+)
 from plait.engine.stores._seal import Sealer
 
 if TYPE_CHECKING:
@@ -46,13 +52,7 @@ _LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('plait_shared ' || %s, 0))"
 _BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = %s ORDER BY version"
 _RUNS = "SELECT run_id FROM plait_runs WHERE run_id = ANY(%s) FOR SHARE"
-_PUT_OUTPUT = """
-    INSERT INTO plait_outputs (run_id, node, attempt, data, checksum, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s)
-    ON CONFLICT (run_id, node) DO UPDATE SET
-        attempt = EXCLUDED.attempt, data = EXCLUDED.data,
-        checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at
-"""
+_PUT_OUTPUT = output_upsert("%s")
 
 
 async def put_outputs_and_shared(

@@ -30,6 +30,7 @@ __all__ = [
     "INTERRUPT_COLUMNS",
     "JOURNAL_COLUMNS",
     "OUTPUT_COLUMNS",
+    "OUTPUT_CONFLICT",
     "RUN_COLUMNS",
     "RUN_SELECT",
     "SHARED_COLUMNS",
@@ -44,6 +45,7 @@ __all__ = [
     "journal_row",
     "output_record",
     "output_row",
+    "output_upsert",
     "run_record",
     "run_row",
     "shared_record",
@@ -66,6 +68,20 @@ RUN_SELECT = (
 """A run row with its graph description (stored once per content hash)."""
 GRAPH_COLUMNS = "content_hash, canonical, checksum"
 OUTPUT_COLUMNS = "run_id, node, attempt, data, checksum, created_at"
+OUTPUT_CONFLICT = """ON CONFLICT (run_id, node) DO UPDATE SET
+    attempt = excluded.attempt, data = excluded.data,
+    checksum = excluded.checksum, created_at = excluded.created_at"""
+"""An output written again (a retried or resumed node) replaces the node's row: SQLite's
+and PostgreSQL's clause alike."""
+
+
+def output_upsert(placeholder: str) -> str:
+    """The statement that writes one ``OUTPUT_COLUMNS`` row (``placeholder``: ``?`` for
+    SQLite, ``%s`` for PostgreSQL)."""
+    values = ", ".join([placeholder] * 6)
+    return f"INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES ({values}) {OUTPUT_CONFLICT}"
+
+
 FAILURE_COLUMNS = "run_id, node, attempt, error_type, message, created_at, checksum"
 INTERRUPT_COLUMNS = "run_id, node, key, question, answer_schema, answer, created_at, checksum"
 JOURNAL_COLUMNS = (

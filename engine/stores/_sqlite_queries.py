@@ -32,6 +32,7 @@ from plait.engine.stores._rows import (
     INTERRUPT_COLUMNS,
     JOURNAL_COLUMNS,
     OUTPUT_COLUMNS,
+    OUTPUT_CONFLICT,
     RUN_COLUMNS,
     RUN_SELECT,
     THREAD_COLUMNS,
@@ -45,6 +46,7 @@ from plait.engine.stores._rows import (
     journal_row,
     output_record,
     output_row,
+    output_upsert,
     run_record,
     run_row,
     thread_record,
@@ -80,15 +82,8 @@ _PUT_RUN = f"""
 """
 _GRAPH_KNOWN = "SELECT 1 FROM plait_graphs WHERE content_hash = ?"
 _PUT_GRAPH = "INSERT INTO plait_graphs (content_hash, canonical, checksum) VALUES (?, ?, ?)"
-_OUTPUT_CONFLICT = """
-    ON CONFLICT (run_id, node) DO UPDATE SET
-        attempt = excluded.attempt, data = excluded.data,
-        checksum = excluded.checksum, created_at = excluded.created_at
-"""
-_PUT_OUTPUT = (
-    f"INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) {_OUTPUT_CONFLICT}"
-)
-_PUT_OUTPUT_FENCED = fenced_statement("plait_outputs", OUTPUT_COLUMNS, 6, _OUTPUT_CONFLICT)
+_PUT_OUTPUT = output_upsert("?")
+_PUT_OUTPUT_FENCED = fenced_statement("plait_outputs", OUTPUT_COLUMNS, 6, OUTPUT_CONFLICT)
 _PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _PUT_INTERRUPT = f"""
     INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 from plait.engine.stores._checks import last_per_node, no_such_run, verified_shared
 from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
-from plait.engine.stores._rows import SHARED_COLUMNS, output_row, shared_record, shared_row
+from plait.engine.stores._rows import (
+    SHARED_COLUMNS,
+    output_row,
+    output_upsert,
+    shared_record,
+    shared_row,
+)
 from plait.engine.stores._seal import Sealer
 from plait.engine.stores._sqlite_fence import fence
 from plait.engine.stores._sqlite_schema import transaction
@@ -23,13 +29,7 @@ _LATEST = f"""SELECT {_COLUMNS} FROM plait_shared
     WHERE scope = ? AND owner = ? AND key = ? ORDER BY version DESC LIMIT 1"""
 _BY_RUN = f"SELECT {_COLUMNS} FROM plait_shared WHERE run_id = ? ORDER BY version"
 _RUN_EXISTS = "SELECT 1 FROM plait_runs WHERE run_id = ?"
-_PUT_OUTPUT = """
-    INSERT INTO plait_outputs (run_id, node, attempt, data, checksum, created_at)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (run_id, node) DO UPDATE SET
-        attempt = excluded.attempt, data = excluded.data,
-        checksum = excluded.checksum, created_at = excluded.created_at
-"""
+_PUT_OUTPUT = output_upsert("?")
 
 
 def put_outputs_and_shared(
