@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from plait.cli._cache import add_cache_options, opened_cache
 from plait.cli._executor import add_executor_option, placed_options
 from plait.cli._graph_name import add_graph_option, named_graph
 from plait.cli._hints import ResumeHint
+from plait.cli._masking import masked_output
 from plait.cli._observe import add_watching_options, observed
 from plait.cli._runs import add_runs_parser, runs_command
 from plait.cli._settings import Settings, add_store_option, open_store, settings
@@ -157,7 +159,15 @@ async def _graph_of(
 async def _continue(
     config: Settings, args: argparse.Namespace, report: Report, going: _Going
 ) -> int:
-    from plait.engine import GraphChangedError, RunLockedError, RunOptions, StoreError, fork, resume
+    from plait.engine import (
+        GraphChangedError,
+        RunLockedError,
+        RunOptions,
+        StoreError,
+        fork,
+        resume,
+        run_secrets,
+    )
     from plait.nodes import RunError
 
     async def work(store: Store) -> int:
@@ -173,6 +183,8 @@ async def _continue(
     async def go(
         store: Store, graph: Graph[object], hint: ResumeHint, listeners: tuple[EventListener, ...]
     ) -> int:
+        secrets = run_secrets(graph, config.config.secrets)  # MCP servers declared in Python
+        start = RunOptions(secrets=secrets)
         try:
             if args.command == "resume":
                 answers = _json_object(args.input, "--input") if args.input else None
@@ -180,7 +192,7 @@ async def _continue(
                     await _say_who_holds(store, args.run_id)
                 async with (
                     opened_cache(args, config, graph) as cache,
-                    placed_options(RunOptions(cache=cache), args.executor) as options,
+                    placed_options(replace(start, cache=cache), args.executor) as options,
                 ):
                     result = await resume(
                         graph,
@@ -195,7 +207,7 @@ async def _continue(
                     )
             else:
                 outputs = dict(_assignment(item) for item in args.replace)
-                async with placed_options(RunOptions(), args.executor) as options:
+                async with placed_options(start, args.executor) as options:
                     result = await fork(
                         graph,
                         args.run_id,
@@ -206,10 +218,11 @@ async def _continue(
                         options=options,
                     )
         except (GraphChangedError, RunLockedError, StoreError) as error:
-            raise CliError(str(error), RUN_FAILED) from None
+            raise CliError(secrets.mask(str(error)), RUN_FAILED) from None
         except (RunError, ValueError) as error:
-            raise CliError(str(error)) from None
-        return report(result, hint)
+            raise CliError(secrets.mask(str(error))) from None
+        with masked_output(secrets):  # the run's secrets: beyond the configuration's
+            return report(result, hint)
 
     return await _with_store(config.store_url(args.store), work)
 

@@ -143,3 +143,31 @@ def test_the_cli_masks_them_in_json_and_its_error_line(remote: str, tmp_path: Pa
     assert leaks(done.stdout) == []
     assert leaks(done.stderr) == []
     assert leaks((tmp_path / "run.trace.json").read_bytes()) == []
+
+
+def test_resume_and_fork_mask_them_in_their_report_too(remote: str, tmp_path: Path) -> None:
+    """``resume --fresh`` and ``fork --at`` run the agent again (its calls answered with
+    the secrets anew): their ``--json`` report, their error line and the records they add
+    are masked with the Python-declared servers' secrets, as ``run``'s are."""
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    env = {**os.environ, "PLAIT_TEST_FAULTS_URL": remote}
+    target = "tests.nodes.mcp.cli_leaky:graph"
+
+    def plait(*arguments: str) -> subprocess.CompletedProcess[bytes]:
+        argv = [sys.executable, "-m", "plait", *arguments, "--store", store]
+        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=120,
+                              check=False)  # fmt: skip
+
+    first = plait("run", target, "--input", '{"message": "go"}', "--json")
+    run_id = json.loads(first.stdout)["run_id"]
+    for done in (
+        plait("resume", run_id, "--graph", target, "--json", "--fresh", "asker"),
+        plait("fork", run_id, "--graph", target, "--json", "--at", "asker"),
+    ):
+        assert done.returncode == 1, done.stderr
+        document = json.loads(done.stdout)
+        assert document["status"] == "failed"
+        assert "not allowed to publish '********** **********'" in document["error"]
+        assert leaks(done.stdout) == []
+        assert leaks(done.stderr) == []
+    assert leaks(_stored(tmp_path)) == []
