@@ -26,6 +26,8 @@ from tests.ui.ui_graphs import HOSTILE, RELEASE, approval, hostile, slowly
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
+    from plait.engine import StoredRun
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT = 15.0
@@ -211,3 +213,66 @@ def test_answer_a_waiting_runs_question_from_the_page(
     stored = wait_for_status(store_url, waiting, "succeeded")
     assert stored.outputs["send"].data == b'"sent: refund of 30 EUR"'
     assert load(store_url, waiting).interrupts[0].answer is not None
+
+
+def test_a_run_whose_process_was_killed_shows_interrupted_and_resumes_from_the_page(
+    browser: WebDriver, served: _Served, store_url: str
+) -> None:
+    """kill -9 of the process running a graph: the list and the page say ``interrupted``
+    (not ``running``); the page's Resume takes the run over at once and finishes it."""
+    import signal
+    import subprocess
+    import sys
+
+    from selenium.webdriver.common.by import By
+
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import sys; from tests.ui.conftest import run_into; "
+        "from tests.ui.ui_graphs import slowly; run_into(sys.argv[1], slowly, {'value': 1})"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, store_url], cwd=root)
+    try:
+        deadline = time.monotonic() + WAIT
+        while True:  # until the quick node is committed and the slow one waits forever
+            runs = _stored_runs(store_url)
+            if runs and "first" in runs[0].outputs:
+                break
+            assert time.monotonic() < deadline, "the run never committed its first node"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(WAIT)
+    run_id = runs[0].run.run_id
+    assert runs[0].run.status.value == "running"  # as stored: nobody recorded its end
+
+    browser.get(served.url + "/runs")
+    row = f'#runs tr[data-run="{run_id}"] .status'
+    assert browser.find_element(By.CSS_SELECTOR, row).text == "interrupted"
+    browser.get(f"{served.url}/runs/{run_id}")
+    assert browser.find_element(By.ID, "run-status").text == "interrupted"
+    until(lambda: _attribute(browser, "#diagram", "data-ready") == "true", "the diagram")
+    drawn = browser.find_element(By.CSS_SELECTOR, 'g.node[data-node="first"]').text
+    assert "succeeded" in drawn  # the stored run, drawn: its committed node is green
+
+    RELEASE.set()  # the resumed run's slow node, in the viewer's process, finishes at once
+    browser.find_element(By.CSS_SELECTOR, f'form[action="/runs/{run_id}/resume"] button').click()
+    until(lambda: browser.find_element(By.ID, "run-status").text == "succeeded", "succeeded")
+    stored = wait_for_status(store_url, run_id, "succeeded")
+    assert stored.outputs["slow"].data == b"4"
+
+
+def _stored_runs(url: str) -> list[StoredRun]:
+    """Every run in the store at ``url``, loaded whole."""
+    import anyio
+
+    async def go() -> list[StoredRun]:
+        store = open_store(url)
+        await store.open()
+        try:
+            found = [await store.load(record.run_id) for record in await store.list_runs()]
+        finally:
+            await store.close()
+        return [run for run in found if run is not None]
+
+    return anyio.run(go)
