@@ -28,6 +28,7 @@ from plait.engine.stores._protocol import (
     RunLockedError,
     RunRecord,
     StoredRun,
+    StoreError,
     ThreadRecord,
 )
 from plait.engine.stores._rows import (
@@ -92,6 +93,17 @@ _PUT_OUTPUTS = f"""
         %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::bytea[], %s::float8[])
     {OUTPUT_CONFLICT}
 """
+_PUT_OUTPUTS_FENCED = f"""
+    INSERT INTO plait_outputs ({OUTPUT_COLUMNS}) SELECT * FROM unnest(
+        %s::text[], %s::text[], %s::integer[], %s::bytea[], %s::bytea[], %s::float8[])
+    WHERE EXISTS (SELECT 1 FROM plait_leases WHERE run_id = %s AND owner = %s AND token = %s
+        FOR SHARE)
+    {OUTPUT_CONFLICT}
+"""
+"""Outputs written only while the lease holds, in one statement (its own transaction on
+the autocommit connection): one round trip, not four (``BEGIN``, the fence's ``SELECT``,
+the insert, ``COMMIT``). ``FOR SHARE`` makes a takeover wait for the statement, and the
+statement wait for a takeover in flight and then see its new owner."""
 _PUT_FAILURE = f"INSERT INTO plait_failures ({FAILURE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 _PUT_INTERRUPT = f"""
     INSERT INTO plait_interrupts ({INTERRUPT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
@@ -182,7 +194,19 @@ async def put_outputs(
         for column in zip(*(output_row(record, sealer) for record in kept), strict=True)
     ]
     run_ids = {record.run_id for record in kept}
-    await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
+    if lease is None or run_ids != {lease.run_id}:
+        await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
+        return
+    guard = [lease.run_id, lease.owner, lease.token]
+    try:
+        cursor = await connection.execute(_PUT_OUTPUTS_FENCED, [*columns, *guard])
+    except Exception as error:
+        if not is_foreign_key_violation(error):
+            raise
+        raise no_such_run(run_ids, "store outputs") from None
+    if cursor.rowcount != len(kept):
+        await fence(connection, lease, run_ids)  # raises LeaseLostError, naming the holder
+        raise StoreError(f"run {lease.run_id}: {len(kept) - cursor.rowcount} output(s) not written")
 
 
 async def put_failure(
