@@ -27,15 +27,25 @@ import anyio.lowlevel
 
 from plait.engine.stores._protocol import OutputRecord
 
-__all__ = ["STEPS_PER_COMMIT", "TURN_EVERY", "GroupCommit", "beside_others", "start_beside"]
+__all__ = [
+    "STEPS_PER_COMMIT",
+    "TURN_EVERY",
+    "YIELD_EVERY",
+    "GroupCommit",
+    "beside_others",
+    "start_beside",
+]
 
 WriteBatch = Callable[[Sequence[OutputRecord]], Awaitable[None]]
 WriteNow = Callable[[Sequence[OutputRecord]], bool]
+YIELD_EVERY = 64
+"""Inline continuations between the scheduler's forced loop turns, so a long chain cannot
+hog the loop (``engine/_scheduler.py``)."""
 TURN_EVERY = 4
 """Commits between two event loop turns when nothing else in the run can commit."""
-STEPS_PER_COMMIT = 64 // TURN_EVERY - 1
-"""What a commit adds to the scheduler's count of inline steps (a step counts one; the
-loop turns at 64, ``engine/_scheduler.py``): a chain of commits turns every ``TURN_EVERY``."""
+STEPS_PER_COMMIT = YIELD_EVERY // TURN_EVERY - 1
+"""What a commit adds to the scheduler's count of inline steps (a step counts one): a
+chain of commits turns the loop every ``TURN_EVERY``."""
 
 
 class GroupCommit:

@@ -33,7 +33,7 @@ from plait.engine._events import (
     RunStatus,
 )
 from plait.engine._flow import became_ready, drain, propagate, replay, routed
-from plait.engine._group_commit import start_beside
+from plait.engine._group_commit import YIELD_EVERY, start_beside
 from plait.engine._joins import join_arrival
 from plait.engine._masked_events import masked_event
 from plait.engine._options import RunOptions
@@ -50,9 +50,6 @@ if TYPE_CHECKING:
     from plait.nodes import MCPHub, MemoryJournal, ModelCatalog
 
 __all__ = ["Scheduler"]
-
-_YIELD_EVERY = 64
-"""Inline continuations between forced checkpoints, so a long chain cannot hog the loop."""
 
 
 class Scheduler:
@@ -307,7 +304,7 @@ class Scheduler:
                 self.spawn(other)
             index = ready[0]
             self.inline += 1
-            if self.inline >= _YIELD_EVERY:
+            if self.inline >= YIELD_EVERY:
                 self.inline = 0
                 await anyio.lowlevel.checkpoint()
 
