@@ -114,6 +114,26 @@ class MemoryStore:
             CorruptRecordError: when a record's checksum does not match its bytes.
             StoreError: when a record's run does not exist.
         """
+        self._put_outputs(records, shared, lease)
+
+    def put_outputs_now(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> bool:
+        """Commit outputs at once (``WritesNow``): a memory store never waits, so True.
+
+        Raises:
+            CorruptRecordError: when a record's checksum does not match its bytes.
+            StoreError: when a record's run does not exist.
+        """
+        self._put_outputs(records, (), lease)
+        return True
+
+    def _put_outputs(
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord],
+        lease: Lease | None,
+    ) -> None:
         kept = last_per_node(records)
         writes = [verified_shared(record) for record in shared]
         runs = [record.run_id for record in kept] + [write.run_id for write in writes]
@@ -121,9 +141,9 @@ class MemoryStore:
         missing = [run_id for run_id in runs if run_id not in self._runs]
         if missing:
             raise no_such_run(missing, "store outputs")
+        writes = self._applied(writes)  # before anything is stored: an update may raise
         for record in kept:
             self._outputs.setdefault(record.run_id, {})[record.node] = record
-        writes = self._applied(writes)
         for write in writes:
             place = (write.scope, write.owner, write.key, write.run_id, write.node)
             self._shared.pop(place, None)  # a rewrite moves to the end: a new version

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
-from plait.engine import resume
+from plait.engine import MemoryStore, resume
 from plait.engine.stores._protocol import Lease, LeaseLostError, OutputRecord, SharedRecord
 from plait.engine.stores._seal import Sealer
 from plait.engine.stores._sqlite import INLINE_RECORDS, SQLiteStore
@@ -217,3 +217,40 @@ def test_the_output_seal_is_the_generic_seal_of_its_fields(
             sealer.output(run_id, path, attempt, data, created)
         return
     assert sealer.output(run_id, path, attempt, data, created) == expected
+
+
+class CountingMemory(MemoryStore):
+    """The memory store, counting its awaited and its immediate output commits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.awaited = 0
+        self.now = 0
+
+    async def put_outputs(
+        self,
+        records: Sequence[OutputRecord],
+        shared: Sequence[SharedRecord] = (),
+        *,
+        lease: Lease | None = None,
+    ) -> None:
+        self.awaited += 1
+        await super().put_outputs(records, shared, lease=lease)
+
+    def put_outputs_now(
+        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
+    ) -> bool:
+        self.now += 1
+        return super().put_outputs_now(records, lease=lease)
+
+
+async def test_the_memory_store_commits_a_chain_at_once_too() -> None:
+    store = CountingMemory()
+    assert isinstance(store, WritesNow)
+    result = await _chain().run({"x": 0}, options=RunOptions(store=store, run_id="r"))
+    stored = await store.load("r")
+
+    assert result.output == STEPS
+    assert (store.now, store.awaited) == (STEPS, 0)
+    assert stored is not None
+    assert len(stored.outputs) == STEPS

@@ -3,6 +3,7 @@ on every store (memory, SQLite, PostgreSQL) and on asyncio and trio."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from functools import partial
 from typing import Any
@@ -387,3 +388,30 @@ async def test_update_composes_with_the_nodes_own_writes_and_without_a_store(
         result = await graph.run({"text": ""}, options=options)
         # twice saw 10, but its two updates, (n + 1) * 10, land on bump's 2
         assert result.output == (2, 10, 30)
+
+
+async def test_an_update_that_raises_at_commit_stores_nothing_of_the_batch(
+    store: AnyStore,
+) -> None:
+    """Outputs and shared writes commit together or not at all: an update whose change
+    raises (the key moved on under it) leaves the outputs unstored too, on every store."""
+    from plait.engine.stores._protocol import OutputRecord
+    from plait.engine.stores._shared_record import SharedRecord
+
+    from .test_conformance import run
+
+    def refuse(latest: bytes | None) -> bytes:
+        raise ValueError(f"cannot update {latest!r}")
+
+    await store.put_run(run())
+    write = SharedRecord.of("run", "r1", "log", "r1", "a", b"[]", 1.0)
+    refused = SharedRecord.of("run", "r1", "count", "r1", "a", b"1", 1.0)
+    with pytest.raises(Exception, match="cannot update"):
+        await store.put_outputs(
+            [OutputRecord.of("r1", "a", 1, b"1", 1.0)],
+            [write, dataclasses.replace(refused, update=refuse)],
+        )
+    stored = await store.load("r1")
+    assert stored is not None
+    assert stored.outputs == {}
+    assert list(stored.shared) == []
