@@ -206,3 +206,22 @@ async def test_an_input_declared_object_must_be_plain_json(tmp_path: Path) -> No
             await graph.run({"x": datetime.date(2024, 1, 2)}, options=RunOptions(store=store))
         done = await graph.run({"x": {"a": [1]}}, options=RunOptions(store=store))
     assert done.output == {"a": [1]}
+
+
+async def test_a_graph_checked_once_still_has_each_runs_inputs_checked(tmp_path: Path) -> None:
+    """A graph's types are looked at once (it is immutable); each run's input values
+    are still checked, after a run that passed too."""
+    from plait.engine import _storable
+
+    @node
+    def echo(x: object) -> object:
+        return x
+
+    b = GraphBuilder("echo", inputs={"x": object})
+    graph = b.build(b.add(echo, inputs={"x": "inputs.x"}))
+    async with SQLiteStore(tmp_path / "runs.db") as store:
+        done = await graph.run({"x": [1, 2]}, options=RunOptions(store=store))
+        assert _storable._CHECKED.get(id(graph)) is graph
+        with pytest.raises(InputError, match=r"input `x`.*`date` at `\$`"):
+            await graph.run({"x": datetime.date(2024, 1, 2)}, options=RunOptions(store=store))
+    assert done.output == [1, 2]
