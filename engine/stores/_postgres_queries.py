@@ -196,17 +196,9 @@ async def put_outputs(
     run_ids = {record.run_id for record in kept}
     if lease is None or run_ids != {lease.run_id}:
         await _insert(connection, _PUT_OUTPUTS, columns, run_ids, "store outputs", lease)
-        return
-    guard = [lease.run_id, lease.owner, lease.token]
-    try:
-        cursor = await connection.execute(_PUT_OUTPUTS_FENCED, [*columns, *guard])
-    except Exception as error:
-        if not is_foreign_key_violation(error):
-            raise
-        raise no_such_run(run_ids, "store outputs") from None
-    if cursor.rowcount != len(kept):
-        await fence(connection, lease, run_ids)  # raises LeaseLostError, naming the holder
-        raise StoreError(f"run {lease.run_id}: {len(kept) - cursor.rowcount} output(s) not written")
+    else:
+        await _insert(connection, _PUT_OUTPUTS_FENCED, columns, run_ids, "store outputs", lease,
+                      rows=len(kept))  # fmt: skip
 
 
 async def put_failure(
@@ -365,12 +357,24 @@ async def _insert(
     run_ids: Collection[str],
     doing: str,
     lease: Lease | None = None,
+    *,
+    rows: int | None = None,
 ) -> None:
     """Run one insert (in a transaction fenced by ``lease`` when given); a row of a missing
-    run is refused by name."""
+    run is refused by name. With ``rows``, ``statement`` fences itself (its last three
+    parameters the lease's run id, owner and token) and should write that many rows: one
+    statement, its own transaction on the autocommit connection.
+
+    Raises:
+        LeaseLostError: when ``lease`` is no longer the run's.
+    """
+    written = rows
     try:
         if lease is None:
             await connection.execute(statement, values)
+        elif rows is not None:
+            guard = [lease.run_id, lease.owner, lease.token]
+            written = (await connection.execute(statement, [*values, *guard])).rowcount
         else:
             async with connection.transaction():
                 await fence(connection, lease, run_ids)
@@ -383,3 +387,6 @@ async def _insert(
         )
         found = {row[0] for row in await cursor.fetchall()}
         raise no_such_run(set(run_ids) - found, doing) from None
+    if lease is not None and rows is not None and written != rows:
+        await fence(connection, lease, run_ids)  # raises LeaseLostError, naming the holder
+        raise StoreError(f"run {lease.run_id}: {rows - (written or 0)} row(s) not written")
