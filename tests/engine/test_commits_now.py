@@ -23,6 +23,7 @@ from plait.engine.stores._sqlite import INLINE_RECORDS, SQLiteStore
 from plait.engine.stores._writes_now import WritesNow
 
 from .stores.test_conformance import run
+from .stores.test_sqlite_inline import _writers
 
 pytestmark = pytest.mark.anyio
 
@@ -55,6 +56,11 @@ class CountingStore(SQLiteStore):
             self.now.append(len(records))
         return written
 
+    @property
+    def batches(self) -> list[int]:
+        """The size of every output transaction, awaited ones first."""
+        return [*self.awaited, *self.now]
+
 
 @node
 async def add_one(x: int) -> int:
@@ -69,25 +75,11 @@ def _chain(steps: int = STEPS) -> Graph[int]:
     return builder.build(source)
 
 
-def _inserts(store: SQLiteStore) -> list[int]:
-    """The threads that insert outputs through the store's connection."""
-    threads: list[int] = []
-    connection = store._connection._connection
-    assert connection is not None
-
-    def trace(statement: str) -> None:
-        if statement.lstrip().startswith("INSERT INTO plait_outputs"):
-            threads.append(threading.get_ident())
-
-    connection.set_trace_callback(trace)
-    return threads
-
-
 async def test_a_chain_commits_every_output_at_once_on_the_loop(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "runs.db")
     async with store:
         assert isinstance(store, WritesNow)
-        threads = _inserts(store)
+        threads = _writers(store)
         options = RunOptions(store=store, run_id="r", durability="sync")
         result = await _chain().run({"x": 0}, options=options)
         stored = await store.load("r")
@@ -106,7 +98,7 @@ async def test_a_chain_commits_every_output_at_once_on_the_loop(tmp_path: Path) 
 async def test_a_store_without_inline_writes_takes_the_awaited_path(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "runs.db", inline=False)
     async with store:
-        threads = _inserts(store)
+        threads = _writers(store)
         options = RunOptions(store=store, run_id="r", durability="sync")
         result = await _chain().run({"x": 0}, options=options)
 

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
 import pytest
 
 from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
-from plait.engine.stores._protocol import Lease, OutputRecord, SharedRecord
-from plait.engine.stores._sqlite import SQLiteStore
+
+from .test_commits_now import CountingStore
 
 pytestmark = pytest.mark.anyio
-
-
-class CountingStore(SQLiteStore):
-    """A real SQLite store that also counts its output transactions (awaited or not)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.batches: list[int] = []
-
-    async def put_outputs(
-        self,
-        records: Sequence[OutputRecord],
-        shared: Sequence[SharedRecord] = (),
-        *,
-        lease: Lease | None = None,
-    ) -> None:
-        self.batches.append(len(records))
-        await super().put_outputs(records, shared, lease=lease)
-
-    def put_outputs_now(
-        self, records: Sequence[OutputRecord], *, lease: Lease | None = None
-    ) -> bool:
-        written = super().put_outputs_now(records, lease=lease)
-        if written:
-            self.batches.append(len(records))
-        return written
 
 
 def _squares(returned: list[int], broken: set[int]) -> Graph[list[int]]:

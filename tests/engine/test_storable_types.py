@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from pydantic import BaseModel
 
-from plait import GraphBuilder, RunOptions, RunStatus, node
+from plait import Graph, GraphBuilder, RunOptions, RunStatus, node
 from plait.engine._resume import resume
 from plait.engine.stores._sqlite import SQLiteStore
 from plait.nodes import DefinitionError, InputError, NodeOutputError
@@ -194,13 +194,19 @@ async def test_nodes_inside_subgraphs_and_maps_are_checked_with_their_paths(
             await graph.run({"x": 2}, options=RunOptions(store=store))
 
 
-async def test_an_input_declared_object_must_be_plain_json(tmp_path: Path) -> None:
+def _echo_graph() -> Graph[object]:
+    """One node that passes on its input, declared ``object``."""
+
     @node
     def echo(x: object) -> object:
         return x
 
     b = GraphBuilder("echo", inputs={"x": object})
-    graph = b.build(b.add(echo, inputs={"x": "inputs.x"}))
+    return b.build(b.add(echo, inputs={"x": "inputs.x"}))
+
+
+async def test_an_input_declared_object_must_be_plain_json(tmp_path: Path) -> None:
+    graph = _echo_graph()
     async with SQLiteStore(tmp_path / "runs.db") as store:
         with pytest.raises(InputError, match=r"input `x`.*`date` at `\$`"):
             await graph.run({"x": datetime.date(2024, 1, 2)}, options=RunOptions(store=store))
@@ -213,12 +219,7 @@ async def test_a_graph_checked_once_still_has_each_runs_inputs_checked(tmp_path:
     are still checked, after a run that passed too."""
     from plait.engine import _storable
 
-    @node
-    def echo(x: object) -> object:
-        return x
-
-    b = GraphBuilder("echo", inputs={"x": object})
-    graph = b.build(b.add(echo, inputs={"x": "inputs.x"}))
+    graph = _echo_graph()
     async with SQLiteStore(tmp_path / "runs.db") as store:
         done = await graph.run({"x": [1, 2]}, options=RunOptions(store=store))
         assert _storable._CHECKED.get(id(graph)) is graph
